@@ -1,0 +1,10 @@
+//! The pure-Rust core of partext: calendar math, manifest building, SQL quoting, sources and
+//! row sizes. Nothing here touches DuckDB, so all of it is unit-tested with `cargo test`.
+
+pub mod calendar;
+pub mod manifest;
+pub mod size;
+pub mod source;
+pub mod sql;
+pub mod temporal;
+pub mod types;

@@ -1,0 +1,341 @@
+//! Temporal partitioning: one partition per calendar period of a date/time column.
+//!
+//! ```sql
+//! SELECT partition_id, label, row_count FROM partition_temporal('events', 'ts', 'month');
+//! ```
+//!
+//! Algorithm: the host runs one aggregate scan that groups rows by a *fine unit* of the key
+//! (hours for `hour`, days otherwise) — an integer floor division, no calendar functions — and
+//! returns one (unit, rows, bytes) triple per occupied unit. [`plan`] rolls the units up into
+//! calendar periods with `core::calendar`, fills the empty periods between the first and the last
+//! when asked, and writes each period's half-open predicate `[lower, upper)` as SQL literals of the
+//! column's own type. Cost: one scan of the key column (plus the variable-width columns whose
+//! sizes feed `estimated_bytes`), then O(units + periods) in Rust.
+
+use std::collections::BTreeMap;
+
+use crate::core::calendar::{date_of, Granularity, SECONDS_PER_DAY};
+use crate::core::manifest::{ManifestRow, PartitionCounts};
+use crate::core::sql::quote_ident;
+use crate::core::types::TemporalType;
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Timelike};
+
+/// The most partitions one manifest may hold; a finer request is refused with advice.
+pub const MAX_PARTITIONS: usize = 1_000_000;
+
+/// A DuckDB INTERVAL: months, days and microseconds, applied in that order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interval {
+    pub months: i32,
+    pub days: i32,
+    pub micros: i64,
+}
+
+/// What the caller asked partition_temporal for.
+#[derive(Debug, Clone)]
+pub struct TemporalSpec {
+    pub column: String,
+    pub key_type: TemporalType,
+    pub granularity: Granularity,
+    pub include_empty: bool,
+    pub overlap: Option<Interval>,
+}
+
+/// One manifest row of partition_temporal: the common columns plus its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemporalRow {
+    pub common: ManifestRow,
+    /// Period bounds in the column's storage unit (days, s, ms, µs or ns since the epoch);
+    /// None for the NULL-key partition, or when a bound lies outside the type's range.
+    pub lower: Option<i64>,
+    pub upper: Option<i64>,
+    pub overlap_predicate: Option<String>,
+}
+
+impl TemporalSpec {
+    /// Checks the combination of key type and granularity.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.key_type == TemporalType::Date && self.granularity == Granularity::Hour {
+            return Err(format!(
+                "granularity 'hour' needs a timestamp column, but {} is DATE; use 'day', 'week', 'month', 'quarter' or 'year'",
+                quote_ident(&self.column)
+            ));
+        }
+        if let Some(o) = self.overlap {
+            if o.months < 0 || o.days < 0 || o.micros < 0 {
+                return Err("overlap must be a positive INTERVAL such as INTERVAL 1 DAY".to_string());
+            }
+        }
+        Ok(())
+    }
+
+    /// SQL expression giving each row's fine unit (hours or days since the epoch, floored).
+    /// NULL keys and ±infinity give NULL; the scan tells them apart with `count(col)`.
+    pub fn fine_unit_sql(&self) -> String {
+        let col = quote_ident(&self.column);
+        let (epoch, per_second) = if self.key_type == TemporalType::TimestampNs {
+            (format!("epoch_ns({col})"), 1_000_000_000i64)
+        } else {
+            (format!("epoch_us({col})"), 1_000_000i64)
+        };
+        let unit = self.granularity.fine_unit_seconds() * per_second;
+        // DuckDB's // truncates toward zero; subtract one for negative remainders to floor.
+        format!("({epoch} // {unit} - CASE WHEN {epoch} % {unit} < 0 THEN 1 ELSE 0 END)")
+    }
+
+    /// Builds the manifest from the scan's counts per fine unit.
+    pub fn plan(&self, counts: &PartitionCounts<i64>, source_sql: &str) -> Result<Vec<TemporalRow>, String> {
+        self.validate()?;
+        let unit = self.granularity.fine_unit_seconds();
+        let mut periods: BTreeMap<i64, (u64, u64)> = BTreeMap::new();
+        for &(fine, rows, bytes) in &counts.keys {
+            let start = fine
+                .checked_mul(unit)
+                .and_then(|s| self.granularity.period_start(s))
+                .ok_or_else(|| out_of_range(&self.column))?;
+            let e = periods.entry(start).or_insert((0, 0));
+            e.0 += rows;
+            e.1 += bytes;
+        }
+        let mut starts: Vec<(i64, u64, u64)> = Vec::with_capacity(periods.len());
+        if self.include_empty {
+            if let (Some((&first, _)), Some((&last, _))) = (periods.first_key_value(), periods.last_key_value()) {
+                let mut s = first;
+                loop {
+                    let (rows, bytes) = periods.get(&s).copied().unwrap_or((0, 0));
+                    starts.push((s, rows, bytes));
+                    if s >= last {
+                        break;
+                    }
+                    if starts.len() > MAX_PARTITIONS {
+                        return Err(too_many(self.granularity));
+                    }
+                    s = self.granularity.next_start(s).ok_or_else(|| out_of_range(&self.column))?;
+                }
+            }
+        } else {
+            starts.extend(periods.iter().map(|(&s, &(r, b))| (s, r, b)));
+        }
+        if starts.len() > MAX_PARTITIONS {
+            return Err(too_many(self.granularity));
+        }
+
+        let col = quote_ident(&self.column);
+        let mut rows = Vec::with_capacity(starts.len() + 1);
+        for (id, &(start, row_count, bytes)) in starts.iter().enumerate() {
+            let end = self.granularity.next_start(start).ok_or_else(|| out_of_range(&self.column))?;
+            let label = self.granularity.label(start).ok_or_else(|| out_of_range(&self.column))?;
+            let lower_lit = self.literal(start, 0).ok_or_else(|| out_of_range(&self.column))?;
+            let upper_lit = self.literal(end, 0);
+            let lower_raw = self.raw(start);
+            let upper_raw = self.raw(end);
+            let predicate = match (&upper_lit, upper_raw) {
+                (Some(u), Some(_)) => format!("{col} >= {lower_lit} AND {col} < {u}"),
+                // The period ends beyond the type's range: every value from lower on is in it.
+                _ => format!("{col} >= {lower_lit}"),
+            };
+            let overlap_predicate = match self.overlap {
+                None => None,
+                Some(o) => {
+                    let (sec, micros) = subtract_interval(start, o).ok_or_else(|| out_of_range(&self.column))?;
+                    let from = self.literal(sec, micros).ok_or_else(|| out_of_range(&self.column))?;
+                    Some(match &upper_lit {
+                        Some(u) if upper_raw.is_some() => format!("{col} >= {from} AND {col} < {u}"),
+                        _ => format!("{col} >= {from}"),
+                    })
+                }
+            };
+            rows.push(TemporalRow {
+                common: ManifestRow::new(id as i64, Some(label), predicate, source_sql, row_count, bytes),
+                lower: lower_raw,
+                upper: upper_raw.filter(|_| upper_lit.is_some()),
+                overlap_predicate,
+            });
+        }
+        if counts.null_rows > 0 {
+            let predicate = format!("{col} IS NULL");
+            rows.push(TemporalRow {
+                common: ManifestRow::new(
+                    rows.len() as i64,
+                    None,
+                    predicate.clone(),
+                    source_sql,
+                    counts.null_rows,
+                    counts.null_bytes,
+                ),
+                lower: None,
+                upper: None,
+                overlap_predicate: self.overlap.map(|_| predicate),
+            });
+        }
+        Ok(rows)
+    }
+
+    /// The instant `second` (+ `micros`) in the column's storage unit, if the type can hold it.
+    fn raw(&self, second: i64) -> Option<i64> {
+        match self.key_type {
+            TemporalType::Date => i32::try_from(second.div_euclid(SECONDS_PER_DAY)).ok().map(i64::from),
+            TemporalType::TimestampNs => {
+                // DuckDB's TIMESTAMP_NS holds 1677-09-21 .. 2262-04-11.
+                second.checked_mul(1_000_000_000)
+            }
+            t => second.checked_mul(t.units_per_second()),
+        }
+    }
+
+    /// A SQL literal of the key column's type for `second` + `micros` since the epoch. A DATE
+    /// column gets a TIMESTAMP literal when the instant is not midnight (only overlaps do that).
+    pub fn literal(&self, second: i64, micros: u32) -> Option<String> {
+        self.raw(second)?;
+        let day = second.div_euclid(SECONDS_PER_DAY);
+        let date = date_of(day)?;
+        let time = second.rem_euclid(SECONDS_PER_DAY);
+        let key = self.key_type;
+        if key == TemporalType::Date && time == 0 && micros == 0 {
+            return Some(format!("DATE '{}'", date_text(date, None)));
+        }
+        let keyword = if key == TemporalType::Date { "TIMESTAMP" } else { key.literal_keyword() };
+        let dt = date.and_hms_opt((time / 3600) as u32, (time / 60 % 60) as u32, (time % 60) as u32)?;
+        let zone = if key == TemporalType::TimestampTz { "+00" } else { "" };
+        Some(format!("{keyword} '{}{zone}'", date_text(date, Some((dt, micros)))))
+    }
+}
+
+/// `YYYY-MM-DD[ (BC)][ HH:MM:SS[.ffffff]]` as DuckDB parses it.
+fn date_text(date: NaiveDate, time: Option<(NaiveDateTime, u32)>) -> String {
+    let (year, bc) = if date.year() <= 0 { (1 - date.year(), " (BC)") } else { (date.year(), "") };
+    let mut s = format!("{year:04}-{:02}-{:02}{bc}", date.month(), date.day());
+    if let Some((dt, micros)) = time {
+        s.push_str(&format!(" {:02}:{:02}:{:02}", dt.hour(), dt.minute(), dt.second()));
+        if micros > 0 {
+            s.push_str(&format!(".{micros:06}"));
+        }
+    }
+    s
+}
+
+/// `start - interval` on the UTC calendar, as (whole seconds, microseconds within the second).
+fn subtract_interval(start: i64, o: Interval) -> Option<(i64, u32)> {
+    let day = start.div_euclid(SECONDS_PER_DAY);
+    let date = date_of(day)?;
+    let t = date.and_hms_opt(0, 0, 0)? + Duration::seconds(start.rem_euclid(SECONDS_PER_DAY));
+    let t = t.checked_sub_months(chrono::Months::new(o.months as u32))?;
+    let t = t.checked_sub_signed(Duration::days(i64::from(o.days)))?;
+    let t = t.checked_sub_signed(Duration::microseconds(o.micros))?;
+    let secs = t.and_utc().timestamp();
+    Some((secs, t.and_utc().timestamp_subsec_micros()))
+}
+
+fn out_of_range(column: &str) -> String {
+    format!(
+        "column {} holds dates outside the supported calendar range (about ±262,000 years) or ±infinity; \
+         filter them out with a query source such as '(SELECT * FROM tbl WHERE isfinite({}))'",
+        quote_ident(column),
+        quote_ident(column)
+    )
+}
+
+fn too_many(g: Granularity) -> String {
+    format!(
+        "granularity '{}' would produce more than {MAX_PARTITIONS} partitions; choose a coarser granularity \
+         or set include_empty := false",
+        g.name()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::calendar::days_of;
+
+    fn spec(key_type: TemporalType, granularity: Granularity) -> TemporalSpec {
+        TemporalSpec { column: "ts".into(), key_type, granularity, include_empty: true, overlap: None }
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> i64 {
+        days_of(NaiveDate::from_ymd_opt(y, m, d).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn months_roll_up_from_days_and_fill_gaps() {
+        let counts = PartitionCounts {
+            keys: vec![(day(2024, 1, 3), 2, 20), (day(2024, 1, 31), 1, 10), (day(2024, 3, 1), 4, 40)],
+            null_rows: 1,
+            null_bytes: 10,
+        };
+        let rows = spec(TemporalType::Timestamp, Granularity::Month).plan(&counts, "\"t\"").unwrap();
+        let labels: Vec<_> = rows.iter().map(|r| r.common.label.clone()).collect();
+        assert_eq!(labels, vec![Some("2024-01".into()), Some("2024-02".into()), Some("2024-03".into()), None]);
+        let counts_out: Vec<_> = rows.iter().map(|r| r.common.row_count).collect();
+        assert_eq!(counts_out, vec![3, 0, 4, 1]);
+        assert_eq!(
+            rows[0].common.predicate,
+            "\"ts\" >= TIMESTAMP '2024-01-01 00:00:00' AND \"ts\" < TIMESTAMP '2024-02-01 00:00:00'"
+        );
+        assert_eq!(rows[3].common.predicate, "\"ts\" IS NULL");
+        assert_eq!(rows[3].common.partition_id, 3);
+        assert_eq!(rows[0].lower, Some(day(2024, 1, 1) * 86_400_000_000));
+        assert_eq!(rows[0].common.query, "SELECT * FROM \"t\" WHERE \"ts\" >= TIMESTAMP '2024-01-01 00:00:00' AND \"ts\" < TIMESTAMP '2024-02-01 00:00:00'");
+    }
+
+    #[test]
+    fn include_empty_false_keeps_only_occupied_periods() {
+        let counts = PartitionCounts { keys: vec![(day(2024, 1, 3), 2, 0), (day(2024, 3, 1), 4, 0)], null_rows: 0, null_bytes: 0 };
+        let mut s = spec(TemporalType::Date, Granularity::Month);
+        s.include_empty = false;
+        let rows = s.plan(&counts, "t").unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].common.partition_id, 1);
+        assert_eq!(rows[1].common.predicate, "\"ts\" >= DATE '2024-03-01' AND \"ts\" < DATE '2024-04-01'");
+        assert_eq!(rows[1].lower, Some(day(2024, 3, 1)));
+    }
+
+    #[test]
+    fn literals_keep_each_types_precision() {
+        let s = spec(TemporalType::TimestampNs, Granularity::Day);
+        assert_eq!(s.literal(0, 0).unwrap(), "TIMESTAMP_NS '1970-01-01 00:00:00'");
+        let tz = spec(TemporalType::TimestampTz, Granularity::Day);
+        assert_eq!(tz.literal(3600, 0).unwrap(), "TIMESTAMPTZ '1970-01-01 01:00:00+00'");
+        let d = spec(TemporalType::Date, Granularity::Day);
+        assert_eq!(d.literal(-SECONDS_PER_DAY * 719_162, 0).unwrap(), "DATE '0001-01-01'");
+        assert_eq!(d.literal(-SECONDS_PER_DAY * 719_163, 0).unwrap(), "DATE '0001-12-31 (BC)'");
+        assert_eq!(d.literal(90, 5).unwrap(), "TIMESTAMP '1970-01-01 00:01:30.000005'");
+        // TIMESTAMP_NS cannot hold year 3000: no literal, no raw bound.
+        assert_eq!(s.literal(day(3000, 1, 1) * SECONDS_PER_DAY, 0), None);
+    }
+
+    #[test]
+    fn overlap_reaches_back_by_the_interval() {
+        let counts = PartitionCounts { keys: vec![(day(2024, 3, 10), 1, 0)], null_rows: 0, null_bytes: 0 };
+        let mut s = spec(TemporalType::Timestamp, Granularity::Month);
+        s.overlap = Some(Interval { months: 0, days: 1, micros: 3_600_000_000 });
+        let rows = s.plan(&counts, "t").unwrap();
+        assert_eq!(
+            rows[0].overlap_predicate.as_deref(),
+            Some("\"ts\" >= TIMESTAMP '2024-02-28 23:00:00' AND \"ts\" < TIMESTAMP '2024-04-01 00:00:00'")
+        );
+        s.overlap = Some(Interval { months: -1, days: 0, micros: 0 });
+        assert!(s.plan(&counts, "t").unwrap_err().contains("positive INTERVAL"));
+    }
+
+    #[test]
+    fn hour_on_date_and_too_many_partitions_are_refused() {
+        let counts = PartitionCounts { keys: vec![(0, 1, 0)], null_rows: 0, null_bytes: 0 };
+        assert!(spec(TemporalType::Date, Granularity::Hour).plan(&counts, "t").unwrap_err().contains("'hour' needs a timestamp"));
+        let wide = PartitionCounts { keys: vec![(0, 1, 0), (200 * 365 * 24, 1, 0)], null_rows: 0, null_bytes: 0 };
+        assert!(spec(TemporalType::Timestamp, Granularity::Hour).plan(&wide, "t").unwrap_err().contains("coarser granularity"));
+    }
+
+    #[test]
+    fn empty_input_gives_an_empty_manifest() {
+        let rows = spec(TemporalType::Timestamp, Granularity::Day).plan(&PartitionCounts::default(), "t").unwrap();
+        assert!(rows.is_empty());
+    }
+
+    #[test]
+    fn fine_unit_sql_floors() {
+        let s = spec(TemporalType::Timestamp, Granularity::Hour);
+        assert_eq!(s.fine_unit_sql(), "(epoch_us(\"ts\") // 3600000000 - CASE WHEN epoch_us(\"ts\") % 3600000000 < 0 THEN 1 ELSE 0 END)");
+        assert!(spec(TemporalType::TimestampNs, Granularity::Day).fine_unit_sql().contains("epoch_ns"));
+    }
+}

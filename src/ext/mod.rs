@@ -1,0 +1,28 @@
+//! The DuckDB layer: one file per registered function, argument checks, the internal
+//! connection, and the one aggregate scan. All unsafe code of partext lives here.
+
+mod args;
+mod internal;
+mod output;
+mod partext_version;
+mod partition_key_temporal;
+mod partition_temporal;
+mod scan;
+mod source;
+
+use std::sync::Arc;
+
+use duckdb::Connection;
+
+use internal::InternalConnection;
+
+/// Registers every partext function on the database behind `conn`, and keeps `conn` as the
+/// internal connection that manifest functions query through.
+pub fn register_all(conn: Connection) -> Result<(), Box<dyn std::error::Error>> {
+    conn.register_scalar_function::<partext_version::PartextVersion>("partext_version")?;
+    conn.register_scalar_function::<partition_key_temporal::PartitionKeyTemporal>("partition_key_temporal")?;
+    let worker = conn.try_clone()?;
+    let internal: Arc<InternalConnection> = InternalConnection::start(worker)?;
+    conn.register_table_function_with_extra_info::<partition_temporal::PartitionTemporal, _>("partition_temporal", &internal)?;
+    Ok(())
+}
