@@ -1,0 +1,74 @@
+# partext build and test entry points.
+#   make / make release   build build/release/partext.duckdb_extension
+#   make test             unit tests, sqllogictest files and integration tests on every supported host
+#   make run              demo: a generated dataset, a monthly manifest, month partitions as Parquet in ./out
+#   make shell            an interactive DuckDB shell with partext loaded
+# Everything the build and the tests need is installed here, from the package registries.
+
+HOSTS        := 1.5.6 2.0.1
+CLI_VERSION  := 1.5.6
+PYTHON       ?= python3
+VENV         := .venv
+CARGO        ?= cargo
+
+VERSION      := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+MIN_API      := $(shell sed -n 's/.*min_duckdb_version = "\(v[0-9.]*\)".*/\1/p' src/lib.rs | head -n 1)
+ARCH         := $(shell uname -m)
+PLATFORM     := $(if $(filter x86_64,$(ARCH)),linux_amd64,$(if $(filter aarch64 arm64,$(ARCH)),linux_arm64,linux_$(ARCH)))
+EXT          := build/release/partext.duckdb_extension
+CLI          := $(VENV)/cli-$(CLI_VERSION)/bin/duckdb
+HOST_STAMPS  := $(foreach v,$(HOSTS),$(VENV)/duckdb-$(v)/.installed)
+
+.PHONY: all release test unit sqltest integration run shell hosts clean FORCE
+
+all: release
+release: $(EXT)
+
+$(EXT): FORCE
+	$(CARGO) build --release -p partext -p partext-tools
+	@mkdir -p $(dir $@)
+	target/release/append-metadata target/release/libpartext.so $@ v$(VERSION) $(MIN_API) $(PLATFORM)
+	@echo "built $@ (v$(VERSION), C API $(MIN_API), $(PLATFORM))"
+
+# One venv per supported DuckDB host, and one for the shell.
+$(VENV)/duckdb-%/.installed:
+	$(PYTHON) -m venv $(VENV)/duckdb-$*
+	$(VENV)/duckdb-$*/bin/pip install --quiet duckdb==$*
+	touch $@
+
+$(VENV)/cli-$(CLI_VERSION)/.installed:
+	$(PYTHON) -m venv $(VENV)/cli-$(CLI_VERSION)
+	$(VENV)/cli-$(CLI_VERSION)/bin/pip install --quiet duckdb-cli==$(CLI_VERSION)
+	touch $@
+
+hosts: $(HOST_STAMPS) $(VENV)/cli-$(CLI_VERSION)/.installed
+
+test: unit sqltest integration
+	@echo "all partext tests passed on DuckDB $(HOSTS) and duckdb-cli $(CLI_VERSION)"
+
+unit:
+	$(CARGO) test --workspace --release
+
+sqltest: release hosts
+	@for v in $(HOSTS); do \
+	  target/release/slt-runner --python $(VENV)/duckdb-$$v/bin/python --extension $(EXT) test/sql/*.test || exit 1; \
+	done
+
+integration: release hosts
+	@for v in $(HOSTS); do \
+	  for t in test/integration/test_*.py; do \
+	    PARTEXT_EXTENSION=$(CURDIR)/$(EXT) $(VENV)/duckdb-$$v/bin/python $$t || exit 1; \
+	  done; \
+	done
+	test/integration/test_shell.sh $(CLI) $(CURDIR)/$(EXT)
+
+run: release $(VENV)/cli-$(CLI_VERSION)/.installed
+	@mkdir -p out
+	$(CLI) -unsigned -cmd "LOAD '$(EXT)'" < examples/demo.sql
+
+shell: release $(VENV)/cli-$(CLI_VERSION)/.installed
+	$(CLI) -unsigned -cmd "LOAD '$(EXT)'"
+
+clean:
+	rm -rf build out
+	$(CARGO) clean
