@@ -10,29 +10,25 @@
 /// Quotes an identifier for DuckDB: `a"b` becomes `"a""b"`. Always quotes, so keywords,
 /// spaces and unicode are safe.
 pub fn quote_ident(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 2);
-    out.push('"');
-    for c in name.chars() {
-        if c == '"' {
-            out.push('"');
-        }
-        out.push(c);
-    }
-    out.push('"');
-    out
+    quote_with(name, '"')
 }
 
 /// Quotes a string literal for DuckDB: `it's` becomes `'it''s'`.
 pub fn quote_literal(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('\'');
-    for c in value.chars() {
-        if c == '\'' {
-            out.push('\'');
+    quote_with(value, '\'')
+}
+
+/// Wraps `text` in `quote`, doubling every `quote` inside it.
+fn quote_with(text: &str, quote: char) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(quote);
+    for c in text.chars() {
+        if c == quote {
+            out.push(quote);
         }
         out.push(c);
     }
-    out.push('\'');
+    out.push(quote);
     out
 }
 

@@ -18,13 +18,65 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+use duckdb::vtab::BindInfo;
 use duckdb::Connection;
+
+use crate::core::source::{parse_search_path, SearchEntry};
+use crate::core::sql::quote_literal;
 
 /// How often the watcher checks whether the client has closed its connections.
 const WATCH_INTERVAL: Duration = Duration::from_millis(100);
 
 thread_local! {
     static IN_INTERNAL_QUERY: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The caller's settings that change how SQL text reads: name resolution and time zone. The
+/// internal connection adopts them before running a caller's query source, so that the manifest
+/// counts the same rows the caller's own connection sees.
+#[derive(Debug, Clone, Default)]
+pub struct CallerSettings {
+    /// The caller's `search_path` (it includes the database and schema chosen with `USE`).
+    pub search_path: String,
+    /// The caller's default schema, used when the search path is empty.
+    pub schema: String,
+    pub time_zone: Option<String>,
+}
+
+impl CallerSettings {
+    pub fn read(bind: &BindInfo) -> CallerSettings {
+        let read = |name: &str| bind.get_config_option(name).filter(|v| !v.is_null()).map(|v| v.to_string());
+        CallerSettings {
+            search_path: read("search_path").unwrap_or_default(),
+            schema: read("schema").unwrap_or_default(),
+            time_zone: read("TimeZone").filter(|t| !t.is_empty()),
+        }
+    }
+
+    /// The search path as entries, falling back to the default schema.
+    pub fn search_entries(&self) -> Vec<SearchEntry> {
+        let mut path = parse_search_path(&self.search_path);
+        if path.is_empty() && !self.schema.is_empty() {
+            path.push(SearchEntry { database: None, schema: self.schema.clone() });
+        }
+        path
+    }
+
+    /// Makes `conn` read SQL as the caller does. A setting the connection cannot take (a schema
+    /// dropped since, a time zone without ICU) is left at its default.
+    fn apply(&self, conn: &Connection) {
+        let path = if self.search_path.is_empty() {
+            "RESET search_path".to_string()
+        } else {
+            format!("SET search_path = {}", quote_literal(&self.search_path))
+        };
+        if conn.execute_batch(&path).is_err() {
+            let _ = conn.execute_batch("RESET search_path");
+        }
+        if let Some(tz) = &self.time_zone {
+            let _ = conn.execute_batch(&format!("SET TimeZone = {}", quote_literal(tz)));
+        }
+    }
 }
 
 /// The internal connection, shared by every registered function of one database.
@@ -48,6 +100,18 @@ impl InternalConnection {
             .spawn(move || watched.watch())
             .map_err(|e| format!("partext could not start its connection watcher: {e}"))?;
         Ok(shared)
+    }
+
+    /// Runs `f` with the connection reading SQL as the caller's connection does.
+    pub fn with_settings<T>(
+        &self,
+        settings: &CallerSettings,
+        f: impl FnOnce(&Connection) -> Result<T, String>,
+    ) -> Result<T, String> {
+        self.with(|conn| {
+            settings.apply(conn);
+            f(conn)
+        })
     }
 
     /// Runs `f` with the connection, one caller at a time.

@@ -19,10 +19,10 @@ use crate::core::size::RowSize;
 use crate::core::temporal::{TemporalRow, TemporalSpec};
 use crate::core::types::TemporalType;
 use crate::ext::args::{named, named_interval, string_arg};
-use crate::ext::internal::InternalConnection;
+use crate::ext::internal::{CallerSettings, InternalConnection};
 use crate::ext::output::{add_common_columns, chunk_capacity, write_common, write_ints, write_strings, COMMON_COLUMNS};
 use crate::ext::scan::count_by_key;
-use crate::ext::source::{caller_search_path, describe};
+use crate::ext::source::describe;
 
 const NAME: &str = "partition_temporal";
 
@@ -30,6 +30,7 @@ pub struct PartitionTemporal;
 
 pub struct TemporalBind {
     internal: Arc<InternalConnection>,
+    settings: CallerSettings,
     spec: TemporalSpec,
     from_sql: String,
     row_size: RowSize,
@@ -69,7 +70,8 @@ fn bind_temporal(bind: &BindInfo) -> Result<TemporalBind, String> {
         ));
     }
 
-    let described = describe(&internal, &tbl, &caller_search_path(bind)).map_err(|e| format!("{NAME}: {e}"))?;
+    let settings = CallerSettings::read(bind);
+    let described = describe(&internal, &tbl, &settings).map_err(|e| format!("{NAME}: {e}"))?;
     let (column, column_type) = described.column(&col).map_err(|e| format!("{NAME}: {e}"))?;
     let key_type = TemporalType::from_column_type(&column_type).ok_or_else(|| {
         format!(
@@ -88,11 +90,11 @@ fn bind_temporal(bind: &BindInfo) -> Result<TemporalBind, String> {
     if overlap.is_some() {
         bind.add_result_column("overlap_predicate", LogicalTypeHandle::from(LogicalTypeId::Varchar));
     }
-    Ok(TemporalBind { internal, spec, from_sql: described.source.from_sql, row_size: RowSize::of(&described.columns) })
+    Ok(TemporalBind { internal, settings, spec, from_sql: described.source.from_sql, row_size: RowSize::of(&described.columns) })
 }
 
 fn plan(b: &TemporalBind) -> Result<Vec<TemporalRow>, String> {
-    let scan = count_by_key(&b.internal, &b.from_sql, &b.spec.fine_unit_sql(), &b.spec.column, &b.row_size)
+    let scan = count_by_key(&b.internal, &b.settings, &b.from_sql, &b.spec.fine_unit_sql(), &b.spec.column, &b.row_size)
         .map_err(|e| format!("{NAME}: {e}"))?;
     if scan.unkeyed_values > 0 {
         return Err(format!(

@@ -4,7 +4,7 @@
 use crate::core::manifest::PartitionCounts;
 use crate::core::size::RowSize;
 use crate::core::sql::quote_ident;
-use crate::ext::internal::InternalConnection;
+use crate::ext::internal::{CallerSettings, InternalConnection};
 
 /// Counts per key and what the scan saw for rows whose key expression was NULL.
 pub struct ScanResult {
@@ -16,6 +16,7 @@ pub struct ScanResult {
 /// Groups the source by `key_sql` (a BIGINT expression over `key_column`).
 pub fn count_by_key(
     internal: &InternalConnection,
+    settings: &CallerSettings,
     from_sql: &str,
     key_sql: &str,
     key_column: &str,
@@ -26,7 +27,7 @@ pub fn count_by_key(
         "SELECT {key_sql} AS partext_key, count(*), count({col}), {var} FROM {from_sql} GROUP BY 1",
         col = quote_ident(key_column)
     );
-    internal.with(|conn| {
+    internal.with_settings(settings, |conn| {
         let mut stmt = conn.prepare(&sql).map_err(|e| format!("scanning the source failed: {e}"))?;
         let mut rows = stmt.query([]).map_err(|e| format!("scanning the source failed: {e}"))?;
         let mut result = ScanResult { counts: PartitionCounts::default(), unkeyed_values: 0 };

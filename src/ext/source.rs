@@ -4,13 +4,12 @@
 //! views through the internal connection, and lets `core::source` pick the object. The schema
 //! of the source comes from `DESCRIBE`, so files, views and queries are described alike.
 
-use duckdb::vtab::BindInfo;
 use duckdb::Connection;
 
-use crate::core::source::{parse_search_path, resolve_name, CatalogObject, SearchEntry, Source, SourceSpec};
+use crate::core::source::{resolve_name, CatalogObject, Source, SourceSpec};
 use crate::core::sql::quote_ident;
 use crate::core::types::ColumnType;
-use crate::ext::internal::InternalConnection;
+use crate::ext::internal::{CallerSettings, InternalConnection};
 
 /// A resolved source and its columns.
 pub struct DescribedSource {
@@ -18,28 +17,17 @@ pub struct DescribedSource {
     pub columns: Vec<(String, ColumnType)>,
 }
 
-/// The caller's name-resolution settings.
-pub fn caller_search_path(bind: &BindInfo) -> Vec<SearchEntry> {
-    let read = |name: &str| bind.get_config_option(name).filter(|v| !v.is_null()).map(|v| v.to_string());
-    let mut path = read("search_path").map(|p| parse_search_path(&p)).unwrap_or_default();
-    if path.is_empty() {
-        if let Some(schema) = read("schema").filter(|s| !s.is_empty()) {
-            path.push(SearchEntry { database: None, schema });
-        }
-    }
-    path
-}
-
 /// Resolves `tbl` and describes its columns.
-pub fn describe(internal: &InternalConnection, tbl: &str, search_path: &[SearchEntry]) -> Result<DescribedSource, String> {
+pub fn describe(internal: &InternalConnection, tbl: &str, settings: &CallerSettings) -> Result<DescribedSource, String> {
     let spec = SourceSpec::parse(tbl)?;
-    internal.with(|conn| {
+    let search_path = settings.search_entries();
+    internal.with_settings(settings, |conn| {
         let source = match &spec {
             SourceSpec::Query(q) => Source::query(q),
             SourceSpec::File(path) => Source::file(path),
             SourceSpec::Name(parts) => {
                 let objects = catalog_objects(conn)?;
-                match resolve_name(parts, search_path, &internal.default_database, &objects) {
+                match resolve_name(parts, &search_path, &internal.default_database, &objects) {
                     Some(o) => Source::object(o),
                     None if SourceSpec::looks_like_file(tbl) => Source::file(tbl.trim()),
                     None => return Err(unknown_table(tbl)),

@@ -45,3 +45,12 @@ class Checks:
             raise AssertionError(f"{self.name}: only {self.count} checks ran (expected at least {minimum})")
         print(f"{self.name} (DuckDB {duckdb.__version__}): {self.count} checks passed")
         sys.stdout.flush()
+
+
+def run(main):
+    """Runs a test's main; a failed check prints FAIL and exits non-zero."""
+    try:
+        main()
+    except AssertionError as e:
+        print(f"FAIL {e}")
+        sys.exit(1)

@@ -3,11 +3,10 @@
 8 threads x 50 manifest calls on one database, each thread on its own cursor (connection),
 mixing granularities, sources and the key function.
 """
-import sys
 import threading
 import time
 
-from common import Checks, connect
+from common import run, Checks, connect
 
 THREADS = 8
 CALLS = 50
@@ -60,8 +59,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except AssertionError as e:
-        print(f"FAIL {e}")
-        sys.exit(1)
+    run(main)

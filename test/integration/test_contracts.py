@@ -9,10 +9,9 @@ row in exactly the partition whose label its key has.
 """
 import os
 import random
-import sys
 import tempfile
 
-from common import Checks, connect, quote_ident, quote_literal
+from common import run, Checks, connect, quote_ident, quote_literal
 
 GRANULARITIES = ["hour", "day", "week", "month", "quarter", "year"]
 KEY_TYPES = {
@@ -133,8 +132,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except AssertionError as e:
-        print(f"FAIL {e}")
-        sys.exit(1)
+    run(main)

@@ -10,7 +10,7 @@ import tempfile
 import textwrap
 import time
 
-from common import EXTENSION, Checks
+from common import run, EXTENSION, Checks
 
 HOLDER = textwrap.dedent("""
     import sys, time, duckdb
@@ -68,8 +68,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except AssertionError as e:
-        print(f"FAIL {e}")
-        sys.exit(1)
+    run(main)

@@ -57,6 +57,36 @@ struct Outcome {
     failures: Vec<String>,
 }
 
+/// Ok when the host ran the SQL, else the failure with the host's error.
+fn succeeded(reply: &Value) -> Result<(), String> {
+    if reply["ok"] == true {
+        Ok(())
+    } else {
+        Err(format!("failed: {}", reply["error"].as_str().unwrap_or("")))
+    }
+}
+
+/// None when the host failed with the expected error, else the failure.
+fn failed_with(expected: &ExpectedError, reply: &Value) -> Option<String> {
+    let err = reply["error"].as_str().unwrap_or("");
+    if reply["ok"] == true {
+        Some("succeeded but an error was expected".to_string())
+    } else if error_matches(expected, err) {
+        None
+    } else {
+        Some(format!("wrong error\n  expected: {expected}\n  actual:   {err}"))
+    }
+}
+
+/// The rows of a query reply, each value as text.
+fn rows_of(reply: &Value) -> Vec<Vec<String>> {
+    let text = |v: &Value| v.as_str().unwrap_or("").to_string();
+    reply["rows"]
+        .as_array()
+        .map(|rows| rows.iter().map(|r| r.as_array().map(|vs| vs.iter().map(text).collect()).unwrap_or_default()).collect())
+        .unwrap_or_default()
+}
+
 fn error_matches(expected: &ExpectedError, actual: &str) -> bool {
     match expected {
         // DuckDB's runner: the text after ---- must appear in the error message.
@@ -79,64 +109,35 @@ fn run_file(worker: &mut Worker, path: &Path, scratch: &Path) -> Result<Outcome,
     let test_dir = dir.to_string_lossy().to_string();
     let mut out = Outcome { passed: 0, failures: Vec::new() };
     for record in records {
-        match record {
-            Record::Statement { loc, sql, expected, conditions, .. } => {
-                if !conditions.is_empty() {
-                    out.failures.push(format!("{loc}: skipif/onlyif are not supported; a skipped test is a failure"));
-                    continue;
-                }
-                let sql = sql.replace("__TEST_DIR__", &test_dir);
-                let reply = worker.call(json!({"op": "statement", "sql": sql}))?;
-                let err = reply["error"].as_str().unwrap_or("");
-                let ok = reply["ok"] == true;
-                let failure = match (&expected, ok) {
-                    (StatementExpect::Ok, true) => None,
-                    (StatementExpect::Ok, false) => Some(format!("statement failed: {err}")),
-                    (StatementExpect::Error(_), true) => Some("statement succeeded but an error was expected".to_string()),
-                    (StatementExpect::Error(e), false) if error_matches(e, err) => None,
-                    (StatementExpect::Error(e), false) => Some(format!("wrong error\n  expected: {e}\n  actual:   {err}")),
-                    (StatementExpect::Count(_), _) => Some("statement count is not supported".to_string()),
-                };
-                match failure {
-                    None => out.passed += 1,
-                    Some(f) => out.failures.push(format!("{loc}: {f}\n  sql: {sql}")),
-                }
+        let (loc, sql, conditions, op) = match &record {
+            Record::Statement { loc, sql, conditions, .. } => (loc, sql, conditions, "statement"),
+            Record::Query { loc, sql, conditions, .. } => (loc, sql, conditions, "query"),
+            Record::Comment(_) | Record::Newline => continue,
+            other => {
+                out.failures.push(format!("{}: unsupported record {other:?}", path.display()));
+                continue;
             }
-            Record::Query { loc, sql, expected, conditions, .. } => {
-                if !conditions.is_empty() {
-                    out.failures.push(format!("{loc}: skipif/onlyif are not supported; a skipped test is a failure"));
-                    continue;
-                }
-                let sql = sql.replace("__TEST_DIR__", &test_dir);
-                let reply = worker.call(json!({"op": "query", "sql": sql}))?;
-                let ok = reply["ok"] == true;
-                let err = reply["error"].as_str().unwrap_or("");
-                let failure = match expected {
-                    QueryExpect::Error(e) => match ok {
-                        true => Some("query succeeded but an error was expected".to_string()),
-                        false if error_matches(&e, err) => None,
-                        false => Some(format!("wrong error\n  expected: {e}\n  actual:   {err}")),
-                    },
-                    QueryExpect::Results { .. } if !ok => Some(format!("query failed: {err}")),
-                    QueryExpect::Results { types, sort_mode, results, .. } => {
-                        let rows: Vec<Vec<String>> = reply["rows"]
-                            .as_array()
-                            .map(|rows| {
-                                rows.iter()
-                                    .map(|r| r.as_array().map(|vs| vs.iter().map(|v| v.as_str().unwrap_or("").to_string()).collect()).unwrap_or_default())
-                                    .collect()
-                            })
-                            .unwrap_or_default();
-                        compare(&types, sort_mode, &results, rows)
-                    }
-                };
-                match failure {
-                    None => out.passed += 1,
-                    Some(f) => out.failures.push(format!("{loc}: {f}\n  sql: {sql}")),
-                }
-            }
-            Record::Comment(_) | Record::Newline => {}
-            other => out.failures.push(format!("{}: unsupported record {other:?}", path.display())),
+        };
+        if !conditions.is_empty() {
+            out.failures.push(format!("{loc}: skipif/onlyif are not supported; a skipped test is a failure"));
+            continue;
+        }
+        let sql = sql.replace("__TEST_DIR__", &test_dir);
+        let reply = worker.call(json!({"op": op, "sql": sql}))?;
+        let failure = match &record {
+            Record::Statement { expected: StatementExpect::Ok, .. } => succeeded(&reply).err(),
+            Record::Statement { expected: StatementExpect::Error(e), .. } => failed_with(e, &reply),
+            Record::Statement { .. } => Some("statement count is not supported".to_string()),
+            Record::Query { expected: QueryExpect::Error(e), .. } => failed_with(e, &reply),
+            Record::Query { expected: QueryExpect::Results { types, sort_mode, results, .. }, .. } => match succeeded(&reply) {
+                Err(f) => Some(f),
+                Ok(()) => compare(types, *sort_mode, results, rows_of(&reply)),
+            },
+            _ => None,
+        };
+        match failure {
+            None => out.passed += 1,
+            Some(f) => out.failures.push(format!("{loc}: {f}\n  sql: {sql}")),
         }
     }
     if out.passed == 0 && out.failures.is_empty() {
