@@ -2,6 +2,7 @@
 //! row sizes. Nothing here touches DuckDB, so all of it is unit-tested with `cargo test`.
 
 pub mod calendar;
+pub mod hash;
 pub mod manifest;
 pub mod size;
 pub mod source;

@@ -43,3 +43,12 @@ pub fn named_interval(
         _ => Err(format!("{function}: {name} must be an INTERVAL such as INTERVAL 1 DAY")),
     }
 }
+
+/// A required integer positional argument; NULL is an error.
+pub fn int_arg(bind: &BindInfo, function: &str, index: u64, name: &str, hint: &str) -> Result<i64, String> {
+    let v = bind.get_parameter(index);
+    if v.is_null() {
+        return Err(format!("{function}: argument '{name}' is NULL; pass {hint}"));
+    }
+    Ok(v.to_int64())
+}

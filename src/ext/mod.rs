@@ -3,8 +3,11 @@
 
 mod args;
 mod internal;
+mod manifest;
 mod output;
 mod partext_version;
+mod partition_hash;
+mod partition_key_hash;
 mod partition_key_temporal;
 mod partition_temporal;
 mod scan;
@@ -21,8 +24,10 @@ use internal::InternalConnection;
 pub fn register_all(conn: Connection) -> Result<(), Box<dyn std::error::Error>> {
     conn.register_scalar_function::<partext_version::PartextVersion>("partext_version")?;
     conn.register_scalar_function::<partition_key_temporal::PartitionKeyTemporal>("partition_key_temporal")?;
+    conn.register_scalar_function::<partition_key_hash::PartitionKeyHash>("partition_key_hash")?;
     let worker = conn.try_clone()?;
     let internal: Arc<InternalConnection> = InternalConnection::start(worker)?;
     conn.register_table_function_with_extra_info::<partition_temporal::PartitionTemporal, _>("partition_temporal", &internal)?;
+    conn.register_table_function_with_extra_info::<partition_hash::PartitionHash, _>("partition_hash", &internal)?;
     Ok(())
 }

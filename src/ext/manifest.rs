@@ -1,0 +1,93 @@
+//! What every manifest table function shares: binding the source and key column, running the
+//! one aggregate scan, and handing the rows out chunk by chunk.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use duckdb::vtab::BindInfo;
+
+use crate::core::manifest::PartitionCounts;
+use crate::core::size::RowSize;
+use crate::core::sql::quote_ident;
+use crate::core::types::ColumnType;
+use crate::ext::args::string_arg;
+use crate::ext::internal::{CallerSettings, InternalConnection};
+use crate::ext::scan::count_by_key;
+use crate::ext::source::describe;
+
+/// A manifest function's source and key column, resolved at bind time.
+pub struct BoundSource {
+    pub internal: Arc<InternalConnection>,
+    pub settings: CallerSettings,
+    pub from_sql: String,
+    pub row_size: RowSize,
+    pub column: String,
+    pub column_type: ColumnType,
+}
+
+impl BoundSource {
+    /// Reads `tbl` (argument 0) and `col` (argument 1), resolves the source as the caller's
+    /// connection would and finds the column.
+    pub fn bind(bind: &BindInfo, function: &str, col_hint: &str) -> Result<BoundSource, String> {
+        // SAFETY: register_all stores an Arc<InternalConnection> as every manifest function's
+        // extra info; DuckDB keeps it as long as the function is in the catalog, so it outlives
+        // this bind.
+        let internal = unsafe { &*bind.get_extra_info::<Arc<InternalConnection>>() }.clone();
+        let tbl = string_arg(bind, function, 0, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
+        let col = string_arg(bind, function, 1, "col", col_hint)?;
+        let settings = CallerSettings::read(bind);
+        let described = describe(&internal, &tbl, &settings).map_err(|e| format!("{function}: {e}"))?;
+        let (column, column_type) = described.column(&col).map_err(|e| format!("{function}: {e}"))?;
+        Ok(BoundSource {
+            internal,
+            settings,
+            from_sql: described.source.from_sql,
+            row_size: RowSize::of(&described.columns),
+            column,
+            column_type,
+        })
+    }
+
+    /// The error for a key column of a type the function cannot use.
+    pub fn unsupported_type(&self, function: &str, what: &str, supported: &str, instead: &str) -> String {
+        format!(
+            "{function}: column {} has type {}, which cannot be {what}; supported types: {supported}. {instead}",
+            quote_ident(&self.column),
+            self.column_type
+        )
+    }
+
+    /// Counts rows and bytes per value of `key_sql` in one scan. Rows whose key is NULL while the
+    /// column is not are an error described by `unkeyed`.
+    pub fn count_by(
+        &self,
+        function: &str,
+        key_sql: &str,
+        unkeyed: impl FnOnce(u64) -> String,
+    ) -> Result<PartitionCounts<i64>, String> {
+        let scan = count_by_key(&self.internal, &self.settings, &self.from_sql, key_sql, &self.column, &self.row_size)
+            .map_err(|e| format!("{function}: {e}"))?;
+        if scan.unkeyed_values > 0 {
+            return Err(format!("{function}: {}", unkeyed(scan.unkeyed_values)));
+        }
+        Ok(scan.counts)
+    }
+}
+
+/// A computed manifest, handed out one output chunk at a time.
+pub struct ManifestRows<R> {
+    rows: Vec<R>,
+    next: AtomicUsize,
+}
+
+impl<R> ManifestRows<R> {
+    pub fn new(rows: Vec<R>) -> ManifestRows<R> {
+        ManifestRows { rows, next: AtomicUsize::new(0) }
+    }
+
+    /// The next rows, at most `capacity` of them; empty when done.
+    pub fn next_chunk(&self, capacity: usize) -> &[R] {
+        let start = self.next.fetch_add(capacity, Ordering::Relaxed).min(self.rows.len());
+        &self.rows[start..(start + capacity).min(self.rows.len())]
+    }
+}
