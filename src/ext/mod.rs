@@ -12,6 +12,7 @@ mod partition_key_temporal;
 mod partition_temporal;
 mod scan;
 mod source;
+mod vector;
 
 use std::sync::Arc;
 

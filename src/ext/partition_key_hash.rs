@@ -11,108 +11,39 @@
 //! each row costs one murmur3 over at most 17 bytes (`core::hash`).
 
 use duckdb::core::{DataChunkHandle, FlatVector, LogicalTypeHandle, LogicalTypeId};
-use duckdb::ffi::duckdb_string_t;
-use duckdb::types::DuckString;
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
-use crate::core::hash::{bucket, check_buckets, hash_bytes, hash_decimal, hash_long, hash_uuid, hash_wide, hash_unsigned, SUPPORTED};
+use crate::core::hash::{bucket, check_buckets, hash_bytes, hash_decimal, hash_long, hash_unsigned, hash_uuid, hash_wide, SUPPORTED};
+use crate::ext::vector::{Cell, Column};
 
 pub struct PartitionKeyHash;
 
-/// A chunk's values, viewed in their physical layout. 128-bit values are read as two u64
-/// halves (low, high) because DuckDB aligns them to 8 bytes only.
-enum Values<'a> {
-    Signed8(&'a [i8]),
-    Signed16(&'a [i16]),
-    Signed32(&'a [i32]),
-    Signed64(&'a [i64]),
-    Unsigned8(&'a [u8]),
-    Unsigned16(&'a [u16]),
-    Unsigned32(&'a [u32]),
-    Unsigned64(&'a [u64]),
-    Huge(&'a [[u64; 2]]),
-    UHuge(&'a [[u64; 2]]),
-    Decimal16(&'a [i16]),
-    Decimal32(&'a [i32]),
-    Decimal64(&'a [i64]),
-    Decimal128(&'a [[u64; 2]]),
-    /// Timestamps in their unit, with the factor to microseconds (negative: divide).
-    Timestamp(&'a [i64], i64),
-    Strings(&'a [duckdb_string_t]),
-    Uuid(&'a [[u64; 2]]),
+/// Iceberg's hash of one value (`core::hash` documents the encodings); None for types
+/// Iceberg cannot bucket.
+fn iceberg_hash(cell: Cell) -> Option<i32> {
+    Some(match cell {
+        Cell::Signed(v) => hash_wide(v),
+        Cell::Unsigned(v) => hash_unsigned(v),
+        Cell::Decimal(v, _) => hash_decimal(v),
+        Cell::Date(d) => hash_long(i64::from(d)),
+        Cell::Time(us) => hash_long(us),
+        Cell::Timestamp(v, unit) => {
+            let micros = (i128::from(v) * unit.nanos()).div_euclid(1_000);
+            hash_long(i64::try_from(micros).unwrap_or(if micros < 0 { i64::MIN } else { i64::MAX }))
+        }
+        Cell::Bytes(b) => hash_bytes(b),
+        Cell::Uuid(u) => hash_uuid(u),
+        Cell::Float(_) => return None,
+    })
 }
 
-fn wide(v: [u64; 2]) -> i128 {
-    ((v[1] as i64 as i128) << 64) | v[0] as i128
-}
-
-impl<'a> Values<'a> {
-    /// Views `vector` (of `n` flat rows) by its logical type.
-    ///
-    /// SAFETY: the caller passes a flat vector of `n` rows; each arm reads it with the physical
-    /// type DuckDB uses for that logical type.
-    unsafe fn of(vector: &'a FlatVector<'a>, n: usize) -> Result<Values<'a>, String> {
-        let t = vector.logical_type();
-        unsafe {
-            Ok(match t.id() {
-                LogicalTypeId::Tinyint => Values::Signed8(vector.as_slice_with_len(n)),
-                LogicalTypeId::Smallint => Values::Signed16(vector.as_slice_with_len(n)),
-                LogicalTypeId::Integer | LogicalTypeId::Date => Values::Signed32(vector.as_slice_with_len(n)),
-                LogicalTypeId::Bigint | LogicalTypeId::Time => Values::Signed64(vector.as_slice_with_len(n)),
-                LogicalTypeId::UTinyint => Values::Unsigned8(vector.as_slice_with_len(n)),
-                LogicalTypeId::USmallint => Values::Unsigned16(vector.as_slice_with_len(n)),
-                LogicalTypeId::UInteger => Values::Unsigned32(vector.as_slice_with_len(n)),
-                LogicalTypeId::UBigint => Values::Unsigned64(vector.as_slice_with_len(n)),
-                LogicalTypeId::Hugeint => Values::Huge(vector.as_slice_with_len(n)),
-                LogicalTypeId::UHugeint => Values::UHuge(vector.as_slice_with_len(n)),
-                LogicalTypeId::Decimal => match t.decimal_width() {
-                    0..=4 => Values::Decimal16(vector.as_slice_with_len(n)),
-                    5..=9 => Values::Decimal32(vector.as_slice_with_len(n)),
-                    10..=18 => Values::Decimal64(vector.as_slice_with_len(n)),
-                    _ => Values::Decimal128(vector.as_slice_with_len(n)),
-                },
-                LogicalTypeId::Timestamp | LogicalTypeId::TimestampTZ => Values::Timestamp(vector.as_slice_with_len(n), 1),
-                LogicalTypeId::TimestampS => Values::Timestamp(vector.as_slice_with_len(n), 1_000_000),
-                LogicalTypeId::TimestampMs => Values::Timestamp(vector.as_slice_with_len(n), 1_000),
-                LogicalTypeId::TimestampNs => Values::Timestamp(vector.as_slice_with_len(n), -1_000),
-                LogicalTypeId::Varchar | LogicalTypeId::Blob => Values::Strings(vector.as_slice_with_len(n)),
-                LogicalTypeId::Uuid => Values::Uuid(vector.as_slice_with_len(n)),
-                other => {
-                    return Err(format!(
-                        "partition_key_hash: values of type {} cannot be bucketed (Iceberg buckets no FLOAT, DOUBLE \
-                         or BOOLEAN); supported types: {SUPPORTED}",
-                        format!("{other:?}").to_uppercase()
-                    ))
-                }
-            })
-        }
-    }
-
-    /// Iceberg's hash of row `i`.
-    fn hash(&self, i: usize) -> i32 {
-        match self {
-            Values::Signed8(v) => hash_long(i64::from(v[i])),
-            Values::Signed16(v) => hash_long(i64::from(v[i])),
-            Values::Signed32(v) => hash_long(i64::from(v[i])),
-            Values::Signed64(v) => hash_long(v[i]),
-            Values::Unsigned8(v) => hash_long(i64::from(v[i])),
-            Values::Unsigned16(v) => hash_long(i64::from(v[i])),
-            Values::Unsigned32(v) => hash_long(i64::from(v[i])),
-            Values::Unsigned64(v) => hash_unsigned(u128::from(v[i])),
-            Values::Huge(v) => hash_wide(wide(v[i])),
-            Values::UHuge(v) => hash_unsigned((u128::from(v[i][1]) << 64) | u128::from(v[i][0])),
-            Values::Decimal16(v) => hash_decimal(i128::from(v[i])),
-            Values::Decimal32(v) => hash_decimal(i128::from(v[i])),
-            Values::Decimal64(v) => hash_decimal(i128::from(v[i])),
-            Values::Decimal128(v) => hash_decimal(wide(v[i])),
-            Values::Timestamp(v, f) if *f < 0 => hash_long(v[i].div_euclid(-f)),
-            Values::Timestamp(v, f) => hash_long(v[i].saturating_mul(*f)),
-            Values::Strings(v) => hash_bytes(DuckString::new(&mut { v[i] }).as_bytes()),
-            // DuckDB stores a UUID as a HUGEINT with the top bit flipped (so that it sorts).
-            Values::Uuid(v) => hash_uuid(((u128::from(v[i][1] ^ (1 << 63))) << 64) | u128::from(v[i][0])),
-        }
-    }
+fn unsupported(values: &FlatVector) -> String {
+    format!(
+        "partition_key_hash: values of type {} cannot be bucketed (Iceberg buckets no FLOAT, DOUBLE or BOOLEAN); \
+         supported types: {SUPPORTED}",
+        format!("{:?}", values.logical_type().id()).to_uppercase()
+    )
 }
 
 impl VScalar for PartitionKeyHash {
@@ -131,7 +62,8 @@ impl VScalar for PartitionKeyHash {
         }
         // SAFETY: DuckDB flattens a C API scalar function's input; column 0 has the type its
         // vector reports and column 1 is INTEGER (the signature below); both have `n` rows.
-        let (values_view, count_slice) = unsafe { (Values::of(&values, n)?, counts.as_slice_with_len::<i32>(n)) };
+        let (column, count_slice) = unsafe { (Column::of(&values, n), counts.as_slice_with_len::<i32>(n)) };
+        let column = column.ok_or_else(|| unsupported(&values))?;
         let mut checked: Option<(i32, u32)> = None;
         for row in 0..n {
             if values.row_is_null(row as u64) || counts.row_is_null(row as u64) {
@@ -146,7 +78,8 @@ impl VScalar for PartitionKeyHash {
                     b
                 }
             };
-            let b = bucket(values_view.hash(row), buckets) as i32;
+            let hash = iceberg_hash(column.cell(row)).ok_or_else(|| unsupported(&values))?;
+            let b = bucket(hash, buckets) as i32;
             // SAFETY: the output vector is INTEGER (the signature's return type) with `n` rows.
             unsafe { out.as_mut_slice::<i32>()[row] = b };
         }
