@@ -3,7 +3,9 @@
 
 pub mod calendar;
 pub mod hash;
+pub mod literal;
 pub mod manifest;
+pub mod range;
 pub mod size;
 pub mod source;
 pub mod sql;

@@ -18,7 +18,8 @@ use crate::core::calendar::{date_of, Granularity, SECONDS_PER_DAY};
 use crate::core::manifest::{ManifestRow, PartitionCounts};
 use crate::core::sql::quote_ident;
 use crate::core::types::TemporalType;
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Timelike};
+use crate::core::literal::temporal_literal;
+use chrono::Duration;
 
 /// The most partitions one manifest may hold; a finer request is refused with advice.
 pub const MAX_PARTITIONS: usize = 1_000_000;
@@ -187,31 +188,8 @@ impl TemporalSpec {
     /// column gets a TIMESTAMP literal when the instant is not midnight (only overlaps do that).
     pub fn literal(&self, second: i64, micros: u32) -> Option<String> {
         self.raw(second)?;
-        let day = second.div_euclid(SECONDS_PER_DAY);
-        let date = date_of(day)?;
-        let time = second.rem_euclid(SECONDS_PER_DAY);
-        let key = self.key_type;
-        if key == TemporalType::Date && time == 0 && micros == 0 {
-            return Some(format!("DATE '{}'", date_text(date, None)));
-        }
-        let keyword = if key == TemporalType::Date { "TIMESTAMP" } else { key.literal_keyword() };
-        let dt = date.and_hms_opt((time / 3600) as u32, (time / 60 % 60) as u32, (time % 60) as u32)?;
-        let zone = if key == TemporalType::TimestampTz { "+00" } else { "" };
-        Some(format!("{keyword} '{}{zone}'", date_text(date, Some((dt, micros)))))
+        temporal_literal(self.key_type, i128::from(second) * 1_000_000_000 + i128::from(micros) * 1_000)
     }
-}
-
-/// `YYYY-MM-DD[ (BC)][ HH:MM:SS[.ffffff]]` as DuckDB parses it.
-fn date_text(date: NaiveDate, time: Option<(NaiveDateTime, u32)>) -> String {
-    let (year, bc) = if date.year() <= 0 { (1 - date.year(), " (BC)") } else { (date.year(), "") };
-    let mut s = format!("{year:04}-{:02}-{:02}{bc}", date.month(), date.day());
-    if let Some((dt, micros)) = time {
-        s.push_str(&format!(" {:02}:{:02}:{:02}", dt.hour(), dt.minute(), dt.second()));
-        if micros > 0 {
-            s.push_str(&format!(".{micros:06}"));
-        }
-    }
-    s
 }
 
 /// `start - interval` on the UTC calendar, as (whole seconds, microseconds within the second).
@@ -247,6 +225,7 @@ fn too_many(g: Granularity) -> String {
 mod tests {
     use super::*;
     use crate::core::calendar::days_of;
+    use chrono::NaiveDate;
 
     fn spec(key_type: TemporalType, granularity: Granularity) -> TemporalSpec {
         TemporalSpec { column: "ts".into(), key_type, granularity, include_empty: true, overlap: None }

@@ -7,7 +7,9 @@ mod manifest;
 mod output;
 mod partext_version;
 mod partition_hash;
+mod partition_range;
 mod partition_key_hash;
+mod partition_key_range;
 mod partition_key_temporal;
 mod partition_temporal;
 mod scan;
@@ -26,9 +28,11 @@ pub fn register_all(conn: Connection) -> Result<(), Box<dyn std::error::Error>> 
     conn.register_scalar_function::<partext_version::PartextVersion>("partext_version")?;
     conn.register_scalar_function::<partition_key_temporal::PartitionKeyTemporal>("partition_key_temporal")?;
     conn.register_scalar_function::<partition_key_hash::PartitionKeyHash>("partition_key_hash")?;
+    conn.register_scalar_function::<partition_key_range::PartitionKeyRange>("partition_key_range")?;
     let worker = conn.try_clone()?;
     let internal: Arc<InternalConnection> = InternalConnection::start(worker)?;
     conn.register_table_function_with_extra_info::<partition_temporal::PartitionTemporal, _>("partition_temporal", &internal)?;
     conn.register_table_function_with_extra_info::<partition_hash::PartitionHash, _>("partition_hash", &internal)?;
+    conn.register_table_function_with_extra_info::<partition_range::PartitionRange, _>("partition_range", &internal)?;
     Ok(())
 }

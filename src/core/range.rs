@@ -1,0 +1,577 @@
+//! Range partitioning: equi-depth ranges of a column's values.
+//!
+//! ```sql
+//! SELECT label, lower, upper, row_count FROM partition_range('events', 'amount', 16);
+//! SELECT partition_key_range(amount, [10, 20, 50]) FROM events;   -- 0 .. 3
+//! ```
+//!
+//! Algorithm: pass 1 streams the column once through a seeded [`Reservoir`] (Algorithm R) of
+//! `max(100 × partitions, 100,000)` values — bounded memory, no sort of the data, and the same
+//! sample for the same data. [`equi_depth_bounds`] sorts only the sample: a value holding more
+//! than one partition's share of it gets a partition of its own, and the remaining partitions
+//! split the stretches between such values at their quantiles. Pass 2 counts the rows of each
+//! range exactly with `partition_key_range`, and [`RangeSpec::plan`] merges computed ranges that
+//! came out empty into a neighbour. `method := 'exact'` samples every value instead; custom
+//! `bounds` skip pass 1. Cost: two scans of the column, O(sample) memory, O(s log s) for the sort.
+
+use std::cmp::Ordering;
+
+use crate::core::literal::{date_text, temporal_literal, time_text, NANOS_PER_DAY};
+use crate::core::manifest::{ManifestRow, PartitionCounts};
+use crate::core::sql::{quote_ident, quote_literal};
+use crate::core::types::{ColumnType, TemporalType};
+
+/// The most partitions one range manifest may ask for.
+pub const MAX_PARTITIONS: i64 = 65_536;
+
+/// The column types partition_range accepts, as listed in error messages.
+pub const SUPPORTED: &str = "TINYINT, SMALLINT, INTEGER, BIGINT, HUGEINT, UTINYINT, USMALLINT, UINTEGER, UBIGINT, \
+     UHUGEINT, DECIMAL, FLOAT, DOUBLE, DATE, TIME, TIMESTAMP, TIMESTAMP_S, TIMESTAMP_MS, TIMESTAMP_NS, \
+     TIMESTAMP WITH TIME ZONE, VARCHAR";
+
+/// A value of a range key, comparable across the types of one family the way DuckDB compares
+/// them: exact numbers by value whatever their scale, instants whatever their unit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RangeValue {
+    /// An integer or decimal: unscaled value and scale.
+    Num(i128, u8),
+    /// A FLOAT or DOUBLE; -0.0 is stored as 0.0 and every NaN as one NaN, greater than +inf.
+    Float(f64),
+    /// DATE or TIMESTAMP*: nanoseconds since the epoch.
+    Instant(i128),
+    /// TIME: microseconds since midnight.
+    Time(i64),
+    Text(Vec<u8>),
+}
+
+impl RangeValue {
+    pub fn float(f: f64) -> RangeValue {
+        RangeValue::Float(if f.is_nan() { f64::NAN } else if f == 0.0 { 0.0 } else { f })
+    }
+
+    fn as_f64(&self) -> Option<f64> {
+        match self {
+            RangeValue::Num(v, s) => Some(*v as f64 / 10f64.powi(i32::from(*s))),
+            RangeValue::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+
+    /// DuckDB's order; None for values of different families (a string and a number).
+    pub fn compare(&self, other: &RangeValue) -> Option<Ordering> {
+        use RangeValue::*;
+        match (self, other) {
+            (Num(a, sa), Num(b, sb)) => {
+                let s = (*sa).max(*sb);
+                let scale = |v: i128, from: u8| 10i128.checked_pow(u32::from(s - from)).and_then(|m| v.checked_mul(m));
+                match (scale(*a, *sa), scale(*b, *sb)) {
+                    (Some(x), Some(y)) => Some(x.cmp(&y)),
+                    _ => float_cmp(self.as_f64()?, other.as_f64()?),
+                }
+            }
+            (Num(..) | Float(_), Num(..) | Float(_)) => float_cmp(self.as_f64()?, other.as_f64()?),
+            (Instant(a), Instant(b)) => Some(a.cmp(b)),
+            (Time(a), Time(b)) => Some(a.cmp(b)),
+            (Text(a), Text(b)) => Some(a.cmp(b)),
+            _ => None,
+        }
+    }
+
+    fn total_cmp(&self, other: &RangeValue) -> Ordering {
+        self.compare(other).unwrap_or(Ordering::Equal)
+    }
+}
+
+/// Floats as DuckDB orders them: NaN is equal to NaN and greater than everything else.
+fn float_cmp(a: f64, b: f64) -> Option<Ordering> {
+    Some(match (a.is_nan(), b.is_nan()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        _ => a.partial_cmp(&b)?,
+    })
+}
+
+/// The index of the range holding `v` for sorted `bounds`: the number of bounds <= v.
+pub fn range_index(v: &RangeValue, bounds: &[RangeValue]) -> Result<usize, String> {
+    let mut lo = 0;
+    let mut hi = bounds.len();
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        match bounds[mid].compare(v) {
+            Some(Ordering::Greater) => hi = mid,
+            Some(_) => lo = mid + 1,
+            None => return Err("the bounds and the value are of incompatible types; cast the bounds to the value's type".into()),
+        }
+    }
+    Ok(lo)
+}
+
+/// Checks that bounds are strictly increasing (and of one family).
+pub fn check_bounds(bounds: &[RangeValue]) -> Result<(), String> {
+    for w in bounds.windows(2) {
+        match w[0].compare(&w[1]) {
+            Some(Ordering::Less) => {}
+            Some(_) => return Err("bounds must be sorted in strictly increasing order, without duplicates".into()),
+            None => return Err("bounds must all be of one type".into()),
+        }
+    }
+    Ok(())
+}
+
+/// A column type partition_range accepts, with what it takes to write its values back as SQL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RangeType {
+    /// Any integer type (the ColumnType says which).
+    Int(ColumnType),
+    Decimal { width: u8, scale: u8 },
+    Float,
+    Double,
+    Temporal(TemporalType),
+    Time,
+    Varchar,
+}
+
+impl RangeType {
+    pub fn from_column_type(t: &ColumnType) -> Option<RangeType> {
+        use ColumnType::*;
+        Some(match t {
+            TinyInt | SmallInt | Integer | BigInt | HugeInt | UTinyInt | USmallInt | UInteger | UBigInt | UHugeInt => {
+                RangeType::Int(t.clone())
+            }
+            Decimal { width, scale } => RangeType::Decimal { width: *width, scale: *scale },
+            Float => RangeType::Float,
+            Double => RangeType::Double,
+            Time => RangeType::Time,
+            Varchar => RangeType::Varchar,
+            other => RangeType::Temporal(TemporalType::from_column_type(other)?),
+        })
+    }
+
+    /// A SQL literal of this type for `v`, or None when `v` is not of this type's family.
+    pub fn literal(&self, v: &RangeValue) -> Option<String> {
+        match (self, v) {
+            (RangeType::Int(_), RangeValue::Num(n, 0)) => Some(n.to_string()),
+            (RangeType::Decimal { width, scale }, RangeValue::Num(n, s)) if s == scale => {
+                Some(format!("CAST('{}' AS DECIMAL({width},{scale}))", decimal_text(*n, *s)))
+            }
+            (RangeType::Float | RangeType::Double, RangeValue::Float(f)) => {
+                let text = if f.is_nan() {
+                    "NaN".to_string()
+                } else if f.is_infinite() {
+                    if *f > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+                } else if *self == RangeType::Float {
+                    format!("{}", *f as f32)
+                } else {
+                    format!("{f}")
+                };
+                Some(format!("CAST('{text}' AS {})", if *self == RangeType::Float { "FLOAT" } else { "DOUBLE" }))
+            }
+            (RangeType::Temporal(t), RangeValue::Instant(ns)) => temporal_literal(*t, *ns),
+            (RangeType::Time, RangeValue::Time(us)) => Some(format!("TIME '{}'", time_text(i128::from(*us) * 1_000))),
+            (RangeType::Varchar, RangeValue::Text(b)) => Some(quote_literal(&String::from_utf8_lossy(b))),
+            _ => None,
+        }
+    }
+
+    /// `v` as text, for error messages.
+    pub fn display(&self, v: &RangeValue) -> String {
+        match v {
+            RangeValue::Num(n, s) => decimal_text(*n, *s),
+            RangeValue::Float(f) => f.to_string(),
+            RangeValue::Instant(ns) => date_text(ns.div_euclid(NANOS_PER_DAY) as i64).unwrap_or_default(),
+            RangeValue::Time(us) => time_text(i128::from(*us) * 1_000),
+            RangeValue::Text(b) => String::from_utf8_lossy(b).into_owned(),
+        }
+    }
+}
+
+/// `unscaled / 10^scale` as exact decimal text.
+pub fn decimal_text(unscaled: i128, scale: u8) -> String {
+    if scale == 0 {
+        return unscaled.to_string();
+    }
+    let digits = unscaled.unsigned_abs().to_string();
+    let s = usize::from(scale);
+    let padded = if digits.len() <= s { format!("{}{digits}", "0".repeat(s + 1 - digits.len())) } else { digits };
+    let (int, frac) = padded.split_at(padded.len() - s);
+    format!("{}{int}.{frac}", if unscaled < 0 { "-" } else { "" })
+}
+
+/// Parses DuckDB's text of a DECIMAL(_, scale) into its unscaled value.
+pub fn parse_decimal(text: &str, scale: u8) -> Option<i128> {
+    let (neg, body) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    if frac.len() > usize::from(scale) {
+        return None;
+    }
+    let digits = format!("{int}{frac}{}", "0".repeat(usize::from(scale) - frac.len()));
+    let v: i128 = digits.parse().ok()?;
+    Some(if neg { -v } else { v })
+}
+
+/// A seeded reservoir sample (Algorithm R): one pass, `capacity` values of memory, and the same
+/// sample for the same input sequence.
+pub struct Reservoir {
+    capacity: usize,
+    seen: u64,
+    state: u64,
+    pub items: Vec<RangeValue>,
+}
+
+impl Reservoir {
+    /// `max(100 × partitions, 100,000)` values, or every value for `exact`.
+    pub fn sample_size(partitions: usize) -> usize {
+        (100 * partitions).max(100_000)
+    }
+
+    pub fn new(capacity: usize, seed: u64) -> Reservoir {
+        Reservoir { capacity, seen: 0, state: seed, items: Vec::with_capacity(capacity.min(1 << 20)) }
+    }
+
+    /// SplitMix64.
+    fn next_random(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    pub fn offer(&mut self, v: RangeValue) {
+        self.seen += 1;
+        if self.items.len() < self.capacity {
+            self.items.push(v);
+        } else {
+            let j = self.next_random() % self.seen;
+            if (j as usize) < self.capacity {
+                self.items[j as usize] = v;
+            }
+        }
+    }
+}
+
+/// Equi-depth bounds for `partitions` ranges from a sample (k bounds make k + 1 ranges). A value
+/// holding more than a partition's share of the sample gets a range of its own; the other
+/// partitions are shared among the stretches between such values by their size.
+pub fn equi_depth_bounds(mut sample: Vec<RangeValue>, partitions: usize) -> Vec<RangeValue> {
+    if sample.is_empty() || partitions <= 1 {
+        return Vec::new();
+    }
+    sample.sort_by(|a, b| a.total_cmp(b));
+    let n = sample.len();
+    let share = n as f64 / partitions as f64;
+    // Runs of equal values: (start, end) in the sorted sample.
+    let mut runs = Vec::new();
+    let mut start = 0;
+    for i in 1..=n {
+        if i == n || sample[i].total_cmp(&sample[start]) != Ordering::Equal {
+            runs.push((start, i));
+            start = i;
+        }
+    }
+    let heavy: Vec<(usize, usize)> = runs.iter().copied().filter(|&(s, e)| (e - s) as f64 > share).collect();
+    // Stretches between heavy runs.
+    let mut stretches = Vec::new();
+    let mut from = 0;
+    for &(s, e) in &heavy {
+        if s > from {
+            stretches.push((from, s));
+        }
+        from = e;
+    }
+    if from < n {
+        stretches.push((from, n));
+    }
+    let budget = partitions.saturating_sub(heavy.len());
+    let light: usize = stretches.iter().map(|&(s, e)| e - s).sum();
+    // Largest-remainder allocation of the budget; a stretch may get none when partitions are
+    // scarce, and then joins the heavy value before it (or after it, at the start).
+    let mut alloc: Vec<(usize, f64)> = stretches
+        .iter()
+        .map(|&(s, e)| {
+            let exact = if light == 0 { 0.0 } else { budget as f64 * (e - s) as f64 / light as f64 };
+            (exact.floor() as usize, exact - exact.floor())
+        })
+        .collect();
+    let mut left = budget.saturating_sub(alloc.iter().map(|a| a.0).sum());
+    let mut order: Vec<usize> = (0..alloc.len()).collect();
+    order.sort_by(|&a, &b| alloc[b].1.partial_cmp(&alloc[a].1).unwrap_or(Ordering::Equal).then(a.cmp(&b)));
+    for i in order {
+        if left == 0 {
+            break;
+        }
+        alloc[i].0 += 1;
+        left -= 1;
+    }
+
+    let mut bounds: Vec<RangeValue> = Vec::new();
+    for &(s, _) in &heavy {
+        bounds.push(sample[s].clone());
+    }
+    for (&(s, e), &(k, _)) in stretches.iter().zip(&alloc) {
+        if k == 0 {
+            continue;
+        }
+        // The stretch is its own range(s): it starts a range unless it is the very beginning.
+        bounds.push(sample[s].clone());
+        let len = e - s;
+        for j in 1..k {
+            bounds.push(sample[s + j * len / k].clone());
+        }
+    }
+    bounds.sort_by(|a, b| a.total_cmp(b));
+    bounds.dedup_by(|a, b| a.total_cmp(b) == Ordering::Equal);
+    // A bound equal to the sample's minimum would only make an empty first range.
+    bounds.retain(|b| b.total_cmp(&sample[0]) == Ordering::Greater);
+    bounds
+}
+
+/// How the bounds are chosen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BoundsMethod {
+    Sampled,
+    Exact,
+    Custom(Vec<RangeValue>),
+}
+
+/// What the caller asked partition_range for.
+#[derive(Debug, Clone)]
+pub struct RangeSpec {
+    pub column: String,
+    pub range_type: RangeType,
+    pub partitions: usize,
+    pub method: BoundsMethod,
+}
+
+/// One manifest row of partition_range: the common columns plus `lower` and `upper`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RangeRow {
+    pub common: ManifestRow,
+    pub lower: Option<RangeValue>,
+    pub upper: Option<RangeValue>,
+}
+
+impl RangeSpec {
+    /// The list literal of `bounds`, for the counting scan and for users.
+    pub fn bounds_sql(&self, bounds: &[RangeValue]) -> Result<String, String> {
+        let items: Option<Vec<String>> = bounds.iter().map(|b| self.range_type.literal(b)).collect();
+        let items = items.ok_or("a bound cannot be written as a literal of the column's type")?;
+        Ok(format!("[{}]", items.join(", ")))
+    }
+
+    /// The key expression of the counting scan.
+    pub fn key_sql(&self, bounds: &[RangeValue]) -> Result<String, String> {
+        Ok(format!("partition_key_range({}, {})", quote_ident(&self.column), self.bounds_sql(bounds)?))
+    }
+
+    /// The manifest for `bounds` given exact counts per range index. Computed ranges that came
+    /// out empty are merged into a neighbour; custom bounds are kept as given.
+    pub fn plan(&self, bounds: &[RangeValue], counts: &PartitionCounts<i64>, source_sql: &str) -> Result<Vec<RangeRow>, String> {
+        let mut ranges: Vec<(u64, u64)> = vec![(0, 0); bounds.len() + 1];
+        for &(i, rows, bytes) in &counts.keys {
+            if let Some(r) = usize::try_from(i).ok().and_then(|i| ranges.get_mut(i)) {
+                r.0 += rows;
+                r.1 += bytes;
+            }
+        }
+        let mut bounds: Vec<RangeValue> = bounds.to_vec();
+        let custom = matches!(self.method, BoundsMethod::Custom(_));
+        if !custom {
+            if ranges.iter().all(|r| r.0 == 0) {
+                ranges.clear();
+                bounds.clear();
+            }
+            // Merge every empty range into a neighbour by dropping the bound between them.
+            while ranges.len() > 1 {
+                let Some(i) = ranges.iter().position(|r| r.0 == 0) else { break };
+                let drop = if i < bounds.len() { i } else { i - 1 };
+                let (rows, bytes) = ranges.remove(i);
+                let keep = if i < ranges.len() { i } else { i - 1 };
+                ranges[keep].0 += rows;
+                ranges[keep].1 += bytes;
+                bounds.remove(drop);
+            }
+        }
+        let col = quote_ident(&self.column);
+        let lit = |v: &RangeValue| self.range_type.literal(v).ok_or("a bound cannot be written as a literal of the column's type".to_string());
+        let width = ranges.len().saturating_sub(1).to_string().len().max(3);
+        let mut rows = Vec::with_capacity(ranges.len() + 1);
+        for (i, &(row_count, bytes)) in ranges.iter().enumerate() {
+            let lower = if i == 0 { None } else { Some(bounds[i - 1].clone()) };
+            let upper = bounds.get(i).cloned();
+            let predicate = match (&lower, &upper) {
+                (None, None) => format!("{col} IS NOT NULL"),
+                (None, Some(u)) => format!("{col} < {}", lit(u)?),
+                (Some(l), None) => format!("{col} >= {}", lit(l)?),
+                (Some(l), Some(u)) => format!("{col} >= {} AND {col} < {}", lit(l)?, lit(u)?),
+            };
+            rows.push(RangeRow {
+                common: ManifestRow::new(i as i64, Some(format!("{i:0width$}")), predicate, source_sql, row_count, bytes),
+                lower,
+                upper,
+            });
+        }
+        if counts.null_rows > 0 {
+            rows.push(RangeRow {
+                common: ManifestRow::new(
+                    rows.len() as i64,
+                    None,
+                    format!("{col} IS NULL"),
+                    source_sql,
+                    counts.null_rows,
+                    counts.null_bytes,
+                ),
+                lower: None,
+                upper: None,
+            });
+        }
+        Ok(rows)
+    }
+}
+
+/// Checks a partition count: 1 ..= 65536.
+pub fn check_partitions(n: i64) -> Result<usize, String> {
+    if (1..=MAX_PARTITIONS).contains(&n) {
+        Ok(n as usize)
+    } else {
+        Err(format!("partitions must be between 1 and {MAX_PARTITIONS}, got {n}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nums(v: &[i128]) -> Vec<RangeValue> {
+        v.iter().map(|&x| RangeValue::Num(x, 0)).collect()
+    }
+
+    /// Sizes of the ranges `bounds` make over `values`.
+    fn range_sizes(values: &[RangeValue], bounds: &[RangeValue]) -> Vec<usize> {
+        let mut sizes = vec![0; bounds.len() + 1];
+        for v in values {
+            sizes[range_index(v, bounds).unwrap()] += 1;
+        }
+        sizes
+    }
+
+    fn lcg(seed: u64) -> impl FnMut() -> u64 {
+        let mut x = seed;
+        move || {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x >> 11
+        }
+    }
+
+    #[test]
+    fn comparisons_follow_duckdb() {
+        assert_eq!(RangeValue::Num(1420, 2).compare(&RangeValue::Num(142, 1)), Some(Ordering::Equal));
+        assert_eq!(RangeValue::Num(5, 0).compare(&RangeValue::Float(4.5)), Some(Ordering::Greater));
+        assert_eq!(RangeValue::float(f64::NAN).compare(&RangeValue::float(f64::INFINITY)), Some(Ordering::Greater));
+        assert_eq!(RangeValue::float(-0.0), RangeValue::float(0.0));
+        assert_eq!(RangeValue::Text(b"a".to_vec()).compare(&RangeValue::Num(1, 0)), None);
+        assert_eq!(RangeValue::Text(b"B".to_vec()).compare(&RangeValue::Text(b"a".to_vec())), Some(Ordering::Less));
+    }
+
+    #[test]
+    fn range_index_counts_bounds_at_or_below() {
+        let b = nums(&[10, 20, 30]);
+        let idx = |v| range_index(&RangeValue::Num(v, 0), &b).unwrap();
+        assert_eq!((idx(-5), idx(10), idx(19), idx(20), idx(30), idx(99)), (0, 1, 1, 2, 3, 3));
+        assert!(check_bounds(&nums(&[1, 2, 2])).is_err());
+        assert!(check_bounds(&nums(&[3, 2])).is_err());
+        assert!(check_bounds(&nums(&[1, 2, 3])).is_ok());
+    }
+
+    #[test]
+    fn sampling_is_deterministic() {
+        let run = || {
+            let mut r = Reservoir::new(1000, 42);
+            let mut next = lcg(7);
+            for _ in 0..100_000 {
+                r.offer(RangeValue::Num(i128::from(next() % 1_000_000), 0));
+            }
+            equi_depth_bounds(r.items, 16)
+        };
+        let a = run();
+        assert_eq!(a, run());
+        assert_eq!(a.len(), 15);
+    }
+
+    #[test]
+    fn quality_on_continuous_data() {
+        // 1M distinct-ish values: the largest of p ranges holds at most 1.25 x rows/p.
+        let mut next = lcg(99);
+        let values: Vec<RangeValue> = (0..1_000_000).map(|_| RangeValue::float(next() as f64 / 3.0)).collect();
+        for p in [2usize, 7, 16, 64] {
+            let mut r = Reservoir::new(Reservoir::sample_size(p), 1234);
+            for v in &values {
+                r.offer(v.clone());
+            }
+            let bounds = equi_depth_bounds(r.items, p);
+            let sizes = range_sizes(&values, &bounds);
+            assert_eq!(sizes.len(), p);
+            let largest = *sizes.iter().max().unwrap() as f64;
+            assert!(largest <= 1.25 * values.len() as f64 / p as f64, "p={p}: largest {largest}");
+        }
+    }
+
+    #[test]
+    fn heavy_hitters_get_their_own_range() {
+        // 50% of the values are 500; the rest are spread over 0..1000.
+        let mut values = Vec::new();
+        let mut next = lcg(3);
+        for i in 0..20_000 {
+            values.push(RangeValue::Num(if i % 2 == 0 { 500 } else { i128::from(next() % 1000) }, 0));
+        }
+        let bounds = equi_depth_bounds(values.clone(), 8);
+        assert!(bounds.len() + 1 <= 8, "never more ranges than asked");
+        let at = range_index(&RangeValue::Num(500, 0), &bounds).unwrap();
+        assert_eq!(bounds[at - 1], RangeValue::Num(500, 0), "the heavy value starts its range");
+        let sizes = range_sizes(&values, &bounds);
+        assert!(sizes[at] >= 10_000 && sizes[at] < 10_100, "the heavy value's range is (almost) only it: {sizes:?}");
+        assert!(sizes.iter().all(|&s| s > 0), "no empty range: {sizes:?}");
+    }
+
+    #[test]
+    fn one_distinct_value_is_one_range() {
+        assert!(equi_depth_bounds(nums(&[7; 500]), 16).is_empty());
+        assert!(equi_depth_bounds(Vec::new(), 16).is_empty());
+    }
+
+    #[test]
+    fn plan_merges_empty_computed_ranges() {
+        let spec = RangeSpec { column: "x".into(), range_type: RangeType::Int(ColumnType::Integer), partitions: 4, method: BoundsMethod::Sampled };
+        let bounds = nums(&[10, 20, 30]);
+        let counts = PartitionCounts { keys: vec![(0, 5, 50), (2, 7, 70), (3, 1, 10)], null_rows: 2, null_bytes: 20 };
+        let rows = spec.plan(&bounds, &counts, "t").unwrap();
+        let got: Vec<_> = rows.iter().map(|r| (r.common.label.clone(), r.common.predicate.clone(), r.common.row_count)).collect();
+        assert_eq!(got, vec![
+            (Some("000".into()), "\"x\" < 10".into(), 5),
+            (Some("001".into()), "\"x\" >= 10 AND \"x\" < 30".into(), 7),
+            (Some("002".into()), "\"x\" >= 30".into(), 1),
+            (None, "\"x\" IS NULL".into(), 2),
+        ]);
+        let custom = RangeSpec { method: BoundsMethod::Custom(bounds.clone()), ..spec };
+        assert_eq!(custom.plan(&bounds, &counts, "t").unwrap().len(), 5, "custom bounds keep empty ranges");
+    }
+
+    #[test]
+    fn literals_and_decimal_text() {
+        assert_eq!(decimal_text(1420, 2), "14.20");
+        assert_eq!(decimal_text(-5, 3), "-0.005");
+        assert_eq!(parse_decimal("-0.005", 3), Some(-5));
+        assert_eq!(parse_decimal("14.2", 2), Some(1420));
+        let d = RangeType::Decimal { width: 10, scale: 2 };
+        assert_eq!(d.literal(&RangeValue::Num(1420, 2)).unwrap(), "CAST('14.20' AS DECIMAL(10,2))");
+        assert_eq!(RangeType::Double.literal(&RangeValue::float(0.1)).unwrap(), "CAST('0.1' AS DOUBLE)");
+        assert_eq!(RangeType::Float.literal(&RangeValue::float(0.1f32 as f64)).unwrap(), "CAST('0.1' AS FLOAT)");
+        assert_eq!(RangeType::Double.literal(&RangeValue::float(f64::NAN)).unwrap(), "CAST('NaN' AS DOUBLE)");
+        assert_eq!(RangeType::Varchar.literal(&RangeValue::Text(b"it's".to_vec())).unwrap(), "'it''s'");
+        assert_eq!(RangeType::Time.literal(&RangeValue::Time(1)).unwrap(), "TIME '00:00:00.000001'");
+    }
+}

@@ -1,0 +1,113 @@
+//! `partition_key_range(value, bounds)`: the 0-based index of the range holding `value` for the
+//! sorted list `bounds` (the number of bounds at or below it), equal to the `partition_id` of
+//! partition_range's row with those bounds.
+//!
+//! ```sql
+//! SELECT partition_key_range(amount, [10, 20, 50]) FROM events;   -- 0, 1, 2 or 3
+//! ```
+//!
+//! Both parameters are ANY so values keep their own type; numbers compare by value across
+//! integer and decimal types, instants across DATE and timestamp units. The bounds are read and
+//! checked once per distinct list in a chunk; each row is then a binary search.
+
+use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
+use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
+use duckdb::vtab::arrow::WritableVector;
+
+use crate::core::literal::NANOS_PER_DAY;
+use crate::core::range::{check_bounds, range_index, RangeValue, SUPPORTED};
+use crate::ext::vector::{Cell, Column};
+
+const NAME: &str = "partition_key_range";
+
+pub struct PartitionKeyRange;
+
+/// A value as partition_range compares it.
+pub fn range_value(cell: Cell) -> Result<RangeValue, String> {
+    Ok(match cell {
+        Cell::Signed(v) => RangeValue::Num(v, 0),
+        Cell::Unsigned(v) => RangeValue::Num(
+            i128::try_from(v).map_err(|_| format!("{NAME}: UHUGEINT values above 2^127 - 1 are not supported"))?,
+            0,
+        ),
+        Cell::Decimal(v, s) => RangeValue::Num(v, s),
+        Cell::Float(f) => RangeValue::float(f),
+        Cell::Date(d) => RangeValue::Instant(i128::from(d) * NANOS_PER_DAY),
+        Cell::Time(us) => RangeValue::Time(us),
+        Cell::Timestamp(v, unit) => RangeValue::Instant(i128::from(v) * unit.nanos()),
+        Cell::Bytes(b) => RangeValue::Text(b.to_vec()),
+        Cell::Uuid(_) => return Err(unsupported("UUID")),
+    })
+}
+
+fn unsupported(type_name: &str) -> String {
+    format!("{NAME}: values of type {type_name} have no range order partext supports; supported types: {SUPPORTED}")
+}
+
+impl VScalar for PartitionKeyRange {
+    type State = ();
+
+    fn invoke(_: &(), input: &mut DataChunkHandle, output: &mut dyn WritableVector) -> Result<(), Box<dyn std::error::Error>> {
+        let n = input.len();
+        let values = input.flat_vector(0);
+        if input.flat_vector(1).logical_type().id() != LogicalTypeId::List {
+            return Err(format!("{NAME}: bounds must be a sorted LIST such as [10, 20, 30]").into());
+        }
+        let lists = input.list_vector(1);
+        let mut out = output.flat_vector();
+        if values.logical_type().id() == LogicalTypeId::SqlNull {
+            (0..n).for_each(|row| out.set_null(row));
+            return Ok(());
+        }
+        let type_name = || format!("{:?}", values.logical_type().id()).to_uppercase();
+        // SAFETY: DuckDB flattens a C API scalar function's input, so column 0 is a flat vector of
+        // `n` rows; the list's child is a flat vector holding `lists.len()` elements.
+        let column = unsafe { Column::of(&values, n) }.ok_or_else(|| unsupported(&type_name()))?;
+        let child = lists.child(lists.len());
+        if lists.len() > 0 && child.logical_type().id() == LogicalTypeId::SqlNull {
+            return Err(format!("{NAME}: bounds must not contain NULL").into());
+        }
+        let bound_column = if lists.len() > 0 {
+            // SAFETY: see above.
+            Some(unsafe { Column::of(&child, lists.len()) }.ok_or_else(|| format!("{NAME}: bounds must be a LIST of the value's type"))?)
+        } else {
+            None
+        };
+        let mut cached: Option<((usize, usize), Vec<RangeValue>)> = None;
+        for row in 0..n {
+            if values.row_is_null(row as u64) {
+                out.set_null(row);
+                continue;
+            }
+            if lists.row_is_null(row as u64) {
+                return Err(format!("{NAME}: bounds is NULL; pass a sorted LIST such as [10, 20, 30]").into());
+            }
+            let entry = lists.get_entry(row);
+            if cached.as_ref().map(|c| c.0) != Some(entry) {
+                let mut bounds = Vec::with_capacity(entry.1);
+                for i in entry.0..entry.0 + entry.1 {
+                    if child.row_is_null(i as u64) {
+                        return Err(format!("{NAME}: bounds must not contain NULL").into());
+                    }
+                    if let Some(c) = &bound_column {
+                        bounds.push(range_value(c.cell(i))?);
+                    }
+                }
+                check_bounds(&bounds).map_err(|e| format!("{NAME}: {e}"))?;
+                cached = Some((entry, bounds));
+            }
+            let bounds = cached.as_ref().map(|c| c.1.as_slice()).unwrap_or_default();
+            let index = range_index(&range_value(column.cell(row))?, bounds).map_err(|e| format!("{NAME}: {e}"))?;
+            // SAFETY: the output vector is INTEGER (the signature's return type) with `n` rows.
+            unsafe { out.as_mut_slice::<i32>()[row] = index as i32 };
+        }
+        Ok(())
+    }
+
+    fn signatures() -> Vec<ScalarFunctionSignature> {
+        vec![ScalarFunctionSignature::exact(
+            vec![LogicalTypeHandle::from(LogicalTypeId::Any), LogicalTypeHandle::from(LogicalTypeId::Any)],
+            LogicalTypeHandle::from(LogicalTypeId::Integer),
+        )]
+    }
+}
