@@ -33,7 +33,7 @@ $(EXT): FORCE
 # One venv per supported DuckDB host, and one for the shell.
 $(VENV)/duckdb-%/.installed:
 	$(PYTHON) -m venv $(VENV)/duckdb-$*
-	$(VENV)/duckdb-$*/bin/pip install --quiet duckdb==$*
+	$(VENV)/duckdb-$*/bin/pip install --quiet duckdb==$* mmh3==5.3.1
 	touch $@
 
 $(VENV)/cli-$(CLI_VERSION)/.installed:

@@ -308,21 +308,25 @@ pub fn equi_depth_bounds(mut sample: Vec<RangeValue>, partitions: usize) -> Vec<
         left -= 1;
     }
 
-    let mut bounds: Vec<RangeValue> = Vec::new();
-    for &(s, _) in &heavy {
-        bounds.push(sample[s].clone());
-    }
-    for (&(s, e), &(k, _)) in stretches.iter().zip(&alloc) {
-        if k == 0 {
-            continue;
+    // Segments in order: heavy runs (always their own range) and stretches with their share.
+    let mut segments: Vec<(usize, usize, Option<usize>)> = heavy.iter().map(|&(s, e)| (s, e, None)).collect();
+    segments.extend(stretches.iter().zip(&alloc).map(|(&(s, e), &(k, _))| (s, e, Some(k))));
+    segments.sort_by_key(|seg| seg.0);
+    // Cuts (indexes into the sample) where a new range starts.
+    let mut cuts: Vec<usize> = segments.iter().skip(1).map(|seg| seg.0).collect();
+    for (i, &(s, e, share)) in segments.iter().enumerate() {
+        match share {
+            Some(0) => {
+                // A stretch without a range of its own joins one neighbour: the heavy value after
+                // it, or the one before it when it is last.
+                let joined = if i + 1 < segments.len() { e } else { s };
+                cuts.retain(|&c| c != joined);
+            }
+            Some(k) => cuts.extend((1..k).map(|j| s + j * (e - s) / k)),
+            None => {}
         }
-        // The stretch is its own range(s): it starts a range unless it is the very beginning.
-        bounds.push(sample[s].clone());
-        let len = e - s;
-        for j in 1..k {
-            bounds.push(sample[s + j * len / k].clone());
-        }
     }
+    let mut bounds: Vec<RangeValue> = cuts.into_iter().map(|c| sample[c].clone()).collect();
     bounds.sort_by(|a, b| a.total_cmp(b));
     bounds.dedup_by(|a, b| a.total_cmp(b) == Ordering::Equal);
     // A bound equal to the sample's minimum would only make an empty first range.
@@ -535,6 +539,29 @@ mod tests {
         let sizes = range_sizes(&values, &bounds);
         assert!(sizes[at] >= 10_000 && sizes[at] < 10_100, "the heavy value's range is (almost) only it: {sizes:?}");
         assert!(sizes.iter().all(|&s| s > 0), "no empty range: {sizes:?}");
+    }
+
+    #[test]
+    fn never_more_ranges_than_asked_and_none_empty() {
+        // Generated skewed samples: a few hot values among a long tail, at every partition count.
+        let mut next = lcg(11);
+        for case in 0..200 {
+            let hot: Vec<i128> = (0..(case % 4)).map(|_| i128::from(next() % 1000)).collect();
+            let n = 50 + (next() % 3000) as usize;
+            let values: Vec<RangeValue> = (0..n)
+                .map(|_| {
+                    let r = next() % 100;
+                    let v = if (r as usize) < hot.len() * 20 { hot[r as usize % hot.len()] } else { i128::from(next() % 1000) };
+                    RangeValue::Num(v, 0)
+                })
+                .collect();
+            for p in 1..=20 {
+                let bounds = equi_depth_bounds(values.clone(), p);
+                assert!(bounds.len() < p.max(1), "case {case} p={p}: {} ranges", bounds.len() + 1);
+                assert!(check_bounds(&bounds).is_ok());
+                assert!(range_sizes(&values, &bounds).iter().all(|&s| s > 0), "case {case} p={p}: an empty range");
+            }
+        }
     }
 
     #[test]
