@@ -22,6 +22,37 @@ pub struct RowSize {
     pub variable_sql: Option<String>,
 }
 
+/// Rows the size estimator aims to sample.
+pub const SAMPLE_ROWS: u64 = 100_000;
+/// The Bernoulli sample's seed: fixed, so that the same data gives the same estimate.
+pub const SAMPLE_SEED: u64 = 42;
+
+impl RowSize {
+    /// The SQL that estimates the average variable-width bytes per row of `from_sql` from a
+    /// seeded Bernoulli sample of about [`SAMPLE_ROWS`] of its `total_rows` rows; None when
+    /// every column is fixed-width. It returns (sampled rows, their variable-width bytes).
+    pub fn sample_sql(&self, from_sql: &str, total_rows: u64) -> Option<String> {
+        let var = self.variable_sql.as_ref()?;
+        let percent = if total_rows <= SAMPLE_ROWS { 100.0 } else { 100.0 * SAMPLE_ROWS as f64 / total_rows as f64 };
+        Some(if percent >= 100.0 {
+            format!("SELECT count(*), CAST(sum({var}) AS BIGINT) FROM {from_sql}")
+        } else {
+            format!("SELECT count(*), CAST(sum({var}) AS BIGINT) FROM {from_sql} USING SAMPLE {percent:.6}% (bernoulli, {SAMPLE_SEED})")
+        })
+    }
+
+    /// Average bytes per row given the sample's (rows, variable-width bytes).
+    pub fn average(&self, sampled_rows: u64, variable_bytes: u64) -> f64 {
+        let var = if sampled_rows == 0 { 0.0 } else { variable_bytes as f64 / sampled_rows as f64 };
+        self.fixed_bytes as f64 + var
+    }
+}
+
+/// The estimated size of `rows` rows of `bytes_per_row` each.
+pub fn estimate(rows: u64, bytes_per_row: f64) -> u64 {
+    (rows as f64 * bytes_per_row).round() as u64
+}
+
 impl RowSize {
     /// The size of rows with these columns.
     pub fn of(columns: &[(String, ColumnType)]) -> RowSize {

@@ -1,8 +1,8 @@
-//! The one aggregate scan behind every manifest: rows, variable-width bytes and non-NULL key
-//! values per partition key, computed by the host in a single GROUP BY over the source.
+//! The one aggregate scan behind every manifest: rows and non-NULL key values per partition
+//! key, computed by the host in a single GROUP BY over the source; and the size estimator.
 
 use crate::core::manifest::PartitionCounts;
-use crate::core::size::RowSize;
+use crate::core::size::{estimate, RowSize};
 use crate::core::sql::quote_ident;
 use crate::ext::internal::{CallerSettings, InternalConnection};
 
@@ -22,12 +22,11 @@ pub fn count_by_key(
     key_column: &str,
     row_size: &RowSize,
 ) -> Result<ScanResult, String> {
-    let var = row_size.variable_sql.as_deref().map(|v| format!("CAST(sum({v}) AS BIGINT)")).unwrap_or_else(|| "0".into());
     let sql = format!(
-        "SELECT {key_sql} AS partext_key, count(*), count({col}), {var} FROM {from_sql} GROUP BY 1",
+        "SELECT {key_sql} AS partext_key, count(*), count({col}) FROM {from_sql} GROUP BY 1",
         col = quote_ident(key_column)
     );
-    internal.with_settings(settings, |conn| {
+    let mut scan = internal.with_settings(settings, |conn| {
         let mut stmt = conn.prepare(&sql).map_err(|e| format!("scanning the source failed: {e}"))?;
         let mut rows = stmt.query([]).map_err(|e| format!("scanning the source failed: {e}"))?;
         let mut result = ScanResult { counts: PartitionCounts::default(), unkeyed_values: 0 };
@@ -35,17 +34,38 @@ pub fn count_by_key(
             let key: Option<i64> = row.get(0).map_err(|e| e.to_string())?;
             let n: i64 = row.get(1).map_err(|e| e.to_string())?;
             let non_null: i64 = row.get(2).map_err(|e| e.to_string())?;
-            let var: Option<i64> = row.get(3).map_err(|e| e.to_string())?;
-            let bytes = n as u64 * row_size.fixed_bytes + var.unwrap_or(0) as u64;
             match key {
-                Some(k) => result.counts.keys.push((k, n as u64, bytes)),
+                Some(k) => result.counts.keys.push((k, n as u64, 0)),
                 None => {
                     result.counts.null_rows = (n - non_null) as u64;
-                    result.counts.null_bytes = if n > 0 { bytes / n as u64 * (n - non_null) as u64 } else { 0 };
                     result.unkeyed_values = non_null as u64;
                 }
             }
         }
         Ok(result)
-    })
+    })?;
+    // Sizes: rows times the estimated bytes per row.
+    let total: u64 = scan.counts.keys.iter().map(|k| k.1).sum::<u64>() + scan.counts.null_rows + scan.unkeyed_values;
+    let per_row = row_bytes(internal, settings, from_sql, row_size, total)?;
+    for k in &mut scan.counts.keys {
+        k.2 = estimate(k.1, per_row);
+    }
+    scan.counts.null_bytes = estimate(scan.counts.null_rows, per_row);
+    Ok(scan)
+}
+
+/// Estimated bytes per row of the source (`core::size`): exact for fixed-width schemas, from a
+/// seeded Bernoulli sample of about 100,000 rows otherwise.
+pub fn row_bytes(
+    internal: &InternalConnection,
+    settings: &CallerSettings,
+    from_sql: &str,
+    row_size: &RowSize,
+    total_rows: u64,
+) -> Result<f64, String> {
+    let Some(sql) = row_size.sample_sql(from_sql, total_rows) else { return Ok(row_size.fixed_bytes as f64) };
+    let (rows, bytes): (i64, Option<i64>) = internal
+        .with_settings(settings, |conn| conn.query_row(&sql, [], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| e.to_string()))
+        .map_err(|e| format!("estimating row sizes failed: {e}"))?;
+    Ok(row_size.average(rows as u64, bytes.unwrap_or(0) as u64))
 }
