@@ -42,3 +42,10 @@ pub struct PartitionCounts<K> {
     pub null_rows: u64,
     pub null_bytes: u64,
 }
+
+/// The label of the `i`-th of `count` numbered partitions: the index zero-padded to at least
+/// three digits (`007`), so that labels sort like partition ids.
+pub fn index_label(i: usize, count: usize) -> String {
+    let width = count.saturating_sub(1).to_string().len().max(3);
+    format!("{i:0width$}")
+}

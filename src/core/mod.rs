@@ -2,6 +2,7 @@
 //! row sizes. Nothing here touches DuckDB, so all of it is unit-tested with `cargo test`.
 
 pub mod calendar;
+pub mod chunk;
 pub mod hash;
 pub mod literal;
 pub mod manifest;

@@ -17,7 +17,7 @@
 use std::cmp::Ordering;
 
 use crate::core::literal::{date_text, temporal_literal, time_text, NANOS_PER_DAY};
-use crate::core::manifest::{ManifestRow, PartitionCounts};
+use crate::core::manifest::{index_label, ManifestRow, PartitionCounts};
 use crate::core::sql::{quote_ident, quote_literal};
 use crate::core::types::{ColumnType, TemporalType};
 
@@ -402,7 +402,6 @@ impl RangeSpec {
         }
         let col = quote_ident(&self.column);
         let lit = |v: &RangeValue| self.range_type.literal(v).ok_or("a bound cannot be written as a literal of the column's type".to_string());
-        let width = ranges.len().saturating_sub(1).to_string().len().max(3);
         let mut rows = Vec::with_capacity(ranges.len() + 1);
         for (i, &(row_count, bytes)) in ranges.iter().enumerate() {
             let lower = if i == 0 { None } else { Some(bounds[i - 1].clone()) };
@@ -414,7 +413,7 @@ impl RangeSpec {
                 (Some(l), Some(u)) => format!("{col} >= {} AND {col} < {}", lit(l)?, lit(u)?),
             };
             rows.push(RangeRow {
-                common: ManifestRow::new(i as i64, Some(format!("{i:0width$}")), predicate, source_sql, row_count, bytes),
+                common: ManifestRow::new(i as i64, Some(index_label(i, ranges.len())), predicate, source_sql, row_count, bytes),
                 lower,
                 upper,
             });

@@ -12,40 +12,69 @@ use crate::core::sql::quote_ident;
 use crate::core::types::ColumnType;
 use crate::ext::args::string_arg;
 use crate::ext::internal::{CallerSettings, InternalConnection};
-use crate::ext::scan::count_by_key;
-use crate::ext::source::describe;
+use crate::core::source::SourceKind;
+use crate::ext::scan::{count_by_key, row_bytes};
+use crate::ext::source::{describe, find_column};
 
-/// A manifest function's source and key column, resolved at bind time.
-pub struct BoundSource {
+/// A manifest function's source (argument 0), resolved at bind time as the caller's connection
+/// would resolve it.
+pub struct ResolvedSource {
     pub internal: Arc<InternalConnection>,
     pub settings: CallerSettings,
     pub from_sql: String,
+    pub kind: SourceKind,
+    pub columns: Vec<(String, ColumnType)>,
     pub row_size: RowSize,
+}
+
+impl ResolvedSource {
+    pub fn bind(bind: &BindInfo, function: &str) -> Result<ResolvedSource, String> {
+        // SAFETY: register_all stores an Arc<InternalConnection> as every manifest function's
+        // extra info; DuckDB keeps it as long as the function is in the catalog, so it outlives
+        // this bind.
+        let internal = unsafe { &*bind.get_extra_info::<Arc<InternalConnection>>() }.clone();
+        let tbl = string_arg(bind, function, 0, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
+        let settings = CallerSettings::read(bind);
+        let described = describe(&internal, &tbl, &settings).map_err(|e| format!("{function}: {e}"))?;
+        Ok(ResolvedSource {
+            internal,
+            settings,
+            from_sql: described.source.from_sql,
+            kind: described.source.kind,
+            row_size: RowSize::of(&described.columns),
+            columns: described.columns,
+        })
+    }
+
+    /// Estimated bytes per row (`core::size`), given the source's row count.
+    pub fn row_bytes(&self, function: &str, total_rows: u64) -> Result<f64, String> {
+        row_bytes(&self.internal, &self.settings, &self.from_sql, &self.row_size, total_rows).map_err(|e| format!("{function}: {e}"))
+    }
+}
+
+/// A manifest function's source and key column (argument 1), resolved at bind time.
+pub struct BoundSource {
+    source: ResolvedSource,
     pub column: String,
     pub column_type: ColumnType,
+}
+
+impl std::ops::Deref for BoundSource {
+    type Target = ResolvedSource;
+
+    fn deref(&self) -> &ResolvedSource {
+        &self.source
+    }
 }
 
 impl BoundSource {
     /// Reads `tbl` (argument 0) and `col` (argument 1), resolves the source as the caller's
     /// connection would and finds the column.
     pub fn bind(bind: &BindInfo, function: &str, col_hint: &str) -> Result<BoundSource, String> {
-        // SAFETY: register_all stores an Arc<InternalConnection> as every manifest function's
-        // extra info; DuckDB keeps it as long as the function is in the catalog, so it outlives
-        // this bind.
-        let internal = unsafe { &*bind.get_extra_info::<Arc<InternalConnection>>() }.clone();
-        let tbl = string_arg(bind, function, 0, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
+        let source = ResolvedSource::bind(bind, function)?;
         let col = string_arg(bind, function, 1, "col", col_hint)?;
-        let settings = CallerSettings::read(bind);
-        let described = describe(&internal, &tbl, &settings).map_err(|e| format!("{function}: {e}"))?;
-        let (column, column_type) = described.column(&col).map_err(|e| format!("{function}: {e}"))?;
-        Ok(BoundSource {
-            internal,
-            settings,
-            from_sql: described.source.from_sql,
-            row_size: RowSize::of(&described.columns),
-            column,
-            column_type,
-        })
+        let (column, column_type) = find_column(&source.columns, &col).map_err(|e| format!("{function}: {e}"))?;
+        Ok(BoundSource { source, column, column_type })
     }
 
     /// The error for a key column of a type the function cannot use.

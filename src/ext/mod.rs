@@ -2,6 +2,7 @@
 //! connection, and the one aggregate scan. All unsafe code of partext lives here.
 
 mod args;
+mod chunk_plan;
 mod internal;
 mod manifest;
 mod output;
@@ -34,5 +35,6 @@ pub fn register_all(conn: Connection) -> Result<(), Box<dyn std::error::Error>> 
     conn.register_table_function_with_extra_info::<partition_temporal::PartitionTemporal, _>("partition_temporal", &internal)?;
     conn.register_table_function_with_extra_info::<partition_hash::PartitionHash, _>("partition_hash", &internal)?;
     conn.register_table_function_with_extra_info::<partition_range::PartitionRange, _>("partition_range", &internal)?;
+    conn.register_table_function_with_extra_info::<chunk_plan::ChunkPlan, _>("chunk_plan", &internal)?;
     Ok(())
 }

@@ -74,17 +74,15 @@ fn describe_columns(conn: &Connection, from_sql: &str) -> Result<Vec<(String, Co
     Ok(out)
 }
 
-impl DescribedSource {
-    /// Finds a column by name (case-insensitively, as DuckDB does); the error lists the columns.
-    pub fn column(&self, name: &str) -> Result<(String, ColumnType), String> {
-        self.columns
-            .iter()
-            .find(|(n, _)| n == name)
-            .or_else(|| self.columns.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)))
-            .cloned()
-            .ok_or_else(|| {
-                let list: Vec<String> = self.columns.iter().map(|(n, t)| format!("{} {t}", quote_ident(n))).collect();
-                format!("column {} not found in the source; its columns are: {}", quote_ident(name), list.join(", "))
-            })
-    }
+/// Finds a column by name (case-insensitively, as DuckDB does); the error lists the columns.
+pub fn find_column(columns: &[(String, ColumnType)], name: &str) -> Result<(String, ColumnType), String> {
+    columns
+        .iter()
+        .find(|(n, _)| n == name)
+        .or_else(|| columns.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)))
+        .cloned()
+        .ok_or_else(|| {
+            let list: Vec<String> = columns.iter().map(|(n, t)| format!("{} {t}", quote_ident(n))).collect();
+            format!("column {} not found in the source; its columns are: {}", quote_ident(name), list.join(", "))
+        })
 }

@@ -1,0 +1,210 @@
+//! Chunk planning: consecutive row ranges of a table or a Parquet file that fit a size target.
+//!
+//! ```sql
+//! SELECT partition_id, row_count, estimated_bytes, predicate FROM chunk_plan('events', 64);
+//! ```
+//!
+//! Rows are addressed by position: a table's `rowid`, a Parquet file's `file_row_number`. One
+//! cheap scan counts the live rows per *unit* (a power-of-two block of positions, at most 2048,
+//! and at most a quarter of a chunk) — so the counts stay exact after deletes leave gaps — and
+//! [`plan_chunks`] cuts greedily: a chunk closes when the next unit would push it past the row
+//! budget (target ÷ bytes per row), at the last row-group boundary inside it when that keeps at
+//! least half the budget. Every chunk is then ≤ target and, but for the last, ≥ 50% of it.
+//! Position-range predicates let DuckDB skip whole row groups, so reading every chunk costs about
+//! one scan, where LIMIT/OFFSET paging grows quadratically.
+
+/// DuckDB's row-group size in rows (its default `ROW_GROUP_SIZE`).
+pub const ROW_GROUP_ROWS: i64 = 122_880;
+/// The largest unit: one DuckDB vector.
+pub const MAX_UNIT: i64 = 2_048;
+
+/// A block of row positions `[start, start + len)` holding `rows` live rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkUnit {
+    pub start: i64,
+    pub len: i64,
+    pub rows: u64,
+    /// Whether a row group starts at `start`.
+    pub aligned: bool,
+}
+
+/// A planned chunk: positions `[lower, upper)` with `rows` live rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chunk {
+    pub lower: i64,
+    pub upper: i64,
+    pub rows: u64,
+    /// The first position of the overlap reaching back `overlap_rows` rows, if asked.
+    pub overlap_lower: Option<i64>,
+}
+
+/// The most rows a chunk may hold: `target_bytes / bytes_per_row`, at least one.
+pub fn row_budget(target_bytes: f64, bytes_per_row: f64) -> u64 {
+    if bytes_per_row <= 0.0 {
+        return u64::MAX / 4;
+    }
+    ((target_bytes / bytes_per_row).floor() as u64).max(1)
+}
+
+/// The unit length for a row budget: a power of two, at most [`MAX_UNIT`] and at most a quarter
+/// of the budget, so that a greedy cut never leaves a chunk under half of it.
+pub fn unit_len(budget: u64) -> i64 {
+    let quarter = (budget / 4).max(1).min(MAX_UNIT as u64);
+    1i64 << (63 - quarter.leading_zeros() as i64)
+}
+
+/// Cuts `units` (sorted, non-overlapping) into chunks of at most `budget` rows.
+pub fn plan_chunks(units: &[ChunkUnit], budget: u64) -> Vec<Chunk> {
+    let mut chunks = Vec::new();
+    let Some(first) = units.first() else { return chunks };
+    let mut lower = first.start;
+    let mut rows = 0u64;
+    // The last row-group boundary inside the open chunk, with the rows before it.
+    let mut boundary: Option<(i64, u64)> = None;
+    for u in units {
+        if rows > 0 && rows + u.rows > budget {
+            match boundary {
+                Some((at, before)) if before >= budget / 2 => {
+                    chunks.push(Chunk { lower, upper: at, rows: before, overlap_lower: None });
+                    lower = at;
+                    rows -= before;
+                }
+                _ => {
+                    chunks.push(Chunk { lower, upper: u.start, rows, overlap_lower: None });
+                    lower = u.start;
+                    rows = 0;
+                }
+            }
+            boundary = None;
+        }
+        if u.aligned && u.start > lower {
+            boundary = Some((u.start, rows));
+        }
+        rows += u.rows;
+    }
+    let last = units[units.len() - 1];
+    chunks.push(Chunk { lower, upper: last.start + last.len, rows, overlap_lower: None });
+    chunks
+}
+
+/// Sets each chunk's `overlap_lower` to reach at least `k` live rows before it (the first
+/// chunk's is its own lower bound).
+pub fn add_overlap(chunks: &mut [Chunk], units: &[ChunkUnit], k: u64) {
+    for c in chunks.iter_mut() {
+        let mut reach = c.lower;
+        let mut covered = 0u64;
+        for u in units.iter().rev().filter(|u| u.start < c.lower) {
+            if covered >= k {
+                break;
+            }
+            covered += u.rows;
+            reach = u.start;
+        }
+        c.overlap_lower = Some(reach);
+    }
+}
+
+/// Parses a DuckDB memory setting such as `18.8 GiB`, `500 MB` or `1024 bytes` into bytes.
+pub fn parse_memory(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let number: f64 = t[..split].trim().parse().ok()?;
+    let unit = t[split..].trim().to_ascii_lowercase();
+    let factor = match unit.as_str() {
+        "" | "b" | "byte" | "bytes" => 1.0,
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "tb" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tib" => 1024.0f64.powi(4),
+        _ => return None,
+    };
+    Some(number * factor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Units of a table of `n` rowids with every `gap`-th row deleted (gap 0: none).
+    fn units(n: i64, len: i64, gap: i64) -> Vec<ChunkUnit> {
+        (0..n)
+            .step_by(len as usize)
+            .map(|start| {
+                let end = (start + len).min(n);
+                let deleted = if gap == 0 { 0 } else { (start..end).filter(|r| r % gap == 0).count() as u64 };
+                ChunkUnit { start, len: end - start, rows: (end - start) as u64 - deleted, aligned: start % ROW_GROUP_ROWS == 0 }
+            })
+            .filter(|u| u.rows > 0)
+            .collect()
+    }
+
+    fn check(chunks: &[Chunk], units: &[ChunkUnit], budget: u64) {
+        let total: u64 = units.iter().map(|u| u.rows).sum();
+        assert_eq!(chunks.iter().map(|c| c.rows).sum::<u64>(), total, "every row in a chunk");
+        for w in chunks.windows(2) {
+            assert_eq!(w[0].upper, w[1].lower, "chunks are consecutive");
+        }
+        for (i, c) in chunks.iter().enumerate() {
+            assert!(c.rows <= budget, "chunk {i} over budget: {c:?}");
+            if i + 1 < chunks.len() {
+                assert!(c.rows * 2 >= budget, "chunk {i} under half the budget: {} of {budget}", c.rows);
+            }
+            let live: u64 = units.iter().filter(|u| u.start >= c.lower && u.start < c.upper).map(|u| u.rows).sum();
+            assert_eq!(live, c.rows, "row count of chunk {i} is exact");
+        }
+    }
+
+    #[test]
+    fn chunks_fit_the_budget_with_and_without_deletes() {
+        for (n, budget, gap) in [(1_000_000, 300_000, 0), (1_000_000, 50_000, 7), (2_000_000, 122_880, 0), (500, 7, 3), (10, 1, 0), (5_000_000, 1_000_000, 2)] {
+            let len = unit_len(budget);
+            let us = units(n, len, gap);
+            let chunks = plan_chunks(&us, budget);
+            check(&chunks, &us, budget);
+        }
+    }
+
+    #[test]
+    fn boundaries_follow_row_groups_when_they_can() {
+        // A budget of 2.5 row groups: chunks end on row-group boundaries (2 groups each).
+        let budget = (ROW_GROUP_ROWS as f64 * 2.5) as u64;
+        let us = units(ROW_GROUP_ROWS * 10, unit_len(budget), 0);
+        let chunks = plan_chunks(&us, budget);
+        check(&chunks, &us, budget);
+        assert!(chunks.iter().all(|c| c.lower % ROW_GROUP_ROWS == 0), "{chunks:?}");
+        assert_eq!(chunks.len(), 5);
+    }
+
+    #[test]
+    fn overlap_reaches_back_k_rows() {
+        let us = units(10_000, 64, 0);
+        let mut chunks = plan_chunks(&us, 1000);
+        add_overlap(&mut chunks, &us, 100);
+        assert_eq!(chunks[0].overlap_lower, Some(chunks[0].lower));
+        for c in &chunks[1..] {
+            let reach = c.overlap_lower.unwrap();
+            assert!(c.lower - reach >= 100 && c.lower - reach < 100 + 64, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn unit_lengths_are_powers_of_two() {
+        assert_eq!(unit_len(1), 1);
+        assert_eq!(unit_len(7), 1);
+        assert_eq!(unit_len(100), 16);
+        assert_eq!(unit_len(1_000_000), 2048);
+        assert_eq!(row_budget(64.0 * 1024.0 * 1024.0, 32.0), 2_097_152);
+    }
+
+    #[test]
+    fn memory_settings_parse() {
+        assert_eq!(parse_memory("18.8 GiB"), Some(18.8 * 1024.0 * 1024.0 * 1024.0));
+        assert_eq!(parse_memory("500 MB"), Some(500e6));
+        assert_eq!(parse_memory("1024 bytes"), Some(1024.0));
+        assert_eq!(parse_memory("lots"), None);
+    }
+}
