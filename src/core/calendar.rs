@@ -40,11 +40,8 @@ impl Granularity {
             "month" => Ok(Granularity::Month),
             "quarter" => Ok(Granularity::Quarter),
             "year" => Ok(Granularity::Year),
-            "auto" => Err("granularity 'auto' is not available yet in this version of partext; \
-                 choose one of 'hour', 'day', 'week', 'month', 'quarter', 'year'"
-                .to_string()),
             _ => Err(format!(
-                "unknown granularity '{text}'; use one of 'hour', 'day', 'week', 'month', 'quarter', 'year'"
+                "unknown granularity '{text}'; use one of 'hour', 'day', 'week', 'month', 'quarter', 'year' or 'auto' (partition_temporal only)"
             )),
         }
     }
@@ -283,7 +280,6 @@ mod tests {
         assert_eq!(Granularity::parse("MONTH"), Ok(Granularity::Month));
         let err = Granularity::parse("fortnight").unwrap_err();
         assert!(err.contains("'fortnight'") && err.contains("'quarter'"), "{err}");
-        assert!(Granularity::parse("auto").unwrap_err().contains("not available yet"));
     }
 
     #[test]

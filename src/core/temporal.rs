@@ -42,6 +42,41 @@ pub struct TemporalSpec {
     pub overlap: Option<Interval>,
 }
 
+/// A calendar period (or a run of merged adjacent periods) `[start, end)`, in seconds.
+#[derive(Debug, Clone, PartialEq)]
+struct Period {
+    start: i64,
+    end: i64,
+    label: String,
+    rows: u64,
+    bytes: u64,
+}
+
+/// Merges runs of adjacent periods while the run's size stays within `target_bytes`; a merged
+/// run is labelled `first..last`.
+fn merge_periods(periods: &[Period], target_bytes: f64) -> Vec<Period> {
+    let mut out: Vec<(Period, String)> = Vec::new();
+    for p in periods {
+        match out.last_mut() {
+            Some((run, last_label)) if run.end == p.start && (run.bytes + p.bytes) as f64 <= target_bytes => {
+                run.end = p.end;
+                run.rows += p.rows;
+                run.bytes += p.bytes;
+                *last_label = p.label.clone();
+            }
+            _ => out.push((p.clone(), p.label.clone())),
+        }
+    }
+    out.into_iter()
+        .map(|(mut run, last)| {
+            if last != run.label {
+                run.label = format!("{}..{last}", run.label);
+            }
+            run
+        })
+        .collect()
+}
+
 /// One manifest row of partition_temporal: the common columns plus its own.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TemporalRow {
@@ -87,45 +122,86 @@ impl TemporalSpec {
     /// Builds the manifest from the scan's counts per fine unit.
     pub fn plan(&self, counts: &PartitionCounts<i64>, source_sql: &str) -> Result<Vec<TemporalRow>, String> {
         self.validate()?;
-        let unit = self.granularity.fine_unit_seconds();
-        let mut periods: BTreeMap<i64, (u64, u64)> = BTreeMap::new();
+        let periods = self.periods(self.granularity, counts, self.granularity.fine_unit_seconds())?;
+        self.manifest(&periods, counts, source_sql)
+    }
+
+    /// `'auto'`: the coarsest granularity whose largest period fits `target_bytes`, with runs of
+    /// adjacent periods merged while the merged size fits. `counts` are per fine unit of
+    /// `fine_unit` seconds (hours, or days for DATE columns).
+    pub fn plan_auto(
+        &self,
+        counts: &PartitionCounts<i64>,
+        fine_unit: i64,
+        target_bytes: f64,
+        source_sql: &str,
+    ) -> Result<(Granularity, Vec<TemporalRow>), String> {
+        let candidates: Vec<Granularity> = Granularity::ALL
+            .iter()
+            .rev()
+            .copied()
+            .filter(|g| g.fine_unit_seconds() >= fine_unit)
+            .collect();
+        let mut chosen = None;
+        for &g in &candidates {
+            let periods = self.periods(g, counts, fine_unit)?;
+            if periods.iter().all(|p| p.bytes as f64 <= target_bytes) || Some(&g) == candidates.last() {
+                chosen = Some((g, periods));
+                break;
+            }
+        }
+        let (g, periods) = chosen.ok_or_else(|| "no granularity fits".to_string())?;
+        let spec = TemporalSpec { granularity: g, ..self.clone() };
+        let merged = merge_periods(&periods, target_bytes);
+        Ok((g, spec.manifest(&merged, counts, source_sql)?))
+    }
+
+    /// The calendar periods of granularity `g` holding the counted fine units (and, with
+    /// include_empty, the empty periods between them).
+    fn periods(&self, g: Granularity, counts: &PartitionCounts<i64>, fine_unit: i64) -> Result<Vec<Period>, String> {
+        let mut by_start: BTreeMap<i64, (u64, u64)> = BTreeMap::new();
         for &(fine, rows, bytes) in &counts.keys {
-            let start = fine
-                .checked_mul(unit)
-                .and_then(|s| self.granularity.period_start(s))
-                .ok_or_else(|| out_of_range(&self.column))?;
-            let e = periods.entry(start).or_insert((0, 0));
+            let start = fine.checked_mul(fine_unit).and_then(|s| g.period_start(s)).ok_or_else(|| out_of_range(&self.column))?;
+            let e = by_start.entry(start).or_insert((0, 0));
             e.0 += rows;
             e.1 += bytes;
         }
-        let mut starts: Vec<(i64, u64, u64)> = Vec::with_capacity(periods.len());
+        let mut out: Vec<Period> = Vec::with_capacity(by_start.len());
+        let push = |start: i64, rows: u64, bytes: u64, out: &mut Vec<Period>| -> Result<(), String> {
+            if out.len() >= MAX_PARTITIONS {
+                return Err(too_many(g));
+            }
+            let end = g.next_start(start).ok_or_else(|| out_of_range(&self.column))?;
+            let label = g.label(start).ok_or_else(|| out_of_range(&self.column))?;
+            out.push(Period { start, end, label, rows, bytes });
+            Ok(())
+        };
         if self.include_empty {
-            if let (Some((&first, _)), Some((&last, _))) = (periods.first_key_value(), periods.last_key_value()) {
+            if let (Some((&first, _)), Some((&last, _))) = (by_start.first_key_value(), by_start.last_key_value()) {
                 let mut s = first;
                 loop {
-                    let (rows, bytes) = periods.get(&s).copied().unwrap_or((0, 0));
-                    starts.push((s, rows, bytes));
+                    let (rows, bytes) = by_start.get(&s).copied().unwrap_or((0, 0));
+                    push(s, rows, bytes, &mut out)?;
                     if s >= last {
                         break;
                     }
-                    if starts.len() > MAX_PARTITIONS {
-                        return Err(too_many(self.granularity));
-                    }
-                    s = self.granularity.next_start(s).ok_or_else(|| out_of_range(&self.column))?;
+                    s = g.next_start(s).ok_or_else(|| out_of_range(&self.column))?;
                 }
             }
         } else {
-            starts.extend(periods.iter().map(|(&s, &(r, b))| (s, r, b)));
+            for (&start, &(rows, bytes)) in &by_start {
+                push(start, rows, bytes, &mut out)?;
+            }
         }
-        if starts.len() > MAX_PARTITIONS {
-            return Err(too_many(self.granularity));
-        }
+        Ok(out)
+    }
 
+    /// Manifest rows for `periods`, then the NULL-key partition.
+    fn manifest(&self, periods: &[Period], counts: &PartitionCounts<i64>, source_sql: &str) -> Result<Vec<TemporalRow>, String> {
         let col = quote_ident(&self.column);
-        let mut rows = Vec::with_capacity(starts.len() + 1);
-        for (id, &(start, row_count, bytes)) in starts.iter().enumerate() {
-            let end = self.granularity.next_start(start).ok_or_else(|| out_of_range(&self.column))?;
-            let label = self.granularity.label(start).ok_or_else(|| out_of_range(&self.column))?;
+        let mut rows = Vec::with_capacity(periods.len() + 1);
+        for (id, p) in periods.iter().enumerate() {
+            let (start, end) = (p.start, p.end);
             let lower_lit = self.literal(start, 0).ok_or_else(|| out_of_range(&self.column))?;
             let upper_lit = self.literal(end, 0);
             let lower_raw = self.raw(start);
@@ -147,7 +223,7 @@ impl TemporalSpec {
                 }
             };
             rows.push(TemporalRow {
-                common: ManifestRow::new(id as i64, Some(label), predicate, source_sql, row_count, bytes),
+                common: ManifestRow::new(id as i64, Some(p.label.clone()), predicate, source_sql, p.rows, p.bytes),
                 lower: lower_raw,
                 upper: upper_raw.filter(|_| upper_lit.is_some()),
                 overlap_predicate,
@@ -303,6 +379,38 @@ mod tests {
         assert!(spec(TemporalType::Date, Granularity::Hour).plan(&counts, "t").unwrap_err().contains("'hour' needs a timestamp"));
         let wide = PartitionCounts { keys: vec![(0, 1, 0), (200 * 365 * 24, 1, 0)], null_rows: 0, null_bytes: 0 };
         assert!(spec(TemporalType::Timestamp, Granularity::Hour).plan(&wide, "t").unwrap_err().contains("coarser granularity"));
+    }
+
+    #[test]
+    fn auto_picks_the_coarsest_fitting_granularity_and_merges_sparse_periods() {
+        // Hourly counts: January dense (31 days x 24 h x 10 rows), February and March sparse.
+        let mut keys = Vec::new();
+        let jan = day(2024, 1, 1) * 24;
+        for h in 0..31 * 24 {
+            keys.push((jan + h, 10, 1000));
+        }
+        keys.push((day(2024, 2, 10) * 24, 1, 100));
+        keys.push((day(2024, 3, 5) * 24 + 5, 1, 100));
+        let counts = PartitionCounts { keys, null_rows: 0, null_bytes: 0 };
+        let base = spec(TemporalType::Timestamp, Granularity::Day);
+        // The whole year is 744,200 bytes: a 1 MB target takes one year.
+        let (g, rows) = base.plan_auto(&counts, 3600, 1_000_000.0, "t").unwrap();
+        assert_eq!(g, Granularity::Year);
+        assert_eq!(rows[0].common.label.as_deref(), Some("2024"));
+        // January alone is 744,000 bytes: months, with sparse February and March merged.
+        let (g, rows) = base.plan_auto(&counts, 3600, 744_000.0, "t").unwrap();
+        assert_eq!(g, Granularity::Month);
+        let labels: Vec<_> = rows.iter().map(|r| r.common.label.clone().unwrap()).collect();
+        assert_eq!(labels, vec!["2024-01", "2024-02..2024-03"]);
+        assert_eq!(rows[1].common.predicate, "\"ts\" >= TIMESTAMP '2024-02-01 00:00:00' AND \"ts\" < TIMESTAMP '2024-04-01 00:00:00'");
+        // 100 KB: a January week is 168,000 bytes, a day 24,000: days, with sparse days merged.
+        let (g, rows) = base.plan_auto(&counts, 3600, 100_000.0, "t").unwrap();
+        assert_eq!(g, Granularity::Day);
+        assert!(rows.iter().all(|r| r.common.estimated_bytes <= 100_000));
+        assert_eq!(rows.iter().map(|r| r.common.row_count).sum::<u64>(), 31 * 24 * 10 + 2);
+        // Nothing fits: the finest granularity.
+        let (g, _) = base.plan_auto(&counts, 3600, 10.0, "t").unwrap();
+        assert_eq!(g, Granularity::Hour);
     }
 
     #[test]

@@ -52,3 +52,30 @@ pub fn int_arg(bind: &BindInfo, function: &str, index: u64, name: &str, hint: &s
     }
     Ok(v.to_int64())
 }
+
+/// The default size target when `target_mb` is NULL or absent: memory_limit / (4 × threads),
+/// from the caller's settings, so that `threads` partitions fit in memory with room to spare.
+pub fn default_target_bytes(bind: &BindInfo, function: &str) -> Result<f64, String> {
+    let read = |name: &str| bind.get_config_option(name).filter(|v| !v.is_null()).map(|v| v.to_string());
+    let memory = read("memory_limit").and_then(|m| crate::core::chunk::parse_memory(&m));
+    let threads = read("threads").and_then(|t| t.trim().parse::<f64>().ok()).filter(|t| *t >= 1.0);
+    match (memory, threads) {
+        (Some(m), Some(t)) => Ok(m / (4.0 * t)),
+        _ => Err(format!("{function}: target_mb is NULL and the memory_limit or threads setting could not be read; pass target_mb")),
+    }
+}
+
+/// A size target in MiB as bytes: the value given, or the default when NULL or absent.
+pub fn target_bytes(value: Option<&Value>, bind: &BindInfo, function: &str) -> Result<f64, String> {
+    match value {
+        Some(v) if !v.is_null() => {
+            let mb = v.to_double();
+            if mb > 0.0 && mb.is_finite() {
+                Ok(mb * 1024.0 * 1024.0)
+            } else {
+                Err(format!("{function}: target_mb must be a positive number of MiB, got {mb}"))
+            }
+        }
+        _ => default_target_bytes(bind, function),
+    }
+}

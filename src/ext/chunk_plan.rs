@@ -12,17 +12,16 @@
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 
-use crate::core::chunk::{add_overlap, parse_memory, plan_chunks, row_budget, unit_len, Chunk, ChunkUnit, ROW_GROUP_ROWS};
+use crate::core::chunk::{add_overlap, plan_chunks, row_budget, unit_len, Chunk, ChunkUnit, ROW_GROUP_ROWS};
 use crate::core::manifest::{index_label, ManifestRow};
 use crate::core::size::estimate;
 use crate::core::source::SourceKind;
 use crate::core::sql::quote_literal;
-use crate::ext::args::named;
+use crate::ext::args::{named, target_bytes};
 use crate::ext::manifest::{ManifestRows, ResolvedSource};
 use crate::ext::output::{add_common_columns, chunk_capacity, write_common, write_ints, write_strings, COMMON_COLUMNS};
 
 const NAME: &str = "chunk_plan";
-const MIB: f64 = 1024.0 * 1024.0;
 
 pub struct ChunkPlan;
 
@@ -94,15 +93,7 @@ fn bind_chunks(bind: &BindInfo) -> Result<ChunkBind, String> {
     let target = bind.get_parameter(1);
     let fixed_rows = positive(bind, "rows")?;
     let overlap_rows = positive(bind, "overlap_rows")?;
-    let target_bytes = if target.is_null() {
-        default_target(bind)?
-    } else {
-        let mb = target.to_double();
-        if !(mb > 0.0) || !mb.is_finite() {
-            return Err(format!("{NAME}: target_mb must be a positive number of MiB, got {mb}"));
-        }
-        mb * MIB
-    };
+    let target_bytes = target_bytes(Some(&target), bind, NAME)?;
     add_common_columns(bind);
     bind.add_result_column("lower_rowid", LogicalTypeHandle::from(LogicalTypeId::Bigint));
     bind.add_result_column("upper_rowid", LogicalTypeHandle::from(LogicalTypeId::Bigint));
@@ -110,17 +101,6 @@ fn bind_chunks(bind: &BindInfo) -> Result<ChunkBind, String> {
         bind.add_result_column("overlap_predicate", LogicalTypeHandle::from(LogicalTypeId::Varchar));
     }
     Ok(ChunkBind { source, addressing, target_bytes, fixed_rows, overlap_rows })
-}
-
-/// memory_limit / (4 × threads), from the caller's settings.
-fn default_target(bind: &BindInfo) -> Result<f64, String> {
-    let read = |name: &str| bind.get_config_option(name).filter(|v| !v.is_null()).map(|v| v.to_string());
-    let memory = read("memory_limit").and_then(|m| parse_memory(&m));
-    let threads = read("threads").and_then(|t| t.trim().parse::<f64>().ok()).filter(|t| *t >= 1.0);
-    match (memory, threads) {
-        (Some(m), Some(t)) => Ok(m / (4.0 * t)),
-        _ => Err(format!("{NAME}: target_mb is NULL and the memory_limit or threads setting could not be read; pass target_mb")),
-    }
 }
 
 fn is_parquet(source: &ResolvedSource) -> Result<bool, String> {

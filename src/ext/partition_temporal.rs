@@ -14,7 +14,7 @@ use crate::core::calendar::Granularity;
 use crate::core::sql::quote_ident;
 use crate::core::temporal::{TemporalRow, TemporalSpec};
 use crate::core::types::TemporalType;
-use crate::ext::args::{named, named_interval, string_arg};
+use crate::ext::args::{named, named_interval, string_arg, target_bytes};
 use crate::ext::manifest::{BoundSource, ManifestRows};
 use crate::ext::output::{add_common_columns, chunk_capacity, write_common, write_ints, write_strings, COMMON_COLUMNS};
 
@@ -25,6 +25,8 @@ pub struct PartitionTemporal;
 pub struct TemporalBind {
     source: BoundSource,
     spec: TemporalSpec,
+    /// For granularity 'auto': the size target in bytes.
+    auto_target: Option<f64>,
 }
 
 /// The DuckDB type of a temporal key column.
@@ -40,20 +42,25 @@ pub fn logical_type(t: TemporalType) -> LogicalTypeHandle {
 }
 
 fn bind_temporal(bind: &BindInfo) -> Result<TemporalBind, String> {
-    let gran = string_arg(bind, NAME, 2, "granularity", "'hour', 'day', 'week', 'month', 'quarter' or 'year'")?;
-    let granularity = Granularity::parse(&gran).map_err(|e| format!("{NAME}: {e}"))?;
+    let gran = string_arg(bind, NAME, 2, "granularity", "'hour', 'day', 'week', 'month', 'quarter', 'year' or 'auto'")?;
+    let auto = gran.trim().eq_ignore_ascii_case("auto");
+    let granularity = if auto { Granularity::Hour } else { Granularity::parse(&gran).map_err(|e| format!("{NAME}: {e}"))? };
     let include_empty = named(bind, NAME, "include_empty")?.map(|v| v.to_bool()).unwrap_or(true);
-    if named(bind, NAME, "target_mb")?.is_some() {
-        return Err(format!(
-            "{NAME}: target_mb applies to granularity 'auto', which this version of partext does not have yet; \
-             remove target_mb and choose a granularity"
-        ));
-    }
+    let target = bind.get_named_parameter("target_mb");
+    let auto_target = if auto {
+        Some(target_bytes(target.as_ref(), bind, NAME)?)
+    } else if target.is_some() {
+        return Err(format!("{NAME}: target_mb applies to granularity 'auto' only; remove it or use 'auto'"));
+    } else {
+        None
+    };
     let source = BoundSource::bind(bind, NAME, "the name of a DATE or TIMESTAMP column")?;
     let overlap = named_interval(bind, &source.internal, NAME, "overlap")?;
     let key_type = TemporalType::from_column_type(&source.column_type).ok_or_else(|| {
         source.unsupported_type(NAME, "partitioned by time", TemporalType::SUPPORTED, "For other types use partition_hash or partition_range")
     })?;
+    // 'auto' scans by hour (by day for DATE) and chooses after the scan.
+    let granularity = if auto && key_type == TemporalType::Date { Granularity::Day } else { granularity };
     let spec = TemporalSpec { column: source.column.clone(), key_type, granularity, include_empty, overlap };
     spec.validate().map_err(|e| format!("{NAME}: {e}"))?;
 
@@ -63,7 +70,7 @@ fn bind_temporal(bind: &BindInfo) -> Result<TemporalBind, String> {
     if overlap.is_some() {
         bind.add_result_column("overlap_predicate", LogicalTypeHandle::from(LogicalTypeId::Varchar));
     }
-    Ok(TemporalBind { source, spec })
+    Ok(TemporalBind { source, spec, auto_target })
 }
 
 fn plan(b: &TemporalBind) -> Result<Vec<TemporalRow>, String> {
@@ -74,7 +81,14 @@ fn plan(b: &TemporalBind) -> Result<Vec<TemporalRow>, String> {
             quote_ident(&b.spec.column)
         )
     })?;
-    b.spec.plan(&counts, &b.source.from_sql).map_err(|e| format!("{NAME}: {e}"))
+    match b.auto_target {
+        None => b.spec.plan(&counts, &b.source.from_sql),
+        Some(target) => {
+            let fine_unit = b.spec.granularity.fine_unit_seconds();
+            b.spec.plan_auto(&counts, fine_unit, target, &b.source.from_sql).map(|(_, rows)| rows)
+        }
+    }
+    .map_err(|e| format!("{NAME}: {e}"))
 }
 
 impl VTab for PartitionTemporal {
