@@ -1,6 +1,7 @@
 //! The pure-Rust core of partext: calendar math, manifest building, SQL quoting, sources and
 //! row sizes. Nothing here touches DuckDB, so all of it is unit-tested with `cargo test`.
 
+pub mod advise;
 pub mod calendar;
 pub mod chunk;
 pub mod hash;

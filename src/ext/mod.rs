@@ -7,6 +7,7 @@ mod internal;
 mod manifest;
 mod output;
 mod partext_version;
+mod partition_advise;
 mod partition_hash;
 mod partition_range;
 mod partition_key_hash;
@@ -36,5 +37,6 @@ pub fn register_all(conn: Connection) -> Result<(), Box<dyn std::error::Error>> 
     conn.register_table_function_with_extra_info::<partition_hash::PartitionHash, _>("partition_hash", &internal)?;
     conn.register_table_function_with_extra_info::<partition_range::PartitionRange, _>("partition_range", &internal)?;
     conn.register_table_function_with_extra_info::<chunk_plan::ChunkPlan, _>("chunk_plan", &internal)?;
+    conn.register_table_function_with_extra_info::<partition_advise::PartitionAdvise, _>("partition_advise", &internal)?;
     Ok(())
 }

@@ -1,0 +1,267 @@
+//! partition_advise: which strategy to use for a dataset of a given size.
+//!
+//! ```sql
+//! SELECT rank, strategy, sql, expected_partitions, reason FROM partition_advise('events');
+//! ```
+//!
+//! Size tiers (of the estimated in-memory size, GiB = 2^30 bytes): under 1 GiB a single
+//! partition or daily temporal partitions; 1–10 GiB weekly or monthly temporal, or hash; 10–100
+//! GiB monthly temporal or range; over 100 GiB temporal combined with hash or range. Every
+//! partition is capped so that `threads` of them fit in `memory_limit` together. Inputs come
+//! from one pass of metadata-light queries (row count, sampled row size, the temporal column's
+//! span, the key's approximate distinct count); the advice itself is arithmetic.
+
+use crate::core::calendar::{Granularity, SECONDS_PER_DAY};
+use crate::core::sql::quote_literal;
+
+pub const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+
+/// What partition_advise knows about the dataset.
+#[derive(Debug, Clone)]
+pub struct AdviseInput {
+    /// The `tbl` argument as the caller wrote it.
+    pub tbl: String,
+    pub rows: u64,
+    pub bytes: f64,
+    pub memory_limit: f64,
+    pub threads: f64,
+    /// A temporal column and the seconds between its first and last value.
+    pub temporal: Option<(String, i64)>,
+    /// A key column, its approximate distinct count, and whether Iceberg can bucket it.
+    pub key: Option<(String, u64, bool)>,
+    /// Whether chunk_plan can address the source's rows (a table or Parquet files).
+    pub chunkable: bool,
+    /// How the column was chosen, for the reasons.
+    pub column_note: String,
+}
+
+/// One recommended plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Advice {
+    pub strategy: String,
+    pub column: Option<String>,
+    pub arguments: String,
+    pub sql: String,
+    pub partitions: u64,
+    pub partition_bytes: u64,
+    pub reason: String,
+}
+
+fn period_seconds(g: Granularity) -> f64 {
+    match g {
+        Granularity::Hour => 3600.0,
+        Granularity::Day => SECONDS_PER_DAY as f64,
+        Granularity::Week => 7.0 * SECONDS_PER_DAY as f64,
+        Granularity::Month => 30.44 * SECONDS_PER_DAY as f64,
+        Granularity::Quarter => 91.31 * SECONDS_PER_DAY as f64,
+        Granularity::Year => 365.25 * SECONDS_PER_DAY as f64,
+    }
+}
+
+fn mib(bytes: f64) -> String {
+    if bytes >= GIB {
+        format!("{:.1} GiB", bytes / GIB)
+    } else {
+        format!("{:.1} MiB", bytes / (1024.0 * 1024.0))
+    }
+}
+
+impl AdviseInput {
+    /// The largest partition that lets `threads` partitions fit in memory_limit together.
+    pub fn cap(&self) -> f64 {
+        self.memory_limit / self.threads.max(1.0)
+    }
+
+    fn temporal_advice(&self, g: Granularity, why: &str) -> Option<Advice> {
+        let (col, span) = self.temporal.as_ref()?;
+        let periods = ((*span as f64 / period_seconds(g)).floor() as u64 + 1).max(1);
+        let size = self.bytes / periods as f64;
+        Some(Advice {
+            strategy: "temporal".into(),
+            column: Some(col.clone()),
+            arguments: format!("granularity := '{}'", g.name()),
+            sql: format!("SELECT * FROM partition_temporal({}, {}, '{}')", quote_literal(&self.tbl), quote_literal(col), g.name()),
+            partitions: periods,
+            partition_bytes: size as u64,
+            reason: format!("{why}; {} {}s of about {} each{}", periods, g.name(), mib(size), self.fit_note(size)),
+        })
+    }
+
+    fn count_advice(&self, strategy: &str, min_parts: u64, why: &str) -> Option<Advice> {
+        let (col, distinct, bucketable) = self.key.as_ref()?;
+        if strategy == "hash" && !bucketable {
+            return None;
+        }
+        let parts = ((self.bytes / self.target()).ceil() as u64).clamp(min_parts.max(1), 65_536).min((*distinct).max(1));
+        let size = self.bytes / parts as f64;
+        let (function, arg) = if strategy == "hash" { ("partition_hash", "buckets") } else { ("partition_range", "partitions") };
+        Some(Advice {
+            strategy: strategy.into(),
+            column: Some(col.clone()),
+            arguments: format!("{arg} := {parts}"),
+            sql: format!("SELECT * FROM {function}({}, {}, {parts})", quote_literal(&self.tbl), quote_literal(col)),
+            partitions: parts,
+            partition_bytes: size as u64,
+            reason: format!("{why}; {parts} partitions of about {} each{}", mib(size), self.fit_note(size)),
+        })
+    }
+
+    /// The partition size to aim for: a quarter of the memory cap, at most 1 GiB.
+    fn target(&self) -> f64 {
+        (self.cap() / 4.0).min(GIB).max(1.0)
+    }
+
+    fn fit_note(&self, size: f64) -> String {
+        if size <= self.cap() {
+            format!(", so {} of them fit in memory_limit {}", self.threads, mib(self.memory_limit))
+        } else {
+            format!("; larger than memory_limit / threads = {}: split further", mib(self.cap()))
+        }
+    }
+
+    /// The coarsest of `choices` whose average period fits the cap, else the finest.
+    fn granularity_within(&self, choices: &[Granularity]) -> Option<Granularity> {
+        let (_, span) = self.temporal.as_ref()?;
+        choices
+            .iter()
+            .copied()
+            .find(|&g| self.bytes / ((*span as f64 / period_seconds(g)).floor() + 1.0) <= self.cap())
+            .or_else(|| choices.last().copied())
+    }
+
+    /// The recommendations, best first.
+    pub fn advise(&self) -> Vec<Advice> {
+        let total = self.bytes;
+        let tier = if total < GIB {
+            "under 1 GiB"
+        } else if total < 10.0 * GIB {
+            "1-10 GiB"
+        } else if total < 100.0 * GIB {
+            "10-100 GiB"
+        } else {
+            "over 100 GiB"
+        };
+        let size_note = format!("{} rows, about {} in memory ({tier}){}", self.rows, mib(total), self.column_note);
+        let mut out = Vec::new();
+        if total < GIB {
+            if total <= self.cap() {
+                out.push(Advice {
+                    strategy: "single".into(),
+                    column: None,
+                    arguments: String::new(),
+                    sql: format!("SELECT * FROM {}", source_sql(&self.tbl)),
+                    partitions: 1,
+                    partition_bytes: total as u64,
+                    reason: format!("{size_note}: it fits in memory_limit / threads = {} as one partition", mib(self.cap())),
+                });
+            }
+            out.extend(self.temporal_advice(Granularity::Day, &size_note));
+        } else if total < 10.0 * GIB {
+            if let Some(g) = self.granularity_within(&[Granularity::Month, Granularity::Week]) {
+                out.extend(self.temporal_advice(g, &size_note));
+            }
+            out.extend(self.count_advice("hash", 2, &size_note));
+        } else if total < 100.0 * GIB {
+            if let Some(g) = self.granularity_within(&[Granularity::Month, Granularity::Week, Granularity::Day]) {
+                out.extend(self.temporal_advice(g, &size_note));
+            }
+            out.extend(self.count_advice("range", 2, &size_note));
+        } else {
+            if let Some(mut t) = self.temporal_advice(Granularity::Month, &size_note) {
+                let per_period = (t.partition_bytes as f64 / self.target()).ceil().max(2.0) as u64;
+                t.strategy = "temporal+hash".into();
+                t.arguments = format!("granularity := 'month', then buckets := {per_period} within each month");
+                t.reason = format!(
+                    "{size_note}; months of about {} are too large alone: split each month's query with partition_hash(..., {per_period})",
+                    mib(t.partition_bytes as f64)
+                );
+                t.partitions *= per_period;
+                t.partition_bytes /= per_period;
+                out.push(t);
+            }
+            out.extend(self.count_advice("range", 2, &size_note));
+        }
+        if self.chunkable && total > self.target() {
+            let parts = (total / self.target()).ceil() as u64;
+            out.push(Advice {
+                strategy: "chunks".into(),
+                column: None,
+                arguments: format!("target_mb := {:.0}", self.target() / (1024.0 * 1024.0)),
+                sql: format!("SELECT * FROM chunk_plan({}, {:.0})", quote_literal(&self.tbl), (self.target() / (1024.0 * 1024.0)).max(1.0)),
+                partitions: parts,
+                partition_bytes: (total / parts as f64) as u64,
+                reason: format!("{size_note}; consecutive row ranges, when no column matters for the split"),
+            });
+        }
+        if out.is_empty() {
+            out.extend(self.count_advice("hash", 2, &size_note));
+        }
+        out
+    }
+}
+
+/// The FROM text for a `tbl` argument as written (name, query or file).
+fn source_sql(tbl: &str) -> String {
+    let t = tbl.trim();
+    if t.starts_with('(') || crate::core::source::parse_identifier_path(t).is_some() {
+        t.to_string()
+    } else {
+        quote_literal(t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(bytes: f64) -> AdviseInput {
+        AdviseInput {
+            tbl: "events".into(),
+            rows: (bytes / 100.0) as u64,
+            bytes,
+            memory_limit: 16.0 * GIB,
+            threads: 8.0,
+            temporal: Some(("ts".into(), 3 * 365 * SECONDS_PER_DAY)),
+            key: Some(("user_id".into(), 1_000_000, true)),
+            chunkable: true,
+            column_note: String::new(),
+        }
+    }
+
+    #[test]
+    fn tiers_follow_the_design() {
+        let small = input(0.5 * GIB).advise();
+        assert_eq!(small[0].strategy, "single");
+        assert_eq!(small[1].arguments, "granularity := 'day'");
+        let mid = input(5.0 * GIB).advise();
+        assert_eq!(mid[0].arguments, "granularity := 'month'");
+        assert!(mid.iter().any(|a| a.strategy == "hash"));
+        let large = input(50.0 * GIB).advise();
+        assert_eq!(large[0].arguments, "granularity := 'month'");
+        assert!(large.iter().any(|a| a.strategy == "range"));
+        let huge = input(500.0 * GIB).advise();
+        assert_eq!(huge[0].strategy, "temporal+hash");
+        assert!(huge[0].partition_bytes as f64 <= input(0.0).cap(), "capped so threads partitions fit");
+    }
+
+    #[test]
+    fn partitions_are_capped_by_memory_per_thread() {
+        let mut i = input(50.0 * GIB);
+        i.memory_limit = 4.0 * GIB;
+        i.threads = 8.0;
+        let advice = i.advise();
+        let range = advice.iter().find(|a| a.strategy == "range").unwrap();
+        assert!(range.partition_bytes as f64 <= i.cap());
+        assert!(advice[0].arguments.contains("'week'"), "months (1.4 GiB) exceed the 0.5 GiB cap: {:?}", advice[0]);
+    }
+
+    #[test]
+    fn without_a_temporal_column_hash_or_range_lead() {
+        let mut i = input(5.0 * GIB);
+        i.temporal = None;
+        assert_eq!(i.advise()[0].strategy, "hash");
+        i.key = None;
+        i.chunkable = true;
+        assert_eq!(i.advise()[0].strategy, "chunks");
+    }
+}
