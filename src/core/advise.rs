@@ -58,11 +58,14 @@ fn period_seconds(g: Granularity) -> f64 {
     }
 }
 
+/// A size for people: GiB, MiB or KiB with one decimal.
 fn mib(bytes: f64) -> String {
     if bytes >= GIB {
         format!("{:.1} GiB", bytes / GIB)
-    } else {
+    } else if bytes >= 1024.0 * 1024.0 {
         format!("{:.1} MiB", bytes / (1024.0 * 1024.0))
+    } else {
+        format!("{:.1} KiB", bytes / 1024.0)
     }
 }
 
