@@ -2,7 +2,8 @@
 
 For seeded random datasets (many key types, NULLs, skew, empty and single-row tables), over every
 source kind (table, view, Parquet file, subquery), every manifest of partition_temporal (every
-granularity), partition_hash and partition_range must be:
+granularity and 'auto'), partition_hash, partition_range and chunk_plan (tables, with deletes,
+and Parquet) must be:
   1. disjoint and complete, 2. exact, 3. consistent with its key function, 4. deterministic.
 Every manifest row's predicate is executed. Disjointness follows from 3 (a row in two partitions
 would need two labels) together with 2 and the total: counts that sum to the row count, each
@@ -76,6 +77,46 @@ def check_manifest(con, checks, tbl, from_sql, gran, include_empty):
     call = f"partition_temporal({quote_literal(tbl)}, 'k', '{gran}', include_empty := {str(include_empty).lower()})"
     check_contracts(con, checks, call, from_sql, lambda label, pid: f"partition_key_temporal(k, '{gran}') IS DISTINCT FROM {sql_text(label)}",
                     allow_empty=include_empty)
+
+
+def granularity_of(label):
+    """The granularity a temporal label is written in."""
+    if "T" in label:
+        return "hour"
+    if "-W" in label:
+        return "week"
+    if "-Q" in label:
+        return "quarter"
+    return {4: "year", 7: "month", 10: "day"}[len(label.lstrip("-"))]
+
+
+def check_auto(con, checks, tbl, from_sql, rng):
+    target = rng.choice([0.001, 0.01, 0.1, 10])
+    call = f"partition_temporal({quote_literal(tbl)}, 'k', 'auto', target_mb := {target})"
+
+    def mismatch(label, pid):
+        if label is None:
+            return "k IS NOT NULL"
+        first, _, last = label.partition("..")
+        last = last or first
+        key = f"partition_key_temporal(k, '{granularity_of(first)}')"
+        return f"NOT ({key} >= {quote_literal(first)} AND {key} <= {quote_literal(last)})"
+
+    check_contracts(con, checks, call, from_sql, mismatch)
+    sizes = con.execute(f"SELECT count(*), count(DISTINCT length(split_part(label, '..', 1))) FROM {call} WHERE label IS NOT NULL").fetchone()
+    checks.true(sizes[0] == 0 or sizes[1] == 1, f"one granularity in {call}")
+
+
+def check_chunk_plan(con, checks, tbl, from_sql, rng):
+    if not tbl.endswith(".parquet"):
+        # Deletes leave gaps in rowid; chunk counts must stay exact.
+        con.execute(f"DELETE FROM {tbl} WHERE payload LIKE '%ppp%' AND length(payload) % 3 = 0")
+    rows = rng.choice(["", ", rows := 7", ", rows := 64"])
+    call = f"chunk_plan({quote_literal(tbl)}, {rng.choice([0.0005, 0.002, 1])}{rows})"
+    check_contracts(con, checks, call, from_sql, lambda label, pid: "false", allow_empty=bool(rows))
+    ids_labels = con.execute(f"SELECT partition_id, label FROM {call}").fetchall()
+    width = max(3, len(str(len(ids_labels) - 1)))
+    checks.equal([l for _, l in ids_labels], [str(i).zfill(width) for i, _ in ids_labels], f"chunk labels are zero-padded ids in {call}")
 
 
 def sql_text(label):
@@ -182,6 +223,9 @@ def main():
                 micros = gen_micros(rng, shape)
                 sources = build_sources(con, tmp, f"c{case}", key_type, micros, rng)
                 for kind, (tbl, from_sql) in sources.items():
+                    if kind in ("table", "parquet"):
+                        check_auto(con, checks, tbl, from_sql, rng)
+                        check_chunk_plan(con, checks, tbl, from_sql, rng)
                     for gran in GRANULARITIES:
                         if key_type == "DATE" and gran == "hour":
                             continue
