@@ -10,7 +10,7 @@
 //! metadata. Views, CSV files and queries have no cheap row address and are refused.
 
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
-use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
+use duckdb::vtab::BindInfo;
 
 use crate::core::chunk::{add_overlap, plan_chunks, row_budget, unit_len, Chunk, ChunkUnit, ROW_GROUP_ROWS};
 use crate::core::manifest::{index_label, ManifestRow};
@@ -18,8 +18,8 @@ use crate::core::size::estimate;
 use crate::core::source::SourceKind;
 use crate::core::sql::quote_literal;
 use crate::ext::args::{named, target_bytes};
-use crate::ext::manifest::{ManifestRows, ResolvedSource};
-use crate::ext::output::{add_common_columns, chunk_capacity, write_common, write_ints, write_strings, COMMON_COLUMNS};
+use crate::ext::manifest::{ManifestFunction, ResolvedSource};
+use crate::ext::output::{add_common_columns, write_common, write_ints, write_strings, COMMON_COLUMNS};
 
 const NAME: &str = "chunk_plan";
 
@@ -238,38 +238,32 @@ fn plan(b: &ChunkBind) -> Result<Vec<ChunkRow>, String> {
     Ok(rows)
 }
 
-impl VTab for ChunkPlan {
-    type InitData = ManifestRows<ChunkRow>;
-    type BindData = ChunkBind;
+impl ManifestFunction for ChunkPlan {
+    type Bind = ChunkBind;
+    type Row = ChunkRow;
 
-    fn bind(bind: &BindInfo) -> Result<Self::BindData, Box<dyn std::error::Error>> {
-        Ok(bind_chunks(bind)?)
+    fn bind(bind: &BindInfo) -> Result<Self::Bind, String> {
+        bind_chunks(bind)
     }
 
-    fn init(init: &InitInfo) -> Result<Self::InitData, Box<dyn std::error::Error>> {
-        // SAFETY: DuckDB passes the bind data created by `bind` above, alive for the whole scan.
-        let b = unsafe { &*init.get_bind_data::<ChunkBind>() };
-        Ok(ManifestRows::new(plan(b)?))
+    fn plan(b: &Self::Bind) -> Result<Vec<Self::Row>, String> {
+        plan(b)
     }
 
-    fn func(func: &TableFunctionInfo<Self>, output: &mut DataChunkHandle) -> Result<(), Box<dyn std::error::Error>> {
-        let overlap = func.get_bind_data().overlap_rows.is_some();
-        let rows = func.get_init_data().next_chunk(chunk_capacity(output));
+    fn write(b: &Self::Bind, rows: &[Self::Row], output: &mut DataChunkHandle) {
         write_common(output, rows.iter().map(|r| &r.common));
         write_ints::<i64>(output, COMMON_COLUMNS, rows.iter().map(|r| Some(r.lower)));
         write_ints::<i64>(output, COMMON_COLUMNS + 1, rows.iter().map(|r| Some(r.upper)));
-        if overlap {
+        if b.overlap_rows.is_some() {
             write_strings(output, COMMON_COLUMNS + 2, rows.iter().map(|r| r.overlap_predicate.as_deref()));
         }
-        output.set_len(rows.len());
-        Ok(())
     }
 
-    fn parameters() -> Option<Vec<LogicalTypeHandle>> {
-        Some(vec![LogicalTypeId::Varchar.into(), LogicalTypeId::Double.into()])
+    fn parameters() -> Vec<LogicalTypeHandle> {
+        vec![LogicalTypeId::Varchar.into(), LogicalTypeId::Double.into()]
     }
 
-    fn named_parameters() -> Option<Vec<(String, LogicalTypeHandle)>> {
-        Some(vec![("rows".into(), LogicalTypeId::Bigint.into()), ("overlap_rows".into(), LogicalTypeId::Bigint.into())])
+    fn named_parameters() -> Vec<(String, LogicalTypeHandle)> {
+        vec![("rows".into(), LogicalTypeId::Bigint.into()), ("overlap_rows".into(), LogicalTypeId::Bigint.into())]
     }
 }

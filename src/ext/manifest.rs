@@ -1,16 +1,19 @@
 //! What every manifest table function shares: binding the source and key column, running the
 //! one aggregate scan, and handing the rows out chunk by chunk.
 
+use std::marker::PhantomData;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use duckdb::vtab::BindInfo;
+use duckdb::core::{DataChunkHandle, LogicalTypeHandle};
+use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 
 use crate::core::manifest::PartitionCounts;
 use crate::core::size::RowSize;
 use crate::core::sql::quote_ident;
 use crate::core::types::ColumnType;
 use crate::ext::args::string_arg;
+use crate::ext::output::chunk_capacity;
 use crate::ext::internal::{CallerSettings, InternalConnection};
 use crate::core::source::SourceKind;
 use crate::ext::scan::{count_by_key, row_bytes};
@@ -100,6 +103,60 @@ impl BoundSource {
             return Err(format!("{function}: {}", unkeyed(scan.unkeyed_values)));
         }
         Ok(scan.counts)
+    }
+}
+
+/// A manifest table function: how it binds, plans and writes its rows. [`Manifest`] makes a
+/// DuckDB table function of it: bind at bind time, plan (the scans) at init, then the rows
+/// streamed out chunk by chunk.
+pub trait ManifestFunction: Sized {
+    type Bind: Send + Sync;
+    type Row: Send + Sync;
+
+    fn bind(bind: &BindInfo) -> Result<Self::Bind, String>;
+
+    fn plan(bind: &Self::Bind) -> Result<Vec<Self::Row>, String>;
+
+    /// Writes `rows` into the first rows of `output`.
+    fn write(bind: &Self::Bind, rows: &[Self::Row], output: &mut DataChunkHandle);
+
+    fn parameters() -> Vec<LogicalTypeHandle>;
+
+    fn named_parameters() -> Vec<(String, LogicalTypeHandle)> {
+        Vec::new()
+    }
+}
+
+/// The DuckDB table function of a [`ManifestFunction`].
+pub struct Manifest<F>(PhantomData<F>);
+
+impl<F: ManifestFunction> VTab for Manifest<F> {
+    type InitData = ManifestRows<F::Row>;
+    type BindData = F::Bind;
+
+    fn bind(bind: &BindInfo) -> Result<Self::BindData, Box<dyn std::error::Error>> {
+        Ok(F::bind(bind)?)
+    }
+
+    fn init(init: &InitInfo) -> Result<Self::InitData, Box<dyn std::error::Error>> {
+        // SAFETY: DuckDB passes the bind data `bind` above created, alive for the whole scan.
+        let b = unsafe { &*init.get_bind_data::<F::Bind>() };
+        Ok(ManifestRows::new(F::plan(b)?))
+    }
+
+    fn func(func: &TableFunctionInfo<Self>, output: &mut DataChunkHandle) -> Result<(), Box<dyn std::error::Error>> {
+        let rows = func.get_init_data().next_chunk(chunk_capacity(output));
+        F::write(func.get_bind_data(), rows, output);
+        output.set_len(rows.len());
+        Ok(())
+    }
+
+    fn parameters() -> Option<Vec<LogicalTypeHandle>> {
+        Some(F::parameters())
+    }
+
+    fn named_parameters() -> Option<Vec<(String, LogicalTypeHandle)>> {
+        Some(F::named_parameters())
     }
 }
 

@@ -23,6 +23,7 @@ use std::sync::Arc;
 use duckdb::Connection;
 
 use internal::InternalConnection;
+use manifest::Manifest;
 
 /// Registers every partext function on the database behind `conn`, and keeps `conn` as the
 /// internal connection that manifest functions query through.
@@ -33,10 +34,10 @@ pub fn register_all(conn: Connection) -> Result<(), Box<dyn std::error::Error>> 
     conn.register_scalar_function::<partition_key_range::PartitionKeyRange>("partition_key_range")?;
     let worker = conn.try_clone()?;
     let internal: Arc<InternalConnection> = InternalConnection::start(worker)?;
-    conn.register_table_function_with_extra_info::<partition_temporal::PartitionTemporal, _>("partition_temporal", &internal)?;
-    conn.register_table_function_with_extra_info::<partition_hash::PartitionHash, _>("partition_hash", &internal)?;
-    conn.register_table_function_with_extra_info::<partition_range::PartitionRange, _>("partition_range", &internal)?;
-    conn.register_table_function_with_extra_info::<chunk_plan::ChunkPlan, _>("chunk_plan", &internal)?;
-    conn.register_table_function_with_extra_info::<partition_advise::PartitionAdvise, _>("partition_advise", &internal)?;
+    conn.register_table_function_with_extra_info::<Manifest<partition_temporal::PartitionTemporal>, _>("partition_temporal", &internal)?;
+    conn.register_table_function_with_extra_info::<Manifest<partition_hash::PartitionHash>, _>("partition_hash", &internal)?;
+    conn.register_table_function_with_extra_info::<Manifest<partition_range::PartitionRange>, _>("partition_range", &internal)?;
+    conn.register_table_function_with_extra_info::<Manifest<chunk_plan::ChunkPlan>, _>("chunk_plan", &internal)?;
+    conn.register_table_function_with_extra_info::<Manifest<partition_advise::PartitionAdvise>, _>("partition_advise", &internal)?;
     Ok(())
 }

@@ -13,8 +13,8 @@
 //! sampled bytes per row, the temporal column's span and a key's approximate distinct count —
 //! in two aggregate queries, and the caller's memory_limit and threads.
 
-use duckdb::core::{DataChunkHandle, Inserter, LogicalTypeHandle, LogicalTypeId};
-use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
+use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
+use duckdb::vtab::BindInfo;
 
 use crate::core::advise::{Advice, AdviseInput};
 use crate::core::chunk::parse_memory;
@@ -23,7 +23,8 @@ use crate::core::source::SourceKind;
 use crate::core::sql::quote_ident;
 use crate::core::types::{ColumnType, TemporalType};
 use crate::ext::args::{named, string_arg};
-use crate::ext::manifest::{ManifestRows, ResolvedSource};
+use crate::ext::manifest::{ManifestFunction, ResolvedSource};
+use crate::ext::output::{write_ints, write_strings};
 use crate::ext::source::find_column;
 
 const NAME: &str = "partition_advise";
@@ -131,42 +132,34 @@ fn advise(b: &AdviseBind) -> Result<Vec<Advice>, String> {
     Ok(input.advise())
 }
 
-impl VTab for PartitionAdvise {
-    type InitData = ManifestRows<Advice>;
-    type BindData = AdviseBind;
+impl ManifestFunction for PartitionAdvise {
+    type Bind = AdviseBind;
+    type Row = Advice;
 
-    fn bind(bind: &BindInfo) -> Result<Self::BindData, Box<dyn std::error::Error>> {
-        Ok(bind_advise(bind)?)
+    fn bind(bind: &BindInfo) -> Result<Self::Bind, String> {
+        bind_advise(bind)
     }
 
-    fn init(init: &InitInfo) -> Result<Self::InitData, Box<dyn std::error::Error>> {
-        // SAFETY: DuckDB passes the bind data created by `bind` above, alive for the whole scan.
-        let b = unsafe { &*init.get_bind_data::<AdviseBind>() };
-        Ok(ManifestRows::new(advise(b)?))
+    fn plan(b: &Self::Bind) -> Result<Vec<Self::Row>, String> {
+        advise(b)
     }
 
-    fn func(func: &TableFunctionInfo<Self>, output: &mut DataChunkHandle) -> Result<(), Box<dyn std::error::Error>> {
-        let rows = func.get_init_data().next_chunk(crate::ext::output::chunk_capacity(output));
-        crate::ext::output::write_ints::<i32>(output, 0, rows.iter().enumerate().map(|(i, _)| Some(i as i64 + 1)));
-        crate::ext::output::write_strings(output, 1, rows.iter().map(|a| Some(a.strategy.as_str())));
-        crate::ext::output::write_strings(output, 2, rows.iter().map(|a| a.column.as_deref()));
-        crate::ext::output::write_strings(output, 3, rows.iter().map(|a| Some(a.arguments.as_str())));
-        crate::ext::output::write_strings(output, 4, rows.iter().map(|a| Some(a.sql.as_str())));
-        crate::ext::output::write_ints::<i64>(output, 5, rows.iter().map(|a| Some(a.partitions as i64)));
-        crate::ext::output::write_ints::<i64>(output, 6, rows.iter().map(|a| Some(a.partition_bytes as i64)));
-        let reasons = output.flat_vector(7);
-        for (i, a) in rows.iter().enumerate() {
-            reasons.insert(i, a.reason.as_str());
-        }
-        output.set_len(rows.len());
-        Ok(())
+    fn write(_: &Self::Bind, rows: &[Self::Row], output: &mut DataChunkHandle) {
+        write_ints::<i32>(output, 0, (0..rows.len()).map(|i| Some(i as i64 + 1)));
+        write_strings(output, 1, rows.iter().map(|a| Some(a.strategy.as_str())));
+        write_strings(output, 2, rows.iter().map(|a| a.column.as_deref()));
+        write_strings(output, 3, rows.iter().map(|a| Some(a.arguments.as_str())));
+        write_strings(output, 4, rows.iter().map(|a| Some(a.sql.as_str())));
+        write_ints::<i64>(output, 5, rows.iter().map(|a| Some(a.partitions as i64)));
+        write_ints::<i64>(output, 6, rows.iter().map(|a| Some(a.partition_bytes as i64)));
+        write_strings(output, 7, rows.iter().map(|a| Some(a.reason.as_str())));
     }
 
-    fn parameters() -> Option<Vec<LogicalTypeHandle>> {
-        Some(vec![LogicalTypeHandle::from(LogicalTypeId::Varchar)])
+    fn parameters() -> Vec<LogicalTypeHandle> {
+        vec![LogicalTypeId::Varchar.into()]
     }
 
-    fn named_parameters() -> Option<Vec<(String, LogicalTypeHandle)>> {
-        Some(vec![("col".into(), LogicalTypeHandle::from(LogicalTypeId::Varchar))])
+    fn named_parameters() -> Vec<(String, LogicalTypeHandle)> {
+        vec![("col".into(), LogicalTypeId::Varchar.into())]
     }
 }

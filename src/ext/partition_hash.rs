@@ -9,12 +9,12 @@
 //! manifest and the key function cannot disagree) and lists all N buckets with `core::hash`.
 
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
-use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
+use duckdb::vtab::BindInfo;
 
 use crate::core::hash::{check_buckets, is_bucketable, BucketSpec, HashRow, SUPPORTED};
 use crate::ext::args::int_arg;
-use crate::ext::manifest::{BoundSource, ManifestRows};
-use crate::ext::output::{add_common_columns, chunk_capacity, write_common, write_ints, COMMON_COLUMNS};
+use crate::ext::manifest::{BoundSource, ManifestFunction};
+use crate::ext::output::{add_common_columns, write_common, write_ints, COMMON_COLUMNS};
 
 const NAME: &str = "partition_hash";
 
@@ -43,34 +43,25 @@ fn bind_hash(bind: &BindInfo) -> Result<HashBind, String> {
     Ok(HashBind { source, spec })
 }
 
-impl VTab for PartitionHash {
-    type InitData = ManifestRows<HashRow>;
-    type BindData = HashBind;
+impl ManifestFunction for PartitionHash {
+    type Bind = HashBind;
+    type Row = HashRow;
 
-    fn bind(bind: &BindInfo) -> Result<Self::BindData, Box<dyn std::error::Error>> {
-        Ok(bind_hash(bind)?)
+    fn bind(bind: &BindInfo) -> Result<Self::Bind, String> {
+        bind_hash(bind)
     }
 
-    fn init(init: &InitInfo) -> Result<Self::InitData, Box<dyn std::error::Error>> {
-        // SAFETY: DuckDB passes the bind data created by `bind` above, alive for the whole scan.
-        let b = unsafe { &*init.get_bind_data::<HashBind>() };
+    fn plan(b: &Self::Bind) -> Result<Vec<Self::Row>, String> {
         let counts = b.source.count_by(NAME, &b.spec.key_sql(), |n| format!("{n} value(s) could not be hashed"))?;
-        Ok(ManifestRows::new(b.spec.plan(&counts, &b.source.from_sql)))
+        Ok(b.spec.plan(&counts, &b.source.from_sql))
     }
 
-    fn func(func: &TableFunctionInfo<Self>, output: &mut DataChunkHandle) -> Result<(), Box<dyn std::error::Error>> {
-        let rows = func.get_init_data().next_chunk(chunk_capacity(output));
+    fn write(_: &Self::Bind, rows: &[Self::Row], output: &mut DataChunkHandle) {
         write_common(output, rows.iter().map(|r| &r.common));
         write_ints::<i32>(output, COMMON_COLUMNS, rows.iter().map(|r| r.bucket.map(i64::from)));
-        output.set_len(rows.len());
-        Ok(())
     }
 
-    fn parameters() -> Option<Vec<LogicalTypeHandle>> {
-        Some(vec![
-            LogicalTypeHandle::from(LogicalTypeId::Varchar),
-            LogicalTypeHandle::from(LogicalTypeId::Varchar),
-            LogicalTypeHandle::from(LogicalTypeId::Bigint),
-        ])
+    fn parameters() -> Vec<LogicalTypeHandle> {
+        vec![LogicalTypeId::Varchar.into(), LogicalTypeId::Varchar.into(), LogicalTypeId::Bigint.into()]
     }
 }

@@ -10,7 +10,7 @@
 
 use duckdb::core::{DataChunkHandle, Inserter, LogicalTypeHandle, LogicalTypeId};
 use duckdb::types::{TimeUnit, ValueRef};
-use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
+use duckdb::vtab::BindInfo;
 
 use crate::core::literal::NANOS_PER_DAY;
 use crate::core::range::{
@@ -20,8 +20,8 @@ use crate::core::range::{
 use crate::core::sql::{quote_ident, quote_literal};
 use crate::core::types::{ColumnType, TemporalType};
 use crate::ext::args::{int_arg, named};
-use crate::ext::manifest::{BoundSource, ManifestRows};
-use crate::ext::output::{add_common_columns, chunk_capacity, write_common, COMMON_COLUMNS};
+use crate::ext::manifest::{BoundSource, ManifestFunction};
+use crate::ext::output::{add_common_columns, write_common, COMMON_COLUMNS};
 
 const NAME: &str = "partition_range";
 /// The reservoir's seed: fixed, so that the same data gives the same bounds.
@@ -236,35 +236,30 @@ fn write_bounds<'a>(output: &mut DataChunkHandle, col: usize, t: &RangeType, val
     }
 }
 
-impl VTab for PartitionRange {
-    type InitData = ManifestRows<RangeRow>;
-    type BindData = RangeBind;
+impl ManifestFunction for PartitionRange {
+    type Bind = RangeBind;
+    type Row = RangeRow;
 
-    fn bind(bind: &BindInfo) -> Result<Self::BindData, Box<dyn std::error::Error>> {
-        Ok(bind_range(bind)?)
+    fn bind(bind: &BindInfo) -> Result<Self::Bind, String> {
+        bind_range(bind)
     }
 
-    fn init(init: &InitInfo) -> Result<Self::InitData, Box<dyn std::error::Error>> {
-        // SAFETY: DuckDB passes the bind data created by `bind` above, alive for the whole scan.
-        let b = unsafe { &*init.get_bind_data::<RangeBind>() };
-        Ok(ManifestRows::new(plan(b)?))
+    fn plan(b: &Self::Bind) -> Result<Vec<Self::Row>, String> {
+        plan(b)
     }
 
-    fn func(func: &TableFunctionInfo<Self>, output: &mut DataChunkHandle) -> Result<(), Box<dyn std::error::Error>> {
-        let t = &func.get_bind_data().spec.range_type;
-        let rows = func.get_init_data().next_chunk(chunk_capacity(output));
+    fn write(b: &Self::Bind, rows: &[Self::Row], output: &mut DataChunkHandle) {
+        let t = &b.spec.range_type;
         write_common(output, rows.iter().map(|r| &r.common));
         write_bounds(output, COMMON_COLUMNS, t, rows.iter().map(|r| r.lower.as_ref()));
         write_bounds(output, COMMON_COLUMNS + 1, t, rows.iter().map(|r| r.upper.as_ref()));
-        output.set_len(rows.len());
-        Ok(())
     }
 
-    fn parameters() -> Option<Vec<LogicalTypeHandle>> {
-        Some(vec![LogicalTypeId::Varchar.into(), LogicalTypeId::Varchar.into(), LogicalTypeId::Bigint.into()])
+    fn parameters() -> Vec<LogicalTypeHandle> {
+        vec![LogicalTypeId::Varchar.into(), LogicalTypeId::Varchar.into(), LogicalTypeId::Bigint.into()]
     }
 
-    fn named_parameters() -> Option<Vec<(String, LogicalTypeHandle)>> {
-        Some(vec![("method".into(), LogicalTypeId::Varchar.into()), ("bounds".into(), LogicalTypeId::Any.into())])
+    fn named_parameters() -> Vec<(String, LogicalTypeHandle)> {
+        vec![("method".into(), LogicalTypeId::Varchar.into()), ("bounds".into(), LogicalTypeId::Any.into())]
     }
 }

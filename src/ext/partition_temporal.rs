@@ -8,15 +8,15 @@
 //! builds the manifest with `core::temporal`; the function then streams the rows out in chunks.
 
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
-use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
+use duckdb::vtab::BindInfo;
 
 use crate::core::calendar::Granularity;
 use crate::core::sql::quote_ident;
 use crate::core::temporal::{TemporalRow, TemporalSpec};
 use crate::core::types::TemporalType;
 use crate::ext::args::{named, named_interval, string_arg, target_bytes};
-use crate::ext::manifest::{BoundSource, ManifestRows};
-use crate::ext::output::{add_common_columns, chunk_capacity, write_common, write_ints, write_strings, COMMON_COLUMNS};
+use crate::ext::manifest::{BoundSource, ManifestFunction};
+use crate::ext::output::{add_common_columns, write_common, write_ints, write_strings, COMMON_COLUMNS};
 
 const NAME: &str = "partition_temporal";
 
@@ -91,51 +91,41 @@ fn plan(b: &TemporalBind) -> Result<Vec<TemporalRow>, String> {
     .map_err(|e| format!("{NAME}: {e}"))
 }
 
-impl VTab for PartitionTemporal {
-    type InitData = ManifestRows<TemporalRow>;
-    type BindData = TemporalBind;
+impl ManifestFunction for PartitionTemporal {
+    type Bind = TemporalBind;
+    type Row = TemporalRow;
 
-    fn bind(bind: &BindInfo) -> Result<Self::BindData, Box<dyn std::error::Error>> {
-        Ok(bind_temporal(bind)?)
+    fn bind(bind: &BindInfo) -> Result<Self::Bind, String> {
+        bind_temporal(bind)
     }
 
-    fn init(init: &InitInfo) -> Result<Self::InitData, Box<dyn std::error::Error>> {
-        // SAFETY: DuckDB passes the bind data created by `bind` above, alive for the whole scan.
-        let b = unsafe { &*init.get_bind_data::<TemporalBind>() };
-        Ok(ManifestRows::new(plan(b)?))
+    fn plan(b: &Self::Bind) -> Result<Vec<Self::Row>, String> {
+        plan(b)
     }
 
-    fn func(func: &TableFunctionInfo<Self>, output: &mut DataChunkHandle) -> Result<(), Box<dyn std::error::Error>> {
-        let bind = func.get_bind_data();
-        let rows = func.get_init_data().next_chunk(chunk_capacity(output));
+    fn write(b: &Self::Bind, rows: &[Self::Row], output: &mut DataChunkHandle) {
         write_common(output, rows.iter().map(|r| &r.common));
-        if bind.spec.key_type == TemporalType::Date {
+        if b.spec.key_type == TemporalType::Date {
             write_ints::<i32>(output, COMMON_COLUMNS, rows.iter().map(|r| r.lower));
             write_ints::<i32>(output, COMMON_COLUMNS + 1, rows.iter().map(|r| r.upper));
         } else {
             write_ints::<i64>(output, COMMON_COLUMNS, rows.iter().map(|r| r.lower));
             write_ints::<i64>(output, COMMON_COLUMNS + 1, rows.iter().map(|r| r.upper));
         }
-        if bind.spec.overlap.is_some() {
+        if b.spec.overlap.is_some() {
             write_strings(output, COMMON_COLUMNS + 2, rows.iter().map(|r| r.overlap_predicate.as_deref()));
         }
-        output.set_len(rows.len());
-        Ok(())
     }
 
-    fn parameters() -> Option<Vec<LogicalTypeHandle>> {
-        Some(vec![
-            LogicalTypeHandle::from(LogicalTypeId::Varchar),
-            LogicalTypeHandle::from(LogicalTypeId::Varchar),
-            LogicalTypeHandle::from(LogicalTypeId::Varchar),
-        ])
+    fn parameters() -> Vec<LogicalTypeHandle> {
+        vec![LogicalTypeId::Varchar.into(), LogicalTypeId::Varchar.into(), LogicalTypeId::Varchar.into()]
     }
 
-    fn named_parameters() -> Option<Vec<(String, LogicalTypeHandle)>> {
-        Some(vec![
-            ("include_empty".into(), LogicalTypeHandle::from(LogicalTypeId::Boolean)),
-            ("overlap".into(), LogicalTypeHandle::from(LogicalTypeId::Interval)),
-            ("target_mb".into(), LogicalTypeHandle::from(LogicalTypeId::Double)),
-        ])
+    fn named_parameters() -> Vec<(String, LogicalTypeHandle)> {
+        vec![
+            ("include_empty".into(), LogicalTypeId::Boolean.into()),
+            ("overlap".into(), LogicalTypeId::Interval.into()),
+            ("target_mb".into(), LogicalTypeId::Double.into()),
+        ]
     }
 }
