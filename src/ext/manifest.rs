@@ -89,15 +89,22 @@ impl BoundSource {
         )
     }
 
-    /// Counts rows and bytes per value of `key_sql` in one scan. Rows whose key is NULL while the
-    /// column is not are an error described by `unkeyed`.
-    pub fn count_by(
+    /// Counts rows and bytes per value of `key_sql` in one scan; a NULL key means a NULL column.
+    pub fn count_by(&self, function: &str, key_sql: &str) -> Result<PartitionCounts<i64>, String> {
+        let scan = count_by_key(&self.internal, &self.settings, &self.from_sql, key_sql, None, &self.row_size)
+            .map_err(|e| format!("{function}: {e}"))?;
+        Ok(scan.counts)
+    }
+
+    /// Like [`Self::count_by`], for keys that can be NULL for a non-NULL column: such rows are
+    /// an error described by `unkeyed`.
+    pub fn count_by_checked(
         &self,
         function: &str,
         key_sql: &str,
         unkeyed: impl FnOnce(u64) -> String,
     ) -> Result<PartitionCounts<i64>, String> {
-        let scan = count_by_key(&self.internal, &self.settings, &self.from_sql, key_sql, &self.column, &self.row_size)
+        let scan = count_by_key(&self.internal, &self.settings, &self.from_sql, key_sql, Some(&self.column), &self.row_size)
             .map_err(|e| format!("{function}: {e}"))?;
         if scan.unkeyed_values > 0 {
             return Err(format!("{function}: {}", unkeyed(scan.unkeyed_values)));

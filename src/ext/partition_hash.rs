@@ -52,7 +52,7 @@ impl ManifestFunction for PartitionHash {
     }
 
     fn plan(b: &Self::Bind) -> Result<Vec<Self::Row>, String> {
-        let counts = b.source.count_by(NAME, &b.spec.key_sql(), |n| format!("{n} value(s) could not be hashed"))?;
+        let counts = b.source.count_by(NAME, &b.spec.key_sql())?;
         Ok(b.spec.plan(&counts, &b.source.from_sql))
     }
 

@@ -15,7 +15,7 @@ use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
 use crate::core::hash::{bucket, check_buckets, hash_bytes, hash_decimal, hash_long, hash_unsigned, hash_uuid, hash_wide, SUPPORTED};
-use crate::ext::vector::{Cell, Column};
+use crate::ext::vector::{string_bytes, Cell, Column, Validity};
 
 pub struct PartitionKeyHash;
 
@@ -64,10 +64,14 @@ impl VScalar for PartitionKeyHash {
         // vector reports and column 1 is INTEGER (the signature below); both have `n` rows.
         let (column, count_slice) = unsafe { (Column::of(&values, n), counts.as_slice_with_len::<i32>(n)) };
         let column = column.ok_or_else(|| unsupported(&values))?;
+        let (valid_values, valid_counts) = (Validity::of(input, 0, n), Validity::of(input, 1, n));
+        let mut nulls = Vec::new();
+        // SAFETY: the output vector is INTEGER (the signature's return type) with room for `n` rows.
+        let result = unsafe { out.as_mut_slice_with_len::<i32>(n) };
         let mut checked: Option<(i32, u32)> = None;
         for row in 0..n {
-            if values.row_is_null(row as u64) || counts.row_is_null(row as u64) {
-                out.set_null(row);
+            if !valid_values.is_valid(row) || !valid_counts.is_valid(row) {
+                nulls.push(row);
                 continue;
             }
             let buckets = match checked {
@@ -78,10 +82,17 @@ impl VScalar for PartitionKeyHash {
                     b
                 }
             };
-            let hash = iceberg_hash(column.cell(row)).ok_or_else(|| unsupported(&values))?;
-            let b = bucket(hash, buckets) as i32;
-            // SAFETY: the output vector is INTEGER (the signature's return type) with `n` rows.
-            unsafe { out.as_mut_slice::<i32>()[row] = b };
+            let hash = match &column {
+                // The common key types, without the per-row dispatch of `Cell`.
+                Column::I64(v) => hash_long(v[row]),
+                Column::I32(v) | Column::Date(v) => hash_long(i64::from(v[row])),
+                Column::Strings(v) => hash_bytes(string_bytes(&v[row])),
+                other => iceberg_hash(other.cell(row)).ok_or_else(|| unsupported(&values))?,
+            };
+            result[row] = bucket(hash, buckets) as i32;
+        }
+        for row in nulls {
+            out.set_null(row);
         }
         Ok(())
     }

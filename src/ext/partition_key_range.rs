@@ -16,7 +16,7 @@ use duckdb::vtab::arrow::WritableVector;
 
 use crate::core::literal::NANOS_PER_DAY;
 use crate::core::range::{check_bounds, range_index, RangeValue, SUPPORTED};
-use crate::ext::vector::{Cell, Column};
+use crate::ext::vector::{Cell, Column, Validity};
 
 const NAME: &str = "partition_key_range";
 
@@ -73,10 +73,13 @@ impl VScalar for PartitionKeyRange {
         } else {
             None
         };
+        let valid_values = Validity::of(input, 0, n);
+        let mut nulls = Vec::new();
+        let mut indexes = vec![0i32; n];
         let mut cached: Option<((usize, usize), Vec<RangeValue>)> = None;
         for row in 0..n {
-            if values.row_is_null(row as u64) {
-                out.set_null(row);
+            if !valid_values.is_valid(row) {
+                nulls.push(row);
                 continue;
             }
             if lists.row_is_null(row as u64) {
@@ -97,9 +100,12 @@ impl VScalar for PartitionKeyRange {
                 cached = Some((entry, bounds));
             }
             let bounds = cached.as_ref().map(|c| c.1.as_slice()).unwrap_or_default();
-            let index = range_index(&range_value(column.cell(row))?, bounds).map_err(|e| format!("{NAME}: {e}"))?;
-            // SAFETY: the output vector is INTEGER (the signature's return type) with `n` rows.
-            unsafe { out.as_mut_slice::<i32>()[row] = index as i32 };
+            indexes[row] = range_index(&range_value(column.cell(row))?, bounds).map_err(|e| format!("{NAME}: {e}"))? as i32;
+        }
+        // SAFETY: the output vector is INTEGER (the signature's return type) with room for `n` rows.
+        unsafe { out.as_mut_slice_with_len::<i32>(n) }.copy_from_slice(&indexes);
+        for row in nulls {
+            out.set_null(row);
         }
         Ok(())
     }

@@ -11,13 +11,13 @@
 //! clustered data therefore costs a compare and a string copy per row.
 
 use duckdb::core::{DataChunkHandle, Inserter, LogicalTypeHandle, LogicalTypeId};
-use duckdb::types::DuckString;
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 use duckdb::ffi::duckdb_string_t;
 
 use crate::core::calendar::{Granularity, SECONDS_PER_DAY};
 use crate::core::types::TemporalType;
+use crate::ext::vector::{string_bytes, Validity};
 
 pub struct PartitionKeyTemporal;
 
@@ -55,31 +55,38 @@ impl VScalar for PartitionKeyTemporal {
         let gran_strings = unsafe { grans.as_slice_with_len::<duckdb_string_t>(n) };
         let mut out = output.flat_vector();
         let mut cache: Option<PeriodCache> = None;
-        let mut parsed: Option<(String, Granularity)> = None;
+        let mut parsed: Option<(Vec<u8>, Granularity)> = None;
+        let (valid_values, valid_grans) = (Validity::of(input, 0, n), Validity::of(input, 1, n));
+        // SAFETY: DATE is stored as i32 days and every timestamp type as i64, `n` rows of them.
+        let (days, stamps) = unsafe {
+            if key_type == TemporalType::Date {
+                (values.as_slice_with_len::<i32>(n), &[][..])
+            } else {
+                (&[][..], values.as_slice_with_len::<i64>(n))
+            }
+        };
+        let per_second = key_type.units_per_second();
         for row in 0..n {
-            if values.row_is_null(row as u64) || grans.row_is_null(row as u64) {
+            if !valid_values.is_valid(row) || !valid_grans.is_valid(row) {
                 out.set_null(row);
                 continue;
             }
-            let text = DuckString::new(&mut { gran_strings[row] }).as_str().into_owned();
+            let text = string_bytes(&gran_strings[row]);
             let granularity = match &parsed {
-                Some((t, g)) if *t == text => *g,
+                Some((t, g)) if t.as_slice() == text => *g,
                 _ => {
-                    let g = Granularity::parse(&text).map_err(|e| format!("partition_key_temporal: {e}"))?;
-                    parsed = Some((text, g));
+                    let g = Granularity::parse(&String::from_utf8_lossy(text)).map_err(|e| format!("partition_key_temporal: {e}"))?;
+                    parsed = Some((text.to_vec(), g));
                     g
                 }
             };
             if key_type == TemporalType::Date && granularity == Granularity::Hour {
                 return Err("partition_key_temporal: granularity 'hour' needs a timestamp value, not a DATE".into());
             }
-            // SAFETY: DATE is stored as i32 days and every timestamp type as i64; `row` < `n`.
-            let second = unsafe {
-                if key_type == TemporalType::Date {
-                    i64::from(values.as_slice_with_len::<i32>(n)[row]) * SECONDS_PER_DAY
-                } else {
-                    values.as_slice_with_len::<i64>(n)[row].div_euclid(key_type.units_per_second())
-                }
+            let second = if key_type == TemporalType::Date {
+                i64::from(days[row]) * SECONDS_PER_DAY
+            } else {
+                stamps[row].div_euclid(per_second)
             };
             let hit = matches!(&cache, Some(c) if c.granularity == granularity && c.start <= second && second < c.end);
             if !hit {

@@ -26,6 +26,8 @@ use crate::ext::output::{add_common_columns, write_common, COMMON_COLUMNS};
 const NAME: &str = "partition_range";
 /// The reservoir's seed: fixed, so that the same data gives the same bounds.
 const SEED: u64 = 0x7061_7274_6578_7421;
+/// The seed of DuckDB's Bernoulli sample that thins large sources before the reservoir.
+const BERNOULLI_SEED: u32 = 7;
 
 pub struct PartitionRange;
 
@@ -179,14 +181,25 @@ fn plan(b: &RangeBind) -> Result<Vec<RangeRow>, String> {
         BoundsMethod::Custom(bounds) => bounds.clone(),
         method => {
             let capacity = if *method == BoundsMethod::Exact { usize::MAX } else { Reservoir::sample_size(spec.partitions) };
+            let mut select = format!("SELECT {} FROM {}", sample_sql(&spec.range_type, &spec.column), b.source.from_sql);
+            if *method == BoundsMethod::Sampled {
+                // Only about 1.2 x the sample crosses into partext: DuckDB's seeded Bernoulli
+                // sample (deterministic) thins the rows first, the reservoir keeps `capacity`.
+                let total: i64 = b.source.internal.with_settings(&b.source.settings, |conn| {
+                    conn.query_row(&format!("SELECT count(*) FROM {}", b.source.from_sql), [], |r| r.get(0)).map_err(|e| format!("{NAME}: {e}"))
+                })?;
+                let percent = 120.0 * capacity as f64 / total.max(1) as f64;
+                if percent < 100.0 {
+                    select.push_str(&format!(" USING SAMPLE {percent:.6}% (bernoulli, {BERNOULLI_SEED})"));
+                }
+            }
             let mut reservoir = Reservoir::new(capacity, SEED);
-            let select = format!("SELECT {} FROM {}", sample_sql(&spec.range_type, &spec.column), b.source.from_sql);
             read_values(&b.source, &spec.range_type, &select, |v| reservoir.offer(v))?;
             equi_depth_bounds(reservoir.items, spec.partitions)
         }
     };
     let key_sql = spec.key_sql(&bounds).map_err(|e| format!("{NAME}: {e}"))?;
-    let counts = b.source.count_by(NAME, &key_sql, |n| format!("{n} value(s) could not be placed in a range"))?;
+    let counts = b.source.count_by(NAME, &key_sql)?;
     spec.plan(&bounds, &counts, &b.source.from_sql).map_err(|e| format!("{NAME}: {e}"))
 }
 

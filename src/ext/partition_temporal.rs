@@ -74,7 +74,7 @@ fn bind_temporal(bind: &BindInfo) -> Result<TemporalBind, String> {
 }
 
 fn plan(b: &TemporalBind) -> Result<Vec<TemporalRow>, String> {
-    let counts = b.source.count_by(NAME, &b.spec.fine_unit_sql(), |n| {
+    let counts = b.source.count_by_checked(NAME, &b.spec.fine_unit_sql(), |n| {
         format!(
             "column {} holds {n} infinite value(s) (±infinity), which belong to no calendar period; \
              exclude them with a query source such as '(SELECT * FROM tbl WHERE isfinite(col))'",

@@ -13,19 +13,19 @@ pub struct ScanResult {
     pub unkeyed_values: u64,
 }
 
-/// Groups the source by `key_sql` (a BIGINT expression over `key_column`).
+/// Groups the source by `key_sql` (a BIGINT expression). With `key_column`, rows whose key is
+/// NULL although the column is not are counted apart (`unkeyed_values`); without it, a NULL key
+/// means a NULL column.
 pub fn count_by_key(
     internal: &InternalConnection,
     settings: &CallerSettings,
     from_sql: &str,
     key_sql: &str,
-    key_column: &str,
+    key_column: Option<&str>,
     row_size: &RowSize,
 ) -> Result<ScanResult, String> {
-    let sql = format!(
-        "SELECT {key_sql} AS partext_key, count(*), count({col}) FROM {from_sql} GROUP BY 1",
-        col = quote_ident(key_column)
-    );
+    let non_null = key_column.map(|c| format!("count({})", quote_ident(c))).unwrap_or_else(|| "0".into());
+    let sql = format!("SELECT {key_sql} AS partext_key, count(*), {non_null} FROM {from_sql} GROUP BY 1");
     let mut scan = internal.with_settings(settings, |conn| {
         let mut stmt = conn.prepare(&sql).map_err(|e| format!("scanning the source failed: {e}"))?;
         let mut rows = stmt.query([]).map_err(|e| format!("scanning the source failed: {e}"))?;

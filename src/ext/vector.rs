@@ -1,7 +1,7 @@
 //! Reading DuckDB vectors by their logical type: one view per chunk, one [`Cell`] per row.
 //! Shared by the key functions, which accept values of many types.
 
-use duckdb::core::{FlatVector, LogicalTypeId};
+use duckdb::core::{DataChunkHandle, FlatVector, LogicalTypeId};
 use duckdb::ffi::duckdb_string_t;
 
 /// Timestamp units, as multiples of a nanosecond.
@@ -77,7 +77,7 @@ fn u128_of(v: [u64; 2]) -> u128 {
 }
 
 /// The bytes of a DuckDB string: inlined up to 12 bytes, else behind a pointer.
-fn string_bytes(s: &duckdb_string_t) -> &[u8] {
+pub fn string_bytes(s: &duckdb_string_t) -> &[u8] {
     // SAFETY: both union variants start with the length. Strings of up to 12 bytes are stored
     // inline (the `inlined` variant); longer ones in memory owned by the vector, which lives at
     // least as long as the borrow of `s`.
@@ -160,6 +160,34 @@ impl<'a> Column<'a> {
             Column::Strings(v) => Cell::Bytes(string_bytes(&v[i])),
             // DuckDB stores a UUID as a HUGEINT with the top bit flipped (so that it sorts).
             Column::Uuid(v) => Cell::Uuid(u128_of([v[i][0], v[i][1] ^ (1 << 63)])),
+        }
+    }
+}
+
+/// The validity mask of one column of a chunk; `None` when every row is valid.
+pub struct Validity<'a>(Option<&'a [u64]>);
+
+impl<'a> Validity<'a> {
+    /// The mask of column `col` of `chunk`, which holds `n` rows.
+    pub fn of(chunk: &'a DataChunkHandle, col: usize, n: usize) -> Validity<'a> {
+        // SAFETY: `chunk` is a live data chunk with a column `col` (the caller's signature says
+        // so); a vector's validity mask, when present, holds one bit per row in u64 words and
+        // lives as long as the chunk.
+        unsafe {
+            let vector = duckdb::ffi::duckdb_data_chunk_get_vector(chunk.get_ptr(), col as u64);
+            let mask = duckdb::ffi::duckdb_vector_get_validity(vector);
+            if mask.is_null() {
+                Validity(None)
+            } else {
+                Validity(Some(std::slice::from_raw_parts(mask, n.div_ceil(64))))
+            }
+        }
+    }
+
+    pub fn is_valid(&self, row: usize) -> bool {
+        match self.0 {
+            None => true,
+            Some(words) => words[row / 64] >> (row % 64) & 1 == 1,
         }
     }
 }
