@@ -5,8 +5,9 @@
 //! SELECT partition_key_range(amount, [10, 20, 50]) FROM events;   -- 0 .. 3
 //! ```
 //!
-//! Algorithm: pass 1 streams the column once through a seeded [`Reservoir`] (Algorithm R) of
-//! `max(100 × partitions, 100,000)` values — bounded memory, no sort of the data, and the same
+//! Algorithm: pass 1 reads the column once — thinned by the host's seeded Bernoulli sample to
+//! about 1.2 × the sample size on large sources — into a seeded [`Reservoir`] (Algorithm R) of
+//! `max(100 × partitions, 100,000)` values: bounded memory, no sort of the data, and the same
 //! sample for the same data. [`equi_depth_bounds`] sorts only the sample: a value holding more
 //! than one partition's share of it gets a partition of its own, and the remaining partitions
 //! split the stretches between such values at their quantiles. Pass 2 counts the rows of each
