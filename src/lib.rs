@@ -8,10 +8,8 @@ pub mod ext;
 use duckdb::Connection;
 use duckdb::duckdb_entrypoint_c_api;
 
-/// The minimum DuckDB C API version partext needs; also written into the metadata footer.
-pub const MIN_DUCKDB_VERSION: &str = "v1.2.0";
-
-/// Entry point DuckDB calls on `LOAD 'partext'`.
+/// Entry point DuckDB calls on `LOAD 'partext'`. `min_duckdb_version` is the C API version
+/// partext needs; the Makefile writes the same value into the extension's metadata footer.
 #[duckdb_entrypoint_c_api(ext_name = "partext", min_duckdb_version = "v1.2.0")]
 pub fn partext_init(conn: Connection) -> Result<(), Box<dyn std::error::Error>> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || ext::register_all(conn).map_err(|e| e.to_string())))
