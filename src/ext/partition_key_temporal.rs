@@ -7,9 +7,13 @@
 //! ```
 //!
 //! Per row: one floor division to seconds, then a range check against the last period seen;
-//! only a value outside it recomputes the period and its label (`core::calendar`). Sorted or
-//! clustered data therefore costs a compare and a string copy per row.
+//! a value outside it finds its period's start (`core::calendar`) and that period's label in a
+//! per-chunk map, so each label is formatted once per chunk. Sorted or clustered data costs a
+//! compare and a string copy per row.
 
+use std::rc::Rc;
+
+use ahash::AHashMap;
 use duckdb::core::{DataChunkHandle, Inserter, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
@@ -21,12 +25,15 @@ use crate::ext::vector::{string_bytes, Validity};
 
 pub struct PartitionKeyTemporal;
 
-/// The last period computed, reused while values stay inside it.
+/// A period and its label. The last one is reused while values stay inside it (sorted or
+/// clustered data); the others seen in the chunk are found by their start, so each label is
+/// formatted once per chunk.
+#[derive(Clone)]
 struct PeriodCache {
     granularity: Granularity,
     start: i64,
     end: i64,
-    label: String,
+    label: Rc<str>,
 }
 
 fn temporal_type_of(id: LogicalTypeId) -> Option<TemporalType> {
@@ -55,6 +62,7 @@ impl VScalar for PartitionKeyTemporal {
         let gran_strings = unsafe { grans.as_slice_with_len::<duckdb_string_t>(n) };
         let mut out = output.flat_vector();
         let mut cache: Option<PeriodCache> = None;
+        let mut seen: AHashMap<(Granularity, i64), PeriodCache> = AHashMap::new();
         let mut parsed: Option<(Vec<u8>, Granularity)> = None;
         let (valid_values, valid_grans) = (Validity::of(input, 0, n), Validity::of(input, 1, n));
         // SAFETY: DATE is stored as i32 days and every timestamp type as i64, `n` rows of them.
@@ -95,12 +103,20 @@ impl VScalar for PartitionKeyTemporal {
                         .to_string()
                 };
                 let start = granularity.period_start(second).ok_or_else(out_of_range)?;
-                let end = granularity.next_start(start).unwrap_or(i64::MAX);
-                let label = granularity.label(start).ok_or_else(out_of_range)?;
-                cache = Some(PeriodCache { granularity, start, end, label });
+                let period = match seen.get(&(granularity, start)) {
+                    Some(p) => p.clone(),
+                    None => {
+                        let end = granularity.next_start(start).unwrap_or(i64::MAX);
+                        let label: Rc<str> = granularity.label(start).ok_or_else(out_of_range)?.into();
+                        let p = PeriodCache { granularity, start, end, label };
+                        seen.insert((granularity, start), p.clone());
+                        p
+                    }
+                };
+                cache = Some(period);
             }
             if let Some(c) = &cache {
-                out.insert(row, c.label.as_str());
+                out.insert(row, &*c.label);
             }
         }
         Ok(())
