@@ -2,6 +2,7 @@
 //! row sizes. Nothing here touches DuckDB, so all of it is unit-tested with `cargo test`.
 
 pub mod advise;
+pub mod airbyte;
 pub mod calendar;
 pub mod chunk;
 pub mod hash;

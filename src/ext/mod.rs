@@ -14,6 +14,7 @@ mod partition_key_hash;
 mod partition_key_range;
 mod partition_key_temporal;
 mod partition_temporal;
+mod read_airbyte;
 mod scan;
 mod source;
 mod vector;
@@ -39,5 +40,6 @@ pub fn register_all(conn: Connection) -> Result<(), Box<dyn std::error::Error>> 
     conn.register_table_function_with_extra_info::<Manifest<partition_range::PartitionRange>, _>("partition_range", &internal)?;
     conn.register_table_function_with_extra_info::<Manifest<chunk_plan::ChunkPlan>, _>("chunk_plan", &internal)?;
     conn.register_table_function_with_extra_info::<Manifest<partition_advise::PartitionAdvise>, _>("partition_advise", &internal)?;
+    conn.register_table_function_with_extra_info::<read_airbyte::ReadAirbyte, _>("read_airbyte", &internal)?;
     Ok(())
 }
