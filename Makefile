@@ -7,6 +7,7 @@
 
 HOSTS        := 1.5.6 2.0.1
 CLI_VERSION  := 1.5.6
+FAKER_VERSION := 7.2.1
 PYTHON       ?= python3
 VENV         := .venv
 CARGO        ?= cargo
@@ -41,7 +42,14 @@ $(VENV)/cli-$(CLI_VERSION)/.installed:
 	$(VENV)/cli-$(CLI_VERSION)/bin/pip install --quiet duckdb-cli==$(CLI_VERSION)
 	touch $@
 
-hosts: $(HOST_STAMPS) $(VENV)/cli-$(CLI_VERSION)/.installed
+# airbyte-source-faker emits real Airbyte protocol output for read_airbyte's tests; it is heavy,
+# so it has a venv of its own.
+$(VENV)/airbyte-faker/.installed:
+	$(PYTHON) -m venv $(VENV)/airbyte-faker
+	$(VENV)/airbyte-faker/bin/pip install --quiet airbyte-source-faker==$(FAKER_VERSION)
+	touch $@
+
+hosts: $(HOST_STAMPS) $(VENV)/cli-$(CLI_VERSION)/.installed $(VENV)/airbyte-faker/.installed
 
 test: unit sqltest integration
 	@echo "all partext tests passed on DuckDB $(HOSTS) and duckdb-cli $(CLI_VERSION)"

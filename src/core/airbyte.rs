@@ -200,21 +200,26 @@ pub fn parse_line(line: &str) -> Result<Message, String> {
         return Ok(Message::Other);
     }
     let v: Value = serde_json::from_str(line).map_err(|e| format!("not valid JSON ({e})"))?;
-    let obj = v.as_object().ok_or("not a JSON object")?;
+    let Value::Object(mut obj) = v else { return Err("not a JSON object".into()) };
     match obj.get("type").and_then(Value::as_str) {
         Some("RECORD") => {
-            let rec = obj.get("record").and_then(Value::as_object).ok_or("a RECORD message without a \"record\" object")?;
-            let stream = rec.get("stream").and_then(Value::as_str).ok_or("a RECORD without a \"stream\" name")?.to_string();
-            let data = match rec.get("data") {
-                Some(Value::Object(d)) => d.clone(),
+            let Some(Value::Object(mut rec)) = obj.remove("record") else {
+                return Err("a RECORD message without a \"record\" object".into());
+            };
+            let stream = match rec.remove("stream") {
+                Some(Value::String(s)) => s,
+                _ => return Err("a RECORD without a \"stream\" name".into()),
+            };
+            let data = match rec.remove("data") {
+                Some(Value::Object(d)) => d,
                 _ => return Err("a RECORD without a \"data\" object".into()),
             };
             Ok(Message::Record {
                 stream,
                 namespace: rec.get("namespace").and_then(Value::as_str).map(str::to_string),
                 data,
-                emitted_at: rec.get("emitted_at").and_then(Value::as_i64),
-                meta: rec.get("meta").filter(|m| !m.is_null()).cloned(),
+                emitted_at: rec.get("emitted_at").and_then(|e| e.as_i64().or_else(|| e.as_f64().map(|f| f as i64))),
+                meta: rec.remove("meta").filter(|m| !m.is_null()),
             })
         }
         Some(_) => Ok(Message::Other),

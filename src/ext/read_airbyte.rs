@@ -275,27 +275,45 @@ impl VTab for ReadAirbyte {
         // SAFETY: DuckDB passes the bind data `bind` created, alive for the whole scan.
         let b = unsafe { &*init.get_bind_data::<AirbyteBind>() };
         let input = b.input.lock().unwrap_or_else(|p| p.into_inner()).take().ok_or("read_airbyte: the input was already read")?;
+        // Threads take turns reading raw lines and parse their batches in parallel.
+        init.set_max_threads(std::thread::available_parallelism().map(|n| n.get() as u64).unwrap_or(1));
         Ok(AirbyteInit { input: Mutex::new(input) })
     }
 
     fn func(func: &TableFunctionInfo<Self>, output: &mut DataChunkHandle) -> Result<(), Box<dyn std::error::Error>> {
         let b = func.get_bind_data();
-        let mut input = func.get_init_data().input.lock().unwrap_or_else(|p| p.into_inner());
         let cap = chunk_capacity(output);
         let mut rows = Vec::with_capacity(cap);
-        let mut buf = String::new();
-        while rows.len() < cap {
-            let Some((file, n)) = input.next_line(&mut buf)? else { break };
-            let parsed = if buf.starts_with('\u{0}') { Err(format!("unreadable ({})", &buf[1..])) } else { parse_line(&buf) };
-            match parsed {
-                Ok(Message::Record { stream, namespace, data, emitted_at, meta }) => {
-                    if stream == b.stream && (b.namespace.is_none() || namespace == b.namespace) {
-                        rows.push(to_row(b, &data, emitted_at, meta, &file, n)?);
-                    }
+        // Take a batch of raw lines under the lock; parse them outside it. A batch holds at most
+        // `cap` lines, so a chunk never overflows; other message types just make it shorter.
+        let mut batch: Vec<(String, u64, String)> = Vec::with_capacity(cap);
+        loop {
+            {
+                let mut input = func.get_init_data().input.lock().unwrap_or_else(|p| p.into_inner());
+                let mut buf = String::new();
+                while batch.len() < cap {
+                    let Some((file, n)) = input.next_line(&mut buf)? else { break };
+                    batch.push((file, n, std::mem::take(&mut buf)));
                 }
-                Ok(Message::Other) => {}
-                Err(_) if b.ignore_errors => {}
-                Err(e) => return Err(malformed(&file, n, &e).into()),
+            }
+            if batch.is_empty() {
+                break;
+            }
+            for (file, n, line) in batch.drain(..) {
+                let parsed = if line.starts_with('\u{0}') { Err(format!("unreadable ({})", &line[1..])) } else { parse_line(&line) };
+                match parsed {
+                    Ok(Message::Record { stream, namespace, data, emitted_at, meta }) => {
+                        if stream == b.stream && (b.namespace.is_none() || namespace == b.namespace) {
+                            rows.push(to_row(b, &data, emitted_at, meta, &file, n)?);
+                        }
+                    }
+                    Ok(Message::Other) => {}
+                    Err(_) if b.ignore_errors => {}
+                    Err(e) => return Err(malformed(&file, n, &e).into()),
+                }
+            }
+            if !rows.is_empty() {
+                break;
             }
         }
         write_rows(output, b, &rows);

@@ -8,7 +8,7 @@
 //! (`test/host/worker.py`) on the DuckDB wheel given by `--python`, one fresh database per file.
 //! DuckDB's conventions apply: `statement error` passes when the expected text after `----` is a
 //! substring of the error; `query` rows are tab-separated values as DuckDB casts them to VARCHAR;
-//! `__TEST_DIR__` is a scratch directory of the file's own. Any mismatch, any unsupported record
+//! `__TEST_DIR__` is a scratch directory of the file's own, `__PROJECT_DIR__` the project root. Any mismatch, any unsupported record
 //! and any file that runs nothing fails the run.
 
 use std::io::{BufRead, BufReader, Write};
@@ -107,6 +107,7 @@ fn run_file(worker: &mut Worker, path: &Path, scratch: &Path) -> Result<Outcome,
         return Err(format!("{}: could not start a database: {}", path.display(), reset["error"]));
     }
     let test_dir = dir.to_string_lossy().to_string();
+    let project_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().map_err(|e| e.to_string())?.to_string_lossy().to_string();
     let mut out = Outcome { passed: 0, failures: Vec::new() };
     for record in records {
         let (loc, sql, conditions, op) = match &record {
@@ -122,8 +123,13 @@ fn run_file(worker: &mut Worker, path: &Path, scratch: &Path) -> Result<Outcome,
             out.failures.push(format!("{loc}: skipif/onlyif are not supported; a skipped test is a failure"));
             continue;
         }
-        let sql = sql.replace("__TEST_DIR__", &test_dir);
-        let reply = worker.call(json!({"op": op, "sql": sql}))?;
+        let sql = sql.replace("__TEST_DIR__", &test_dir).replace("__PROJECT_DIR__", &project_dir);
+        let mut reply = worker.call(json!({"op": op, "sql": sql}))?;
+        // Errors name paths as placeholders, so expected messages can mention them.
+        if let Some(err) = reply["error"].as_str() {
+            let err = err.replace(&test_dir, "__TEST_DIR__").replace(&project_dir, "__PROJECT_DIR__");
+            reply["error"] = Value::String(err);
+        }
         let failure = match &record {
             Record::Statement { expected: StatementExpect::Ok, .. } => succeeded(&reply).err(),
             Record::Statement { expected: StatementExpect::Error(e), .. } => failed_with(e, &reply),
