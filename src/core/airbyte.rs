@@ -9,7 +9,12 @@
 //! Column types come from the stream's JSON schema (a catalog) following Airbyte's data types,
 //! or are inferred from a sample of records. Each line is parsed once; memory holds one line.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::core::calendar::days_of;
@@ -148,27 +153,29 @@ pub fn convert(v: &Value, t: AirbyteType) -> Option<FieldValue> {
             Value::Bool(b) => FieldValue::Bool(*b),
             _ => return None,
         },
-        AirbyteType::Date => FieldValue::Date(i32::try_from(days_of(parse_date(v.as_str()?)?)?).ok()?),
-        AirbyteType::TimestampTz => {
-            let s = v.as_str()?;
-            match DateTime::parse_from_rfc3339(s) {
-                Ok(dt) => FieldValue::Micros(dt.timestamp_micros()),
-                // Without an offset, a timestamp is taken as UTC.
-                Err(_) => FieldValue::Micros(parse_naive_timestamp(s)?.and_utc().timestamp_micros()),
-            }
-        }
-        AirbyteType::Timestamp => {
-            let s = v.as_str()?;
-            match parse_naive_timestamp(s) {
-                Some(t) => FieldValue::Micros(t.and_utc().timestamp_micros()),
-                None => FieldValue::Micros(DateTime::parse_from_rfc3339(s).ok()?.naive_utc().and_utc().timestamp_micros()),
-            }
-        }
+        AirbyteType::Date | AirbyteType::TimestampTz | AirbyteType::Timestamp | AirbyteType::Time => return convert_text(v.as_str()?, t),
+    })
+}
+
+/// Converts the text of a JSON string to a date or time type.
+fn convert_text(s: &str, t: AirbyteType) -> Option<FieldValue> {
+    Some(match t {
+        AirbyteType::Date => FieldValue::Date(i32::try_from(days_of(parse_date(s)?)?).ok()?),
+        AirbyteType::TimestampTz => match DateTime::parse_from_rfc3339(s) {
+            Ok(dt) => FieldValue::Micros(dt.timestamp_micros()),
+            // Without an offset, a timestamp is taken as UTC.
+            Err(_) => FieldValue::Micros(parse_naive_timestamp(s)?.and_utc().timestamp_micros()),
+        },
+        AirbyteType::Timestamp => match parse_naive_timestamp(s) {
+            Some(t) => FieldValue::Micros(t.and_utc().timestamp_micros()),
+            None => FieldValue::Micros(DateTime::parse_from_rfc3339(s).ok()?.naive_utc().and_utc().timestamp_micros()),
+        },
         AirbyteType::Time => {
-            let s = v.as_str()?;
             let t = NaiveTime::parse_from_str(s, "%H:%M:%S%.f").or_else(|_| NaiveTime::parse_from_str(s, "%H:%M")).ok()?;
             FieldValue::Micros(i64::from(t.num_seconds_from_midnight()) * 1_000_000 + i64::from(t.nanosecond() / 1_000))
         }
+        AirbyteType::Varchar | AirbyteType::Json => FieldValue::Text(s.to_string()),
+        _ => return None,
     })
 }
 
@@ -185,46 +192,143 @@ fn parse_naive_timestamp(s: &str) -> Option<NaiveDateTime> {
         .ok()
 }
 
+/// A RECORD message, borrowing from its line: field values stay raw JSON text until converted.
+#[derive(Debug)]
+pub struct Record<'a> {
+    pub stream: Cow<'a, str>,
+    pub namespace: Option<Cow<'a, str>>,
+    pub data: &'a RawValue,
+    pub emitted_at: Option<i64>,
+    pub meta: Option<&'a RawValue>,
+}
+
 /// One input line, parsed.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Message {
-    Record { stream: String, namespace: Option<String>, data: Map<String, Value>, emitted_at: Option<i64>, meta: Option<Value> },
+#[derive(Debug)]
+pub enum Message<'a> {
+    Record(Record<'a>),
     /// Any other message type (skipped) and blank lines.
     Other,
 }
 
-/// Parses one line of Airbyte protocol output.
-pub fn parse_line(line: &str) -> Result<Message, String> {
+#[derive(Deserialize)]
+struct WireMessage<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    record: Option<WireRecord<'a>>,
+}
+
+#[derive(Deserialize)]
+struct WireRecord<'a> {
+    #[serde(borrow)]
+    stream: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    namespace: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    data: Option<&'a RawValue>,
+    emitted_at: Option<f64>,
+    #[serde(borrow)]
+    meta: Option<&'a RawValue>,
+}
+
+/// Parses one line of Airbyte protocol output. Only the message envelope is decoded; a
+/// record's data stays raw JSON, decoded field by field by [`Fields`].
+pub fn parse_line(line: &str) -> Result<Message<'_>, String> {
     let line = line.trim();
     if line.is_empty() {
         return Ok(Message::Other);
     }
-    let v: Value = serde_json::from_str(line).map_err(|e| format!("not valid JSON ({e})"))?;
-    let Value::Object(mut obj) = v else { return Err("not a JSON object".into()) };
-    match obj.get("type").and_then(Value::as_str) {
+    let m: WireMessage = serde_json::from_str(line).map_err(|e| format!("not valid JSON ({e})"))?;
+    match m.kind.as_deref() {
         Some("RECORD") => {
-            let Some(Value::Object(mut rec)) = obj.remove("record") else {
-                return Err("a RECORD message without a \"record\" object".into());
-            };
-            let stream = match rec.remove("stream") {
-                Some(Value::String(s)) => s,
-                _ => return Err("a RECORD without a \"stream\" name".into()),
-            };
-            let data = match rec.remove("data") {
-                Some(Value::Object(d)) => d,
-                _ => return Err("a RECORD without a \"data\" object".into()),
-            };
-            Ok(Message::Record {
+            let rec = m.record.ok_or("a RECORD message without a \"record\" object")?;
+            let stream = rec.stream.ok_or("a RECORD without a \"stream\" name")?;
+            let data = rec.data.filter(|d| d.get().starts_with('{')).ok_or("a RECORD without a \"data\" object")?;
+            Ok(Message::Record(Record {
                 stream,
-                namespace: rec.get("namespace").and_then(Value::as_str).map(str::to_string),
+                namespace: rec.namespace,
                 data,
-                emitted_at: rec.get("emitted_at").and_then(|e| e.as_i64().or_else(|| e.as_f64().map(|f| f as i64))),
-                meta: rec.remove("meta").filter(|m| !m.is_null()),
-            })
+                emitted_at: rec.emitted_at.map(|e| e as i64),
+                meta: rec.meta.filter(|m| m.get() != "null"),
+            }))
         }
         Some(_) => Ok(Message::Other),
         None => Err("a message without a \"type\"".into()),
     }
+}
+
+/// A record's fields as raw JSON text, looked up by name. Names borrow from the line unless
+/// they contain escapes.
+pub enum Fields<'a> {
+    Borrowed(HashMap<&'a str, &'a RawValue>),
+    Owned(HashMap<String, &'a RawValue>),
+}
+
+impl<'a> Fields<'a> {
+    pub fn of(data: &'a RawValue) -> Result<Fields<'a>, String> {
+        match serde_json::from_str(data.get()) {
+            Ok(m) => Ok(Fields::Borrowed(m)),
+            Err(_) => serde_json::from_str(data.get())
+                .map(Fields::Owned)
+                .map_err(|e| format!("the record's data is not a JSON object ({e})")),
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&'a RawValue> {
+        match self {
+            Fields::Borrowed(m) => m.get(name).copied(),
+            Fields::Owned(m) => m.get(name).copied(),
+        }
+    }
+}
+
+/// The text inside a JSON string literal, unescaped only when it has escapes.
+fn string_of(raw: &str) -> Option<Cow<'_, str>> {
+    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
+    if inner.contains('\\') {
+        serde_json::from_str::<String>(raw).ok().map(Cow::Owned)
+    } else {
+        Some(Cow::Borrowed(inner))
+    }
+}
+
+/// Converts one raw JSON value to `t`; None when it does not fit.
+pub fn convert_raw(raw: &RawValue, t: AirbyteType) -> Option<FieldValue> {
+    let s = raw.get();
+    if s == "null" {
+        return Some(FieldValue::Null);
+    }
+    let is_string = s.starts_with('"');
+    Some(match t {
+        AirbyteType::Json => FieldValue::Text(s.to_string()),
+        AirbyteType::Varchar => FieldValue::Text(if is_string { string_of(s)?.into_owned() } else { s.to_string() }),
+        AirbyteType::BigInt => {
+            let text = if is_string { string_of(s)? } else { Cow::Borrowed(s) };
+            let text = text.trim();
+            match text.parse::<i64>() {
+                Ok(i) => FieldValue::Int(i),
+                Err(_) => {
+                    let f: f64 = text.parse().ok()?;
+                    if f.fract() == 0.0 && f.abs() < 9.2e18 && !is_string {
+                        FieldValue::Int(f as i64)
+                    } else {
+                        return None;
+                    }
+                }
+            }
+        }
+        AirbyteType::Double => {
+            let text = if is_string { string_of(s)? } else { Cow::Borrowed(s) };
+            FieldValue::Float(text.trim().parse().ok()?)
+        }
+        AirbyteType::Boolean => match s {
+            "true" => FieldValue::Bool(true),
+            "false" => FieldValue::Bool(false),
+            _ => return None,
+        },
+        _ if !is_string => return None,
+        _ => return convert_text(&string_of(s)?, t),
+    })
 }
 
 /// A stream's schema in a catalog.
@@ -318,12 +422,19 @@ mod tests {
 
     #[test]
     fn lines_parse_into_records_or_skips() {
-        let r = parse_line(r#"{"type":"RECORD","record":{"stream":"users","data":{"id":1},"emitted_at":1700000000000}}"#).unwrap();
-        assert!(matches!(r, Message::Record { ref stream, emitted_at: Some(1700000000000), .. } if stream == "users"));
-        assert_eq!(parse_line(r#"{"type":"STATE","state":{}}"#).unwrap(), Message::Other);
-        assert_eq!(parse_line("").unwrap(), Message::Other);
+        let line = r#"{"type":"RECORD","record":{"stream":"users","data":{"id":1,"n\u0061me":"a\"b","when":"2024-01-02"},"emitted_at":1700000000000}}"#;
+        let Message::Record(r) = parse_line(line).unwrap() else { panic!("a record") };
+        assert_eq!((r.stream.as_ref(), r.emitted_at), ("users", Some(1700000000000)));
+        let fields = Fields::of(r.data).unwrap();
+        assert_eq!(convert_raw(fields.get("id").unwrap(), AirbyteType::BigInt), Some(FieldValue::Int(1)));
+        assert_eq!(convert_raw(fields.get("name").unwrap(), AirbyteType::Varchar), Some(FieldValue::Text("a\"b".into())));
+        assert_eq!(convert_raw(fields.get("when").unwrap(), AirbyteType::Date), Some(FieldValue::Date(19724)));
+        assert_eq!(convert_raw(fields.get("id").unwrap(), AirbyteType::Date), None);
+        assert!(matches!(parse_line(r#"{"type":"STATE","state":{}}"#).unwrap(), Message::Other));
+        assert!(matches!(parse_line("").unwrap(), Message::Other));
         assert!(parse_line("{not json").unwrap_err().contains("not valid JSON"));
         assert!(parse_line(r#"{"record":{}}"#).unwrap_err().contains("without a \"type\""));
+        assert!(parse_line(r#"{"type":"RECORD","record":{"stream":"s","data":[1]}}"#).unwrap_err().contains("data"));
     }
 
     #[test]

@@ -19,7 +19,7 @@ use duckdb::core::{DataChunkHandle, Inserter, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 use serde_json::{json, Value};
 
-use crate::core::airbyte::{convert, infer_columns, parse_catalog, parse_line, AirbyteType, FieldValue, Message};
+use crate::core::airbyte::{convert_raw, infer_columns, parse_catalog, parse_line, AirbyteType, FieldValue, Fields, Message, Record};
 use crate::core::sql::quote_literal;
 use crate::ext::args::{named, string_arg};
 use crate::ext::internal::InternalConnection;
@@ -146,13 +146,17 @@ fn bind_airbyte(bind: &BindInfo) -> Result<AirbyteBind, String> {
             while lines < INFER_LINES && samples.len() < INFER_RECORDS * 4 {
                 let Some((file, n)) = input.next_line(&mut buf)? else { break };
                 lines += 1;
-                if let Ok(Message::Record { stream: s, namespace: ns, data, .. }) = parse_line(&buf) {
+                if let Ok(Message::Record(r)) = parse_line(&buf) {
+                    let ns = r.namespace.as_deref().map(str::to_string);
+                    let s = r.stream.to_string();
                     if matches_ns(&ns) {
                         if !seen.contains(&s) {
                             seen.push(s.clone());
                         }
                         if stream.as_ref().is_none_or(|want| *want == s) {
-                            samples.push((s, data));
+                            if let Ok(data) = serde_json::from_str::<serde_json::Map<String, Value>>(r.data.get()) {
+                                samples.push((s, data));
+                            }
                         }
                     }
                 }
@@ -207,15 +211,19 @@ struct Row {
 
 /// Converts a record; values that do not fit their type become NULL and are listed in
 /// `_airbyte_meta.changes` as Airbyte destinations do, or fail in strict mode.
-fn to_row(b: &AirbyteBind, data: &serde_json::Map<String, Value>, emitted_at: Option<i64>, meta: Option<Value>, file: &str, n: u64) -> Result<Row, String> {
+fn to_row(b: &AirbyteBind, r: &Record, file: &str, n: u64) -> Result<Row, String> {
+    let data = Fields::of(r.data).map_err(|e| format!("{NAME}: line {n} of {file}: {e}"))?;
     let mut changes = Vec::new();
     let mut fields = Vec::with_capacity(b.columns.len());
     for (name, t) in &b.columns {
-        let v = data.get(name).unwrap_or(&Value::Null);
-        match convert(v, *t) {
+        let Some(v) = data.get(name) else {
+            fields.push(FieldValue::Null);
+            continue;
+        };
+        match convert_raw(v, *t) {
             Some(f) => fields.push(f),
             None if b.strict => {
-                return Err(format!("{NAME}: line {n} of {file}: field \"{name}\" holds {v}, which is not a valid {}", t.sql_name()))
+                return Err(format!("{NAME}: line {n} of {file}: field \"{name}\" holds {}, which is not a valid {}", v.get(), t.sql_name()))
             }
             None => {
                 changes.push(json!({"field": name, "change": "NULLED", "reason": "DESTINATION_TYPECAST_ERROR"}));
@@ -224,9 +232,9 @@ fn to_row(b: &AirbyteBind, data: &serde_json::Map<String, Value>, emitted_at: Op
         }
     }
     let meta = if changes.is_empty() {
-        meta
+        r.meta.map(|m| m.get().to_string())
     } else {
-        let mut m = match meta {
+        let mut m = match r.meta.and_then(|m| serde_json::from_str::<Value>(m.get()).ok()) {
             Some(Value::Object(m)) => m,
             _ => serde_json::Map::new(),
         };
@@ -234,9 +242,9 @@ fn to_row(b: &AirbyteBind, data: &serde_json::Map<String, Value>, emitted_at: Op
         if let Value::Array(a) = list {
             a.extend(changes);
         }
-        Some(Value::Object(m))
+        Some(Value::Object(m).to_string())
     };
-    Ok(Row { fields, emitted_at: emitted_at.map(|ms| ms.saturating_mul(1000)), meta: meta.map(|m| m.to_string()) })
+    Ok(Row { fields, emitted_at: r.emitted_at.map(|ms| ms.saturating_mul(1000)), meta })
 }
 
 fn write_rows(output: &mut DataChunkHandle, b: &AirbyteBind, rows: &[Row]) {
@@ -302,9 +310,9 @@ impl VTab for ReadAirbyte {
             for (file, n, line) in batch.drain(..) {
                 let parsed = if line.starts_with('\u{0}') { Err(format!("unreadable ({})", &line[1..])) } else { parse_line(&line) };
                 match parsed {
-                    Ok(Message::Record { stream, namespace, data, emitted_at, meta }) => {
-                        if stream == b.stream && (b.namespace.is_none() || namespace == b.namespace) {
-                            rows.push(to_row(b, &data, emitted_at, meta, &file, n)?);
+                    Ok(Message::Record(r)) => {
+                        if r.stream == b.stream.as_str() && (b.namespace.is_none() || r.namespace.as_deref() == b.namespace.as_deref()) {
+                            rows.push(to_row(b, &r, &file, n)?);
                         }
                     }
                     Ok(Message::Other) => {}
