@@ -24,6 +24,7 @@ def rss_mb():
                 return int(line.split()[1]) / 1024
 con = duckdb.connect(config={'allow_unsigned_extensions': 'true'})
 con.execute(f"LOAD '{sys.argv[1]}'")
+con.execute('SET enable_progress_bar = false')
 con.execute("SELECT 1").fetchall()
 idle = rss_mb()
 start = time.perf_counter()
