@@ -189,10 +189,7 @@ fn plan(b: &ChunkBind) -> Result<Vec<ChunkRow>, String> {
     let mut parts: Vec<(String, Vec<ChunkUnit>)> = Vec::new();
     let (budget, per_row) = match b.addressing {
         Addressing::Table => {
-            let total: i64 = b.source.internal.with_settings(&b.source.settings, |conn| {
-                conn.query_row(&format!("SELECT count(*) FROM {}", b.source.from_sql), [], |r| r.get(0)).map_err(|e| e.to_string())
-            }).map_err(err)?;
-            let total = total as u64;
+            let total = b.source.row_count(NAME)?;
             let per_row = b.source.row_bytes(NAME, total)?;
             let budget = b.fixed_rows.unwrap_or_else(|| row_budget(b.target_bytes, per_row));
             let len = if b.fixed_rows.is_some() { fixed_unit_len(budget) } else { unit_len(budget) };

@@ -49,6 +49,16 @@ impl ResolvedSource {
         })
     }
 
+    /// The source's number of rows (from metadata for tables and Parquet files).
+    pub fn row_count(&self, function: &str) -> Result<u64, String> {
+        let sql = format!("SELECT count(*) FROM {}", self.from_sql);
+        let n: i64 = self
+            .internal
+            .with_settings(&self.settings, |conn| conn.query_row(&sql, [], |r| r.get(0)).map_err(|e| e.to_string()))
+            .map_err(|e| format!("{function}: {e}"))?;
+        Ok(n.max(0) as u64)
+    }
+
     /// Estimated bytes per row (`core::size`), given the source's row count.
     pub fn row_bytes(&self, function: &str, total_rows: u64) -> Result<f64, String> {
         row_bytes(&self.internal, &self.settings, &self.from_sql, &self.row_size, total_rows).map_err(|e| format!("{function}: {e}"))

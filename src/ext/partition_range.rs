@@ -185,9 +185,7 @@ fn plan(b: &RangeBind) -> Result<Vec<RangeRow>, String> {
             if *method == BoundsMethod::Sampled {
                 // Only about 1.2 x the sample crosses into partext: DuckDB's seeded Bernoulli
                 // sample (deterministic) thins the rows first, the reservoir keeps `capacity`.
-                let total: i64 = b.source.internal.with_settings(&b.source.settings, |conn| {
-                    conn.query_row(&format!("SELECT count(*) FROM {}", b.source.from_sql), [], |r| r.get(0)).map_err(|e| format!("{NAME}: {e}"))
-                })?;
+                let total = b.source.row_count(NAME)?;
                 let percent = 120.0 * capacity as f64 / total.max(1) as f64;
                 if percent < 100.0 {
                     select.push_str(&format!(" USING SAMPLE {percent:.6}% (bernoulli, {BERNOULLI_SEED})"));
