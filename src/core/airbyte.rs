@@ -10,7 +10,6 @@
 //! or are inferred from a sample of records. Each line is parsed once; memory holds one line.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use serde::Deserialize;
@@ -257,28 +256,60 @@ pub fn parse_line(line: &str) -> Result<Message<'_>, String> {
     }
 }
 
-/// A record's fields as raw JSON text, looked up by name. Names borrow from the line unless
-/// they contain escapes.
-pub enum Fields<'a> {
-    Borrowed(HashMap<&'a str, &'a RawValue>),
-    Owned(HashMap<String, &'a RawValue>),
-}
+/// A record's fields as raw JSON text, in input order, looked up by name. Records have few
+/// fields, so a list searched in order beats hashing; names borrow from the line unless they
+/// contain escapes.
+pub struct Fields<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
 
 impl<'a> Fields<'a> {
     pub fn of(data: &'a RawValue) -> Result<Fields<'a>, String> {
-        match serde_json::from_str(data.get()) {
-            Ok(m) => Ok(Fields::Borrowed(m)),
-            Err(_) => serde_json::from_str(data.get())
-                .map(Fields::Owned)
-                .map_err(|e| format!("the record's data is not a JSON object ({e})")),
-        }
+        serde_json::from_str(data.get()).map_err(|e| format!("the record's data is not a JSON object ({e})"))
     }
 
     pub fn get(&self, name: &str) -> Option<&'a RawValue> {
-        match self {
-            Fields::Borrowed(m) => m.get(name).copied(),
-            Fields::Owned(m) => m.get(name).copied(),
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| *v)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Fields<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct FieldsVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for FieldsVisitor<'a> {
+            type Value = Fields<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Fields<'a>, M::Error> {
+                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(8));
+                while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                    out.push((key, map.next_value::<&'de RawValue>()?));
+                }
+                Ok(Fields(out))
+            }
         }
+        d.deserialize_map(FieldsVisitor(std::marker::PhantomData))
+    }
+}
+
+/// A field name: borrowed from the line when it has no escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> serde::de::Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
     }
 }
 
