@@ -196,7 +196,7 @@ fn parse_naive_timestamp(s: &str) -> Option<NaiveDateTime> {
 pub struct Record<'a> {
     pub stream: Cow<'a, str>,
     pub namespace: Option<Cow<'a, str>>,
-    pub data: &'a RawValue,
+    pub data: Fields<'a>,
     pub emitted_at: Option<i64>,
     pub meta: Option<&'a RawValue>,
 }
@@ -224,7 +224,7 @@ struct WireRecord<'a> {
     #[serde(borrow)]
     namespace: Option<Cow<'a, str>>,
     #[serde(borrow)]
-    data: Option<&'a RawValue>,
+    data: Option<Fields<'a>>,
     emitted_at: Option<f64>,
     #[serde(borrow)]
     meta: Option<&'a RawValue>,
@@ -237,12 +237,18 @@ pub fn parse_line(line: &str) -> Result<Message<'_>, String> {
     if line.is_empty() {
         return Ok(Message::Other);
     }
-    let m: WireMessage = serde_json::from_str(line).map_err(|e| format!("not valid JSON ({e})"))?;
+    let m: WireMessage = serde_json::from_str(line).map_err(|e| {
+        if e.is_data() {
+            format!("a RECORD whose \"data\" is not a JSON object ({e})")
+        } else {
+            format!("not valid JSON ({e})")
+        }
+    })?;
     match m.kind.as_deref() {
         Some("RECORD") => {
             let rec = m.record.ok_or("a RECORD message without a \"record\" object")?;
             let stream = rec.stream.ok_or("a RECORD without a \"stream\" name")?;
-            let data = rec.data.filter(|d| d.get().starts_with('{')).ok_or("a RECORD without a \"data\" object")?;
+            let data = rec.data.ok_or("a RECORD without a \"data\" object")?;
             Ok(Message::Record(Record {
                 stream,
                 namespace: rec.namespace,
@@ -259,15 +265,17 @@ pub fn parse_line(line: &str) -> Result<Message<'_>, String> {
 /// A record's fields as raw JSON text, in input order, looked up by name. Records have few
 /// fields, so a list searched in order beats hashing; names borrow from the line unless they
 /// contain escapes.
+#[derive(Debug)]
 pub struct Fields<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
 
 impl<'a> Fields<'a> {
-    pub fn of(data: &'a RawValue) -> Result<Fields<'a>, String> {
-        serde_json::from_str(data.get()).map_err(|e| format!("the record's data is not a JSON object ({e})"))
-    }
-
     pub fn get(&self, name: &str) -> Option<&'a RawValue> {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| *v)
+    }
+
+    /// The fields decoded, in input order (for schema inference).
+    pub fn to_map(&self) -> Map<String, Value> {
+        self.0.iter().map(|(k, v)| (k.to_string(), serde_json::from_str(v.get()).unwrap_or(Value::Null))).collect()
     }
 }
 
@@ -456,7 +464,7 @@ mod tests {
         let line = r#"{"type":"RECORD","record":{"stream":"users","data":{"id":1,"n\u0061me":"a\"b","when":"2024-01-02"},"emitted_at":1700000000000}}"#;
         let Message::Record(r) = parse_line(line).unwrap() else { panic!("a record") };
         assert_eq!((r.stream.as_ref(), r.emitted_at), ("users", Some(1700000000000)));
-        let fields = Fields::of(r.data).unwrap();
+        let fields = &r.data;
         assert_eq!(convert_raw(fields.get("id").unwrap(), AirbyteType::BigInt), Some(FieldValue::Int(1)));
         assert_eq!(convert_raw(fields.get("name").unwrap(), AirbyteType::Varchar), Some(FieldValue::Text("a\"b".into())));
         assert_eq!(convert_raw(fields.get("when").unwrap(), AirbyteType::Date), Some(FieldValue::Date(19724)));

@@ -19,7 +19,7 @@ use duckdb::core::{DataChunkHandle, Inserter, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 use serde_json::{json, Value};
 
-use crate::core::airbyte::{convert_raw, infer_columns, parse_catalog, parse_line, AirbyteType, FieldValue, Fields, Message, Record};
+use crate::core::airbyte::{convert_raw, infer_columns, parse_catalog, parse_line, AirbyteType, FieldValue, Message, Record};
 use crate::core::sql::quote_literal;
 use crate::ext::args::{named, string_arg};
 use crate::ext::internal::InternalConnection;
@@ -36,15 +36,16 @@ pub struct ReadAirbyte;
 /// Where the lines come from: files in order, then nothing; lines already read come first.
 struct Input {
     files: VecDeque<String>,
-    current: Option<(String, Box<dyn BufRead + Send>, u64)>,
-    replay: VecDeque<(String, u64, String)>,
+    current: Option<(Arc<str>, Box<dyn BufRead + Send>, u64)>,
+    replay: VecDeque<(Arc<str>, u64, String)>,
 }
 
 impl Input {
-    /// The next line with its file and 1-based line number; None at the end.
-    fn next_line(&mut self, buf: &mut String) -> Result<Option<(String, u64)>, String> {
+    /// Appends the next line to `buf` and returns its file and 1-based line number; None at
+    /// the end. A line that cannot be read (invalid UTF-8) is appended as NUL and the reason.
+    fn next_line(&mut self, buf: &mut String) -> Result<Option<(Arc<str>, u64)>, String> {
         if let Some((file, n, line)) = self.replay.pop_front() {
-            *buf = line;
+            buf.push_str(&line);
             return Ok(Some((file, n)));
         }
         loop {
@@ -55,22 +56,22 @@ impl Input {
                 } else {
                     Box::new(BufReader::with_capacity(1 << 20, File::open(&file).map_err(|e| format!("{NAME}: cannot open {file}: {e}"))?))
                 };
-                self.current = Some((file, reader, 0));
+                self.current = Some((file.into(), reader, 0));
             }
             let (file, reader, n) = self.current.as_mut().expect("opened above");
-            buf.clear();
+            let start = buf.len();
             match reader.read_line(buf) {
                 Ok(0) => self.current = None,
                 Ok(_) => {
                     *n += 1;
-                    return Ok(Some((file.clone(), *n)));
+                    return Ok(Some((Arc::clone(file), *n)));
                 }
                 Err(e) => {
                     *n += 1;
                     // Invalid UTF-8 and the like: report as a malformed line.
-                    buf.clear();
+                    buf.truncate(start);
                     buf.push_str(&format!("\u{0}{e}"));
-                    return Ok(Some((file.clone(), *n)));
+                    return Ok(Some((Arc::clone(file), *n)));
                 }
             }
         }
@@ -144,6 +145,7 @@ fn bind_airbyte(bind: &BindInfo) -> Result<AirbyteBind, String> {
             let mut lines = 0u64;
             let mut replay = VecDeque::new();
             while lines < INFER_LINES && samples.len() < INFER_RECORDS * 4 {
+                buf.clear();
                 let Some((file, n)) = input.next_line(&mut buf)? else { break };
                 lines += 1;
                 if let Ok(Message::Record(r)) = parse_line(&buf) {
@@ -154,9 +156,7 @@ fn bind_airbyte(bind: &BindInfo) -> Result<AirbyteBind, String> {
                             seen.push(s.clone());
                         }
                         if stream.as_ref().is_none_or(|want| *want == s) {
-                            if let Ok(data) = serde_json::from_str::<serde_json::Map<String, Value>>(r.data.get()) {
-                                samples.push((s, data));
-                            }
+                            samples.push((s, r.data.to_map()));
                         }
                     }
                 }
@@ -212,7 +212,7 @@ struct Row {
 /// Converts a record; values that do not fit their type become NULL and are listed in
 /// `_airbyte_meta.changes` as Airbyte destinations do, or fail in strict mode.
 fn to_row(b: &AirbyteBind, r: &Record, file: &str, n: u64) -> Result<Row, String> {
-    let data = Fields::of(r.data).map_err(|e| format!("{NAME}: line {n} of {file}: {e}"))?;
+    let data = &r.data;
     let mut changes = Vec::new();
     let mut fields = Vec::with_capacity(b.columns.len());
     for (name, t) in &b.columns {
@@ -294,21 +294,26 @@ impl VTab for ReadAirbyte {
         let mut rows = Vec::with_capacity(cap);
         // Take a batch of raw lines under the lock; parse them outside it. A batch holds at most
         // `cap` lines, so a chunk never overflows; other message types just make it shorter.
-        let mut batch: Vec<(String, u64, String)> = Vec::with_capacity(cap);
+        // The batch's lines share one buffer: (start, end, file, line number) spans into it.
+        let mut block = String::new();
+        let mut spans: Vec<(usize, usize, Arc<str>, u64)> = Vec::with_capacity(cap);
         loop {
+            block.clear();
+            spans.clear();
             {
                 let mut input = func.get_init_data().input.lock().unwrap_or_else(|p| p.into_inner());
-                let mut buf = String::new();
-                while batch.len() < cap {
-                    let Some((file, n)) = input.next_line(&mut buf)? else { break };
-                    batch.push((file, n, std::mem::take(&mut buf)));
+                while spans.len() < cap {
+                    let start = block.len();
+                    let Some((file, n)) = input.next_line(&mut block)? else { break };
+                    spans.push((start, block.len(), file, n));
                 }
             }
-            if batch.is_empty() {
+            if spans.is_empty() {
                 break;
             }
-            for (file, n, line) in batch.drain(..) {
-                let parsed = if line.starts_with('\u{0}') { Err(format!("unreadable ({})", &line[1..])) } else { parse_line(&line) };
+            for (start, end, file, n) in spans.drain(..) {
+                let line = &block[start..end];
+                let parsed = if line.starts_with('\u{0}') { Err(format!("unreadable ({})", &line[1..])) } else { parse_line(line) };
                 match parsed {
                     Ok(Message::Record(r)) => {
                         if r.stream == b.stream.as_str() && (b.namespace.is_none() || r.namespace.as_deref() == b.namespace.as_deref()) {
