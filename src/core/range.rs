@@ -17,7 +17,7 @@
 
 use std::cmp::Ordering;
 
-use crate::core::literal::{date_text, temporal_literal, time_text, NANOS_PER_DAY};
+use crate::core::literal::{temporal_literal, time_text};
 use crate::core::manifest::{index_label, ManifestRow, PartitionCounts};
 use crate::core::sql::{quote_ident, quote_literal};
 use crate::core::types::{ColumnType, TemporalType};
@@ -95,11 +95,17 @@ fn float_cmp(a: f64, b: f64) -> Option<Ordering> {
 
 /// The index of the range holding `v` for sorted `bounds`: the number of bounds <= v.
 pub fn range_index(v: &RangeValue, bounds: &[RangeValue]) -> Result<usize, String> {
+    range_index_by(bounds, |bound| bound.compare(v))
+}
+
+/// [`range_index`] for a value known only through `bound_vs_value`, which orders a bound
+/// against it (so a borrowed string needs no copy).
+pub fn range_index_by(bounds: &[RangeValue], bound_vs_value: impl Fn(&RangeValue) -> Option<Ordering>) -> Result<usize, String> {
     let mut lo = 0;
     let mut hi = bounds.len();
     while lo < hi {
         let mid = (lo + hi) / 2;
-        match bounds[mid].compare(v) {
+        match bound_vs_value(&bounds[mid]) {
             Some(Ordering::Greater) => hi = mid,
             Some(_) => lo = mid + 1,
             None => return Err("the bounds and the value are of incompatible types; cast the bounds to the value's type".into()),
@@ -172,17 +178,6 @@ impl RangeType {
             (RangeType::Time, RangeValue::Time(us)) => Some(format!("TIME '{}'", time_text(i128::from(*us) * 1_000))),
             (RangeType::Varchar, RangeValue::Text(b)) => Some(quote_literal(&String::from_utf8_lossy(b))),
             _ => None,
-        }
-    }
-
-    /// `v` as text, for error messages.
-    pub fn display(&self, v: &RangeValue) -> String {
-        match v {
-            RangeValue::Num(n, s) => decimal_text(*n, *s),
-            RangeValue::Float(f) => f.to_string(),
-            RangeValue::Instant(ns) => date_text(ns.div_euclid(NANOS_PER_DAY) as i64).unwrap_or_default(),
-            RangeValue::Time(us) => time_text(i128::from(*us) * 1_000),
-            RangeValue::Text(b) => String::from_utf8_lossy(b).into_owned(),
         }
     }
 }

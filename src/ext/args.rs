@@ -53,13 +53,22 @@ pub fn int_arg(bind: &BindInfo, function: &str, index: u64, name: &str, hint: &s
     Ok(v.to_int64())
 }
 
+/// A setting of the caller's connection as text; None when unset.
+pub fn caller_setting(bind: &BindInfo, name: &str) -> Option<String> {
+    bind.get_config_option(name).filter(|v| !v.is_null()).map(|v| v.to_string())
+}
+
+/// The caller's memory_limit in bytes and threads, when they can be read.
+pub fn caller_memory(bind: &BindInfo) -> (Option<f64>, Option<f64>) {
+    let memory = caller_setting(bind, "memory_limit").and_then(|m| crate::core::chunk::parse_memory(&m));
+    let threads = caller_setting(bind, "threads").and_then(|t| t.trim().parse::<f64>().ok()).filter(|t| *t >= 1.0);
+    (memory, threads)
+}
+
 /// The default size target when `target_mb` is NULL or absent: memory_limit / (4 × threads),
 /// from the caller's settings, so that `threads` partitions fit in memory with room to spare.
 pub fn default_target_bytes(bind: &BindInfo, function: &str) -> Result<f64, String> {
-    let read = |name: &str| bind.get_config_option(name).filter(|v| !v.is_null()).map(|v| v.to_string());
-    let memory = read("memory_limit").and_then(|m| crate::core::chunk::parse_memory(&m));
-    let threads = read("threads").and_then(|t| t.trim().parse::<f64>().ok()).filter(|t| *t >= 1.0);
-    match (memory, threads) {
+    match caller_memory(bind) {
         (Some(m), Some(t)) => Ok(m / (4.0 * t)),
         _ => Err(format!("{function}: target_mb is NULL and the memory_limit or threads setting could not be read; pass target_mb")),
     }

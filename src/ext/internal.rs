@@ -45,7 +45,7 @@ pub struct CallerSettings {
 
 impl CallerSettings {
     pub fn read(bind: &BindInfo) -> CallerSettings {
-        let read = |name: &str| bind.get_config_option(name).filter(|v| !v.is_null()).map(|v| v.to_string());
+        let read = |name: &str| crate::ext::args::caller_setting(bind, name);
         CallerSettings {
             search_path: read("search_path").unwrap_or_default(),
             schema: read("schema").unwrap_or_default(),

@@ -17,12 +17,11 @@ use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vtab::BindInfo;
 
 use crate::core::advise::{Advice, AdviseInput};
-use crate::core::chunk::parse_memory;
 use crate::core::hash::is_bucketable;
 use crate::core::source::SourceKind;
 use crate::core::sql::quote_ident;
 use crate::core::types::{ColumnType, TemporalType};
-use crate::ext::args::{named, string_arg};
+use crate::ext::args::{caller_memory, named, string_arg};
 use crate::ext::manifest::{ManifestFunction, ResolvedSource};
 use crate::ext::output::{write_ints, write_strings};
 use crate::ext::source::find_column;
@@ -46,9 +45,9 @@ fn bind_advise(bind: &BindInfo) -> Result<AdviseBind, String> {
         Some(col) => Some(find_column(&source.columns, &col.to_string()).map_err(|e| format!("{NAME}: {e}"))?),
         None => None,
     };
-    let read = |name: &str| bind.get_config_option(name).filter(|v| !v.is_null()).map(|v| v.to_string());
-    let memory_limit = read("memory_limit").and_then(|m| parse_memory(&m)).unwrap_or(8.0 * 1024.0 * 1024.0 * 1024.0);
-    let threads = read("threads").and_then(|t| t.trim().parse::<f64>().ok()).unwrap_or(1.0).max(1.0);
+    let (memory_limit, threads) = caller_memory(bind);
+    let memory_limit = memory_limit.unwrap_or(8.0 * 1024.0 * 1024.0 * 1024.0);
+    let threads = threads.unwrap_or(1.0);
     for (name, t) in [
         ("rank", LogicalTypeId::Integer),
         ("strategy", LogicalTypeId::Varchar),

@@ -15,7 +15,7 @@ use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
 use crate::core::literal::NANOS_PER_DAY;
-use crate::core::range::{check_bounds, range_index, RangeValue, SUPPORTED};
+use crate::core::range::{check_bounds, range_index, range_index_by, RangeValue, SUPPORTED};
 use crate::ext::vector::{Cell, Column, Validity};
 
 const NAME: &str = "partition_key_range";
@@ -100,7 +100,15 @@ impl VScalar for PartitionKeyRange {
                 cached = Some((entry, bounds));
             }
             let bounds = cached.as_ref().map(|c| c.1.as_slice()).unwrap_or_default();
-            indexes[row] = range_index(&range_value(column.cell(row))?, bounds).map_err(|e| format!("{NAME}: {e}"))? as i32;
+            let index = match column.cell(row) {
+                // Strings compare in place, without a copy per row.
+                Cell::Bytes(v) => range_index_by(bounds, |bound| match bound {
+                    RangeValue::Text(t) => Some(t.as_slice().cmp(v)),
+                    _ => None,
+                }),
+                cell => range_index(&range_value(cell)?, bounds),
+            };
+            indexes[row] = index.map_err(|e| format!("{NAME}: {e}"))? as i32;
         }
         // SAFETY: the output vector is INTEGER (the signature's return type) with room for `n` rows.
         unsafe { out.as_mut_slice_with_len::<i32>(n) }.copy_from_slice(&indexes);
