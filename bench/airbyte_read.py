@@ -5,6 +5,7 @@ measurement runs in a fresh process; peak RSS is reported above the process's id
     .venv/duckdb-2.0.1/bin/python bench/airbyte_read.py [records]
 """
 import json
+import statistics
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import tempfile
 import duckdb
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+RUNS = 5
 EXTENSION = os.environ.get("PARTEXT_EXTENSION", os.path.join(ROOT, "build", "release", "partext.duckdb_extension"))
 
 MEASURE = r"""
@@ -54,20 +56,23 @@ def main():
         # Every column is read (no projection pushdown can skip parsing it).
         touch_all = "count(*), count(id), count(name), count(amount), count(active), count(created_at)"
         results = {}
-        for name, query in [
-            ("read_airbyte", f"SELECT {touch_all} FROM read_airbyte('{airbyte}', stream := 'events')"),
-            ("read_json", f"SELECT {touch_all} FROM read_json('{plain}')"),
-            ("read_airbyte", f"SELECT {touch_all} FROM read_airbyte('{airbyte}', stream := 'events')"),
-            ("read_json", f"SELECT {touch_all} FROM read_json('{plain}')"),
-        ]:
-            rows, secs, rss = run(query)
-            assert rows == n, (name, rows)
-            results.setdefault(name, []).append((secs, rss))
+        queries = {
+            "read_airbyte": f"SELECT {touch_all} FROM read_airbyte('{airbyte}', stream := 'events')",
+            "read_json": f"SELECT {touch_all} FROM read_json('{plain}')",
+        }
+        # Interleaved (A B A B ...) so that drift of the machine affects both alike.
+        for _ in range(RUNS):
+            for name, query in queries.items():
+                rows, secs, rss = run(query)
+                assert rows == n, (name, rows)
+                results.setdefault(name, []).append((secs, rss))
+        median = {name: statistics.median(r[0] for r in runs) for name, runs in results.items()}
         for name, runs in results.items():
-            best = min(r[0] for r in runs)
-            print(f"  {name:<13} {best:6.2f} s  {n / best / 1e6:5.2f} M records/s  peak RSS +{max(r[1] for r in runs):6.0f} MB")
-        ratio = min(r[0] for r in results["read_json"]) / min(r[0] for r in results["read_airbyte"])
-        print(f"  read_airbyte runs at {ratio:.0%} of read_json's speed")
+            secs = sorted(r[0] for r in runs)
+            print(f"  {name:<13} median {median[name]:6.2f} s (min {secs[0]:.2f}, max {secs[-1]:.2f})  "
+                  f"{n / median[name] / 1e6:5.2f} M records/s  peak RSS +{max(r[1] for r in runs):6.0f} MB")
+        ratio = median["read_json"] / median["read_airbyte"]
+        print(f"  read_airbyte runs at {ratio:.0%} of read_json's speed (medians of {RUNS} interleaved runs)")
 
 
 if __name__ == "__main__":

@@ -12,11 +12,10 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
-use serde::Deserialize;
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::core::calendar::days_of;
+use crate::core::json::{unescape, Scanner};
 
 /// The DuckDB type of an Airbyte field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,11 +112,11 @@ impl AirbyteType {
     }
 }
 
-/// A field value converted for DuckDB.
+/// A field value converted for DuckDB; text borrows from the input line when it can.
 #[derive(Debug, Clone, PartialEq)]
-pub enum FieldValue {
+pub enum FieldValue<'a> {
     Null,
-    Text(String),
+    Text(Cow<'a, str>),
     Int(i64),
     Float(f64),
     Bool(bool),
@@ -127,37 +126,12 @@ pub enum FieldValue {
     Micros(i64),
 }
 
-/// Converts `v` to `t`; None when it does not fit (the caller NULLs it, or fails in strict mode).
-pub fn convert(v: &Value, t: AirbyteType) -> Option<FieldValue> {
-    if v.is_null() {
-        return Some(FieldValue::Null);
-    }
-    Some(match t {
-        AirbyteType::Json => FieldValue::Text(v.to_string()),
-        AirbyteType::Varchar => FieldValue::Text(match v {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        }),
-        AirbyteType::BigInt => match v {
-            Value::Number(n) => FieldValue::Int(n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18).map(|f| f as i64))?),
-            Value::String(s) => FieldValue::Int(s.trim().parse().ok()?),
-            _ => return None,
-        },
-        AirbyteType::Double => match v {
-            Value::Number(n) => FieldValue::Float(n.as_f64()?),
-            Value::String(s) => FieldValue::Float(s.trim().parse().ok()?),
-            _ => return None,
-        },
-        AirbyteType::Boolean => match v {
-            Value::Bool(b) => FieldValue::Bool(*b),
-            _ => return None,
-        },
-        AirbyteType::Date | AirbyteType::TimestampTz | AirbyteType::Timestamp | AirbyteType::Time => return convert_text(v.as_str()?, t),
-    })
-}
-
 /// Converts the text of a JSON string to a date or time type.
-fn convert_text(s: &str, t: AirbyteType) -> Option<FieldValue> {
+fn convert_text(s: &str, t: AirbyteType) -> Option<FieldValue<'static>> {
+    if let (AirbyteType::TimestampTz | AirbyteType::Timestamp, Some((local, offset))) = (t, fast_timestamp(s)) {
+        // With an offset, both types hold the UTC instant; without one, the time as written.
+        return Some(FieldValue::Micros(local - offset.unwrap_or(0) * 1_000_000));
+    }
     Some(match t {
         AirbyteType::Date => FieldValue::Date(i32::try_from(days_of(parse_date(s)?)?).ok()?),
         AirbyteType::TimestampTz => match DateTime::parse_from_rfc3339(s) {
@@ -173,9 +147,80 @@ fn convert_text(s: &str, t: AirbyteType) -> Option<FieldValue> {
             let t = NaiveTime::parse_from_str(s, "%H:%M:%S%.f").or_else(|_| NaiveTime::parse_from_str(s, "%H:%M")).ok()?;
             FieldValue::Micros(i64::from(t.num_seconds_from_midnight()) * 1_000_000 + i64::from(t.nanosecond() / 1_000))
         }
-        AirbyteType::Varchar | AirbyteType::Json => FieldValue::Text(s.to_string()),
         _ => return None,
     })
+}
+
+/// The common shape `YYYY-MM-DD[T ]HH:MM:SS[.fraction][Z|±HH:MM]` without chrono's general
+/// parser: (microseconds of the time as written, offset in seconds if any). None for any other
+/// shape or an invalid date, which then goes to chrono, so both agree on what is accepted.
+fn fast_timestamp(s: &str) -> Option<(i64, Option<i64>)> {
+    let b = s.as_bytes();
+    let num = |range: std::ops::Range<usize>| -> Option<i64> {
+        let digits = b.get(range)?;
+        digits.iter().try_fold(0i64, |n, d| d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0')))
+    };
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let mut pos = 19;
+    let mut micros = 0;
+    if b.get(pos) == Some(&b'.') {
+        let start = pos + 1;
+        pos = start;
+        while b.get(pos).is_some_and(u8::is_ascii_digit) {
+            if pos - start < 6 {
+                micros = micros * 10 + i64::from(b[pos] - b'0');
+            }
+            pos += 1;
+        }
+        if pos == start {
+            return None;
+        }
+        micros *= 10i64.pow(6u32.saturating_sub((pos - start) as u32));
+    }
+    let offset = match b.get(pos..) {
+        Some([]) => None,
+        Some([b'Z' | b'z']) => Some(0),
+        Some([sign @ (b'+' | b'-'), _, _, b':', _, _]) => {
+            let (h, m) = (num(pos + 1..pos + 3)?, num(pos + 4..pos + 6)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            Some(if *sign == b'-' { -(h * 3600 + m * 60) } else { h * 3600 + m * 60 })
+        }
+        _ => return None,
+    };
+    if b[10] == b't' && offset.is_none() {
+        // Only RFC 3339 (with an offset) allows a lower-case separator.
+        return None;
+    }
+    let seconds = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second;
+    Some((seconds * 1_000_000 + micros, offset))
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 fn parse_date(s: &str) -> Option<NaiveDate> {
@@ -198,7 +243,8 @@ pub struct Record<'a> {
     pub namespace: Option<Cow<'a, str>>,
     pub data: Fields<'a>,
     pub emitted_at: Option<i64>,
-    pub meta: Option<&'a RawValue>,
+    /// The record's `meta` as raw JSON text; None when absent or null.
+    pub meta: Option<&'a str>,
 }
 
 /// One input line, parsed.
@@ -209,140 +255,153 @@ pub enum Message<'a> {
     Other,
 }
 
-#[derive(Deserialize)]
-struct WireMessage<'a> {
-    #[serde(rename = "type", borrow)]
-    kind: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    record: Option<WireRecord<'a>>,
-}
-
-#[derive(Deserialize)]
-struct WireRecord<'a> {
-    #[serde(borrow)]
-    stream: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    namespace: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    data: Option<Fields<'a>>,
-    emitted_at: Option<f64>,
-    #[serde(borrow)]
-    meta: Option<&'a RawValue>,
-}
-
-/// Parses one line of Airbyte protocol output. Only the message envelope is decoded; a
-/// record's data stays raw JSON, decoded field by field by [`Fields`].
+/// Parses one line of Airbyte protocol output in one pass of [`Scanner`]: the envelope is
+/// decoded, a record's data is kept as raw field texts (see [`Fields`]), and the whole line is
+/// checked to be valid JSON before any other problem with it is reported.
 pub fn parse_line(line: &str) -> Result<Message<'_>, String> {
-    let line = line.trim();
-    if line.is_empty() {
-        return Ok(Message::Other);
+    let mut sc = Scanner::new(line);
+    match sc.peek() {
+        None => return Ok(Message::Other),
+        Some(b'{') => {}
+        Some(_) => return Err("not valid JSON (a message must be a JSON object)".into()),
     }
-    let m: WireMessage = serde_json::from_str(line).map_err(|e| {
-        if e.is_data() {
-            format!("a RECORD whose \"data\" is not a JSON object ({e})")
-        } else {
-            format!("not valid JSON ({e})")
+    let mut kind = None;
+    let mut record = None;
+    let mut problem = None;
+    sc.object(|sc, key| {
+        match key.as_ref() {
+            "type" => kind = optional_string(sc, "type", &mut problem)?,
+            "record" if sc.peek() == Some(b'{') => record = Some(parse_record(sc, &mut problem)?),
+            _ => {
+                sc.value()?;
+            }
         }
-    })?;
-    match m.kind.as_deref() {
+        Ok(())
+    })
+    .and_then(|()| sc.finish())
+    .map_err(|e| format!("not valid JSON ({e})"))?;
+    if let Some(problem) = problem {
+        return Err(problem);
+    }
+    match kind.as_deref() {
         Some("RECORD") => {
-            let rec = m.record.ok_or("a RECORD message without a \"record\" object")?;
+            let rec = record.ok_or("a RECORD message without a \"record\" object")?;
             let stream = rec.stream.ok_or("a RECORD without a \"stream\" name")?;
             let data = rec.data.ok_or("a RECORD without a \"data\" object")?;
-            Ok(Message::Record(Record {
-                stream,
-                namespace: rec.namespace,
-                data,
-                emitted_at: rec.emitted_at.map(|e| e as i64),
-                meta: rec.meta.filter(|m| m.get() != "null"),
-            }))
+            Ok(Message::Record(Record { stream, namespace: rec.namespace, data, emitted_at: rec.emitted_at, meta: rec.meta }))
         }
         Some(_) => Ok(Message::Other),
         None => Err("a message without a \"type\"".into()),
     }
 }
 
+/// The parts of a `record` object, each optional until the message type is known.
+#[derive(Default)]
+struct RecordParts<'a> {
+    stream: Option<Cow<'a, str>>,
+    namespace: Option<Cow<'a, str>>,
+    data: Option<Fields<'a>>,
+    emitted_at: Option<i64>,
+    meta: Option<&'a str>,
+}
+
+/// Notes the first problem of a line that is valid JSON but not a valid message.
+fn note(problem: &mut Option<String>, field: &str, what: &str) {
+    problem.get_or_insert_with(|| format!("\"{field}\" {what}"));
+}
+
+/// A string or null (None); anything else is noted as a problem.
+fn optional_string<'a>(sc: &mut Scanner<'a>, field: &str, problem: &mut Option<String>) -> Result<Option<Cow<'a, str>>, String> {
+    if sc.peek() == Some(b'"') {
+        return sc.string().map(Some);
+    }
+    if sc.value()? != "null" {
+        note(problem, field, "is not a string");
+    }
+    Ok(None)
+}
+
+fn parse_record<'a>(sc: &mut Scanner<'a>, problem: &mut Option<String>) -> Result<RecordParts<'a>, String> {
+    let mut parts = RecordParts::default();
+    sc.object(|sc, key| {
+        match key.as_ref() {
+            "stream" => parts.stream = optional_string(sc, "stream", problem)?,
+            "namespace" => parts.namespace = optional_string(sc, "namespace", problem)?,
+            "data" if sc.peek() == Some(b'{') => {
+                let mut fields = Vec::with_capacity(16);
+                sc.object(|sc, name| {
+                    fields.push((name, sc.value()?));
+                    Ok(())
+                })?;
+                parts.data = Some(Fields(fields));
+            }
+            "data" => {
+                if sc.value()? != "null" {
+                    note(problem, "data", "is not a JSON object");
+                }
+            }
+            "emitted_at" => {
+                let text = sc.value()?;
+                // Milliseconds since the epoch; a fraction is cut off.
+                parts.emitted_at = match text.parse::<i64>() {
+                    Ok(ms) => Some(ms),
+                    Err(_) if text == "null" => None,
+                    Err(_) => match text.parse::<f64>() {
+                        Ok(ms) if !text.starts_with('"') => Some(ms as i64),
+                        _ => {
+                            note(problem, "emitted_at", "is not a number of milliseconds");
+                            None
+                        }
+                    },
+                };
+            }
+            "meta" => parts.meta = Some(sc.value()?).filter(|m| *m != "null"),
+            _ => {
+                sc.value()?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(parts)
+}
+
 /// A record's fields as raw JSON text, in input order, looked up by name. Records have few
 /// fields, so a list searched in order beats hashing; names borrow from the line unless they
 /// contain escapes.
 #[derive(Debug)]
-pub struct Fields<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+pub struct Fields<'a>(Vec<(Cow<'a, str>, &'a str)>);
 
 impl<'a> Fields<'a> {
-    pub fn get(&self, name: &str) -> Option<&'a RawValue> {
+    pub fn get(&self, name: &str) -> Option<&'a str> {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| *v)
+    }
+
+    /// Looks up `name`, trying position `hint` first: a source writes its fields in one order,
+    /// usually the catalog's, so this is one comparison per field instead of a search.
+    pub fn get_near(&self, hint: usize, name: &str) -> Option<&'a str> {
+        match self.0.get(hint) {
+            Some((k, v)) if k == name => Some(*v),
+            _ => self.get(name),
+        }
     }
 
     /// The fields decoded, in input order (for schema inference).
     pub fn to_map(&self) -> Map<String, Value> {
-        self.0.iter().map(|(k, v)| (k.to_string(), serde_json::from_str(v.get()).unwrap_or(Value::Null))).collect()
+        self.0.iter().map(|(k, v)| (k.to_string(), serde_json::from_str(v).unwrap_or(Value::Null))).collect()
     }
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for Fields<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct FieldsVisitor<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for FieldsVisitor<'a> {
-            type Value = Fields<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Fields<'a>, M::Error> {
-                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(8));
-                while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                    out.push((key, map.next_value::<&'de RawValue>()?));
-                }
-                Ok(Fields(out))
-            }
-        }
-        d.deserialize_map(FieldsVisitor(std::marker::PhantomData))
-    }
-}
-
-/// A field name: borrowed from the line when it has no escapes.
-struct Key<'a>(Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> serde::de::Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a field name")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v.to_string())))
-            }
-        }
-        d.deserialize_str(KeyVisitor)
-    }
-}
-
-/// The text inside a JSON string literal, unescaped only when it has escapes.
-fn string_of(raw: &str) -> Option<Cow<'_, str>> {
-    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
-    if inner.contains('\\') {
-        serde_json::from_str::<String>(raw).ok().map(Cow::Owned)
-    } else {
-        Some(Cow::Borrowed(inner))
-    }
-}
-
-/// Converts one raw JSON value to `t`; None when it does not fit.
-pub fn convert_raw(raw: &RawValue, t: AirbyteType) -> Option<FieldValue> {
-    let s = raw.get();
+/// Converts one raw JSON value (text checked by [`Scanner`]) to `t`; None when it does not fit.
+pub fn convert_raw(s: &str, t: AirbyteType) -> Option<FieldValue<'_>> {
     if s == "null" {
         return Some(FieldValue::Null);
     }
     let is_string = s.starts_with('"');
     Some(match t {
-        AirbyteType::Json => FieldValue::Text(s.to_string()),
-        AirbyteType::Varchar => FieldValue::Text(if is_string { string_of(s)?.into_owned() } else { s.to_string() }),
+        AirbyteType::Json => FieldValue::Text(Cow::Borrowed(s)),
+        AirbyteType::Varchar => FieldValue::Text(if is_string { unescape(s) } else { Cow::Borrowed(s) }),
         AirbyteType::BigInt => {
-            let text = if is_string { string_of(s)? } else { Cow::Borrowed(s) };
+            let text = if is_string { unescape(s) } else { Cow::Borrowed(s) };
             let text = text.trim();
             match text.parse::<i64>() {
                 Ok(i) => FieldValue::Int(i),
@@ -357,7 +416,7 @@ pub fn convert_raw(raw: &RawValue, t: AirbyteType) -> Option<FieldValue> {
             }
         }
         AirbyteType::Double => {
-            let text = if is_string { string_of(s)? } else { Cow::Borrowed(s) };
+            let text = if is_string { unescape(s) } else { Cow::Borrowed(s) };
             FieldValue::Float(text.trim().parse().ok()?)
         }
         AirbyteType::Boolean => match s {
@@ -366,7 +425,7 @@ pub fn convert_raw(raw: &RawValue, t: AirbyteType) -> Option<FieldValue> {
             _ => return None,
         },
         _ if !is_string => return None,
-        _ => return convert_text(&string_of(s)?, t),
+        _ => return convert_text(&unescape(s), t),
     })
 }
 
@@ -445,18 +504,68 @@ mod tests {
 
     #[test]
     fn values_convert_or_refuse() {
-        assert_eq!(convert(&json!(5), AirbyteType::BigInt), Some(FieldValue::Int(5)));
-        assert_eq!(convert(&json!(5.0), AirbyteType::BigInt), Some(FieldValue::Int(5)));
-        assert_eq!(convert(&json!(5.5), AirbyteType::BigInt), None);
-        assert_eq!(convert(&json!("x"), AirbyteType::Double), None);
-        assert_eq!(convert(&json!(null), AirbyteType::Date), Some(FieldValue::Null));
-        assert_eq!(convert(&json!("1970-01-02"), AirbyteType::Date), Some(FieldValue::Date(1)));
-        assert_eq!(convert(&json!("1970-01-01T00:00:01+01:00"), AirbyteType::TimestampTz), Some(FieldValue::Micros(-3_599_000_000)));
-        assert_eq!(convert(&json!("1970-01-01T00:00:01.5"), AirbyteType::Timestamp), Some(FieldValue::Micros(1_500_000)));
-        assert_eq!(convert(&json!("01:00:00"), AirbyteType::Time), Some(FieldValue::Micros(3_600_000_000)));
-        assert_eq!(convert(&json!({"a": 1}), AirbyteType::Json), Some(FieldValue::Text("{\"a\":1}".into())));
-        assert_eq!(convert(&json!(true), AirbyteType::Boolean), Some(FieldValue::Bool(true)));
-        assert_eq!(convert(&json!("yes"), AirbyteType::Boolean), None);
+        let text = |s: &str| Some(FieldValue::Text(s.to_string().into()));
+        assert_eq!(convert_raw("5", AirbyteType::BigInt), Some(FieldValue::Int(5)));
+        assert_eq!(convert_raw("5.0", AirbyteType::BigInt), Some(FieldValue::Int(5)));
+        assert_eq!(convert_raw("\"7\"", AirbyteType::BigInt), Some(FieldValue::Int(7)));
+        assert_eq!(convert_raw("5.5", AirbyteType::BigInt), None);
+        assert_eq!(convert_raw("\"x\"", AirbyteType::Double), None);
+        assert_eq!(convert_raw("1e2", AirbyteType::Double), Some(FieldValue::Float(100.0)));
+        assert_eq!(convert_raw("null", AirbyteType::Date), Some(FieldValue::Null));
+        assert_eq!(convert_raw("\"1970-01-02\"", AirbyteType::Date), Some(FieldValue::Date(1)));
+        assert_eq!(convert_raw("19700102", AirbyteType::Date), None);
+        assert_eq!(convert_raw("\"1970-01-01T00:00:01+01:00\"", AirbyteType::TimestampTz), Some(FieldValue::Micros(-3_599_000_000)));
+        assert_eq!(convert_raw("\"1970-01-01T00:00:01.5\"", AirbyteType::Timestamp), Some(FieldValue::Micros(1_500_000)));
+        assert_eq!(convert_raw("\"01:00:00\"", AirbyteType::Time), Some(FieldValue::Micros(3_600_000_000)));
+        assert_eq!(convert_raw("{\"a\": 1}", AirbyteType::Json), text("{\"a\": 1}"));
+        assert_eq!(convert_raw("\"a\\nb\"", AirbyteType::Varchar), text("a\nb"));
+        assert_eq!(convert_raw("12", AirbyteType::Varchar), text("12"));
+        assert_eq!(convert_raw("true", AirbyteType::Boolean), Some(FieldValue::Bool(true)));
+        assert_eq!(convert_raw("\"yes\"", AirbyteType::Boolean), None);
+    }
+
+    #[test]
+    fn fast_timestamps_agree_with_chrono() {
+        let chrono_way = |s: &str, t: AirbyteType| match t {
+            AirbyteType::TimestampTz => DateTime::parse_from_rfc3339(s)
+                .map(|d| d.timestamp_micros())
+                .ok()
+                .or_else(|| parse_naive_timestamp(s).map(|n| n.and_utc().timestamp_micros())),
+            _ => parse_naive_timestamp(s)
+                .map(|n| n.and_utc().timestamp_micros())
+                .or_else(|| DateTime::parse_from_rfc3339(s).ok().map(|d| d.naive_utc().and_utc().timestamp_micros())),
+        };
+        // Deterministic pseudo-random timestamps in many shapes, valid and not.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        let mut checked = 0;
+        for _ in 0..20_000 {
+            let frac = ["", ".5", ".123", ".123456", ".1234567", "."][next(6) as usize];
+            let sep = ["T", " ", "t"][next(3) as usize];
+            let zone = ["", "Z", "+01:30", "-05:00", "+0100", "+24:00"][next(6) as usize];
+            let s = format!(
+                "{:04}-{:02}-{:02}{sep}{:02}:{:02}:{:02}{frac}{zone}",
+                1 + next(2999), 1 + next(13), 1 + next(31), next(25), next(61), next(61)
+            );
+            for t in [AirbyteType::TimestampTz, AirbyteType::Timestamp] {
+                let fast = fast_timestamp(&s).map(|(local, off)| local - off.unwrap_or(0) * 1_000_000);
+                if let Some(fast) = fast {
+                    assert_eq!(Some(fast), chrono_way(&s, t), "{s} as {t:?}");
+                    checked += 1;
+                }
+                let want = chrono_way(&s, t).map(FieldValue::Micros);
+                assert_eq!(convert_text(&s, t), want, "{s} as {t:?}");
+            }
+        }
+        assert!(checked > 5_000, "the fast path took only {checked} values");
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(days_from_civil(1969, 12, 31), -1);
     }
 
     #[test]
@@ -469,11 +578,21 @@ mod tests {
         assert_eq!(convert_raw(fields.get("name").unwrap(), AirbyteType::Varchar), Some(FieldValue::Text("a\"b".into())));
         assert_eq!(convert_raw(fields.get("when").unwrap(), AirbyteType::Date), Some(FieldValue::Date(19724)));
         assert_eq!(convert_raw(fields.get("id").unwrap(), AirbyteType::Date), None);
+        assert_eq!((fields.get_near(1, "name"), fields.get_near(0, "when"), fields.get_near(7, "id")), (fields.get("name"), fields.get("when"), Some("1")));
+        assert_eq!(fields.get_near(0, "missing"), None);
         assert!(matches!(parse_line(r#"{"type":"STATE","state":{}}"#).unwrap(), Message::Other));
         assert!(matches!(parse_line("").unwrap(), Message::Other));
         assert!(parse_line("{not json").unwrap_err().contains("not valid JSON"));
         assert!(parse_line(r#"{"record":{}}"#).unwrap_err().contains("without a \"type\""));
-        assert!(parse_line(r#"{"type":"RECORD","record":{"stream":"s","data":[1]}}"#).unwrap_err().contains("data"));
+        assert!(parse_line(r#"{"type":"RECORD","record":{"stream":"s","data":[1]}}"#).unwrap_err().contains("\"data\" is not a JSON object"));
+        assert!(parse_line(r#"{"type":7}"#).unwrap_err().contains("\"type\" is not a string"));
+        assert!(parse_line(r#"{"type":"RECORD","record":{"stream":"s","data":{}},"x":[}"#).unwrap_err().contains("not valid JSON"));
+        assert!(parse_line(r#"[1]"#).unwrap_err().contains("not valid JSON"));
+        assert!(parse_line(r#"{"type":"STATE"} trailing"#).unwrap_err().contains("not valid JSON"));
+        // Syntax errors are found even after a problem with the message's fields.
+        assert!(parse_line(r#"{"type":1, "x": tru}"#).unwrap_err().contains("not valid JSON"));
+        let Message::Record(r) = parse_line(r#"{"record":{"meta":{"a":1},"data":{},"stream":"s","emitted_at":5.9},"type":"RECORD"}"#).unwrap() else { panic!() };
+        assert_eq!((r.meta, r.emitted_at), (Some(r#"{"a":1}"#), Some(5)));
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod airbyte;
 pub mod calendar;
 pub mod chunk;
 pub mod hash;
+pub mod json;
 pub mod literal;
 pub mod manifest;
 pub mod range;

@@ -3,6 +3,7 @@
 
 mod args;
 mod chunk_plan;
+mod files;
 mod internal;
 mod manifest;
 mod output;

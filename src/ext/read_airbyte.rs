@@ -6,13 +6,16 @@
 //! ```
 //!
 //! `path` is a file, a glob (expanded by DuckDB's `glob()`, files read in name order) or
-//! `/dev/stdin`. Bind reads the catalog, or a sample of the input to infer the schema (the lines
-//! it reads are kept and replayed, so stdin works); the scan then streams line by line with a
-//! reused buffer, so memory holds one line and one output chunk.
+//! `/dev/stdin`; files are opened through DuckDB's file system. Bind reads the catalog, or a
+//! sample of the input to infer the schema (the lines it reads are kept and replayed, so stdin
+//! works). The scan streams: each thread takes a batch of up to one chunk's worth of lines under
+//! a lock (whole runs of lines copied from the read buffer at once), then parses and converts
+//! them in parallel with the other threads, one pass per line (see `core::json`). Memory holds
+//! one batch per thread.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
-use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::sync::{Arc, Mutex};
 
 use duckdb::core::{DataChunkHandle, Inserter, LogicalTypeHandle, LogicalTypeId};
@@ -22,6 +25,7 @@ use serde_json::{json, Value};
 use crate::core::airbyte::{convert_raw, infer_columns, parse_catalog, parse_line, AirbyteType, FieldValue, Message, Record};
 use crate::core::sql::quote_literal;
 use crate::ext::args::{named, string_arg};
+use crate::ext::files::DuckFileSystem;
 use crate::ext::internal::InternalConnection;
 use crate::ext::output::chunk_capacity;
 
@@ -35,46 +39,75 @@ pub struct ReadAirbyte;
 
 /// Where the lines come from: files in order, then nothing; lines already read come first.
 struct Input {
+    /// Opens every file but stdin.
+    fs: DuckFileSystem,
     files: VecDeque<String>,
+    /// The file being read, its reader and the number of lines read from it.
     current: Option<(Arc<str>, Box<dyn BufRead + Send>, u64)>,
-    replay: VecDeque<(Arc<str>, u64, String)>,
+    replay: VecDeque<(Arc<str>, u64, Vec<u8>)>,
+}
+
+/// One line of a batch: its bytes are `block[start..end]`, newline excluded.
+struct Span {
+    start: usize,
+    end: usize,
+    file: Arc<str>,
+    /// 1-based line number in `file`.
+    line: u64,
 }
 
 impl Input {
-    /// Appends the next line to `buf` and returns its file and 1-based line number; None at
-    /// the end. A line that cannot be read (invalid UTF-8) is appended as NUL and the reason.
-    fn next_line(&mut self, buf: &mut String) -> Result<Option<(Arc<str>, u64)>, String> {
-        if let Some((file, n, line)) = self.replay.pop_front() {
-            buf.push_str(&line);
-            return Ok(Some((file, n)));
-        }
-        loop {
+    /// Appends up to `max` lines to `block` and their spans to `spans`; fewer only at the end
+    /// of the input. Whole runs of lines are copied at once from the reader's buffer.
+    fn read_lines(&mut self, block: &mut Vec<u8>, spans: &mut Vec<Span>, max: usize) -> Result<(), String> {
+        // Start (in `block`) of a line whose newline has not been read yet.
+        let mut open: Option<usize> = None;
+        while spans.len() < max {
+            if let Some((file, line, bytes)) = self.replay.pop_front() {
+                let start = block.len();
+                block.extend_from_slice(&bytes);
+                spans.push(Span { start, end: block.len(), file, line });
+                continue;
+            }
             if self.current.is_none() {
-                let Some(file) = self.files.pop_front() else { return Ok(None) };
+                let Some(file) = self.files.pop_front() else { return Ok(()) };
                 let reader: Box<dyn BufRead + Send> = if file == "/dev/stdin" {
                     Box::new(BufReader::with_capacity(1 << 20, std::io::stdin()))
                 } else {
-                    Box::new(BufReader::with_capacity(1 << 20, File::open(&file).map_err(|e| format!("{NAME}: cannot open {file}: {e}"))?))
+                    Box::new(BufReader::with_capacity(1 << 20, self.fs.open(&file).map_err(|e| format!("{NAME}: {e}"))?))
                 };
                 self.current = Some((file.into(), reader, 0));
             }
             let (file, reader, n) = self.current.as_mut().expect("opened above");
-            let start = buf.len();
-            match reader.read_line(buf) {
-                Ok(0) => self.current = None,
-                Ok(_) => {
+            let buf = reader.fill_buf().map_err(|e| format!("{NAME}: cannot read {file}: {e}"))?;
+            if buf.is_empty() {
+                // The end of the file: a last line without a newline is still a line.
+                if let Some(start) = open.take() {
                     *n += 1;
-                    return Ok(Some((Arc::clone(file), *n)));
+                    spans.push(Span { start, end: block.len(), file: Arc::clone(file), line: *n });
                 }
-                Err(e) => {
-                    *n += 1;
-                    // Invalid UTF-8 and the like: report as a malformed line.
-                    buf.truncate(start);
-                    buf.push_str(&format!("\u{0}{e}"));
-                    return Ok(Some((Arc::clone(file), *n)));
+                self.current = None;
+                continue;
+            }
+            let base = block.len();
+            let mut line_start = open.take().unwrap_or(base);
+            let mut taken = buf.len();
+            for newline in memchr::memchr_iter(b'\n', buf) {
+                *n += 1;
+                spans.push(Span { start: line_start, end: base + newline, file: Arc::clone(file), line: *n });
+                line_start = base + newline + 1;
+                if spans.len() == max {
+                    taken = newline + 1;
+                    break;
                 }
             }
+            if line_start < base + taken {
+                open = Some(line_start);
+            }
+            block.extend_from_slice(&buf[..taken]);
+            reader.consume(taken);
         }
+        Ok(())
     }
 }
 
@@ -120,12 +153,22 @@ fn bind_airbyte(bind: &BindInfo) -> Result<AirbyteBind, String> {
     let catalog = named(bind, NAME, "catalog")?.map(|v| v.to_string());
     let strict = named(bind, NAME, "strict")?.map(|v| v.to_bool()).unwrap_or(false);
     let ignore_errors = named(bind, NAME, "ignore_errors")?.map(|v| v.to_bool()).unwrap_or(false);
-    let mut input = Input { files: files_of(bind, &path)?, current: None, replay: VecDeque::new() };
+    let fs = DuckFileSystem::of(bind)?;
+    let catalog_text = match &catalog {
+        Some(catalog_path) => {
+            let mut text = String::new();
+            fs.open(catalog_path)
+                .and_then(|mut f| f.read_to_string(&mut text).map_err(|e| e.to_string()))
+                .map_err(|e| format!("{NAME}: cannot read the catalog {catalog_path}: {e}"))?;
+            Some(text)
+        }
+        None => None,
+    };
+    let mut input = Input { fs, files: files_of(bind, &path)?, current: None, replay: VecDeque::new() };
     let matches_ns = |ns: &Option<String>| namespace.is_none() || *ns == namespace;
 
-    let (stream, columns) = match catalog {
-        Some(catalog_path) => {
-            let text = std::fs::read_to_string(&catalog_path).map_err(|e| format!("{NAME}: cannot read the catalog {catalog_path}: {e}"))?;
+    let (stream, columns) = match catalog_text {
+        Some(text) => {
             let streams = parse_catalog(&text).map_err(|e| format!("{NAME}: {e}"))?;
             let names: Vec<String> = streams.iter().filter(|s| matches_ns(&s.namespace)).map(|s| s.name.clone()).collect();
             let chosen = match &stream {
@@ -141,14 +184,17 @@ fn bind_airbyte(bind: &BindInfo) -> Result<AirbyteBind, String> {
             // Read a sample, keeping every line for the scan to replay.
             let mut seen: Vec<String> = Vec::new();
             let mut samples: Vec<(String, serde_json::Map<String, Value>)> = Vec::new();
-            let mut buf = String::new();
             let mut lines = 0u64;
             let mut replay = VecDeque::new();
+            let (mut block, mut spans) = (Vec::new(), Vec::new());
             while lines < INFER_LINES && samples.len() < INFER_RECORDS * 4 {
-                buf.clear();
-                let Some((file, n)) = input.next_line(&mut buf)? else { break };
+                block.clear();
+                spans.clear();
+                input.read_lines(&mut block, &mut spans, 1)?;
+                let Some(span) = spans.pop() else { break };
                 lines += 1;
-                if let Ok(Message::Record(r)) = parse_line(&buf) {
+                let text = std::str::from_utf8(&block[span.start..span.end]).unwrap_or("");
+                if let Ok(Message::Record(r)) = parse_line(text) {
                     let ns = r.namespace.as_deref().map(str::to_string);
                     let s = r.stream.to_string();
                     if matches_ns(&ns) {
@@ -160,7 +206,7 @@ fn bind_airbyte(bind: &BindInfo) -> Result<AirbyteBind, String> {
                         }
                     }
                 }
-                replay.push_back((file, n, std::mem::take(&mut buf)));
+                replay.push_back((span.file, span.line, block[span.start..span.end].to_vec()));
             }
             input.replay = replay;
             let chosen = match stream {
@@ -202,73 +248,86 @@ fn logical_type(t: AirbyteType) -> LogicalTypeHandle {
     handle
 }
 
-/// One output row: the stream's fields, emitted_at (µs) and meta (JSON text).
-struct Row {
-    fields: Vec<FieldValue>,
-    emitted_at: Option<i64>,
-    meta: Option<String>,
+/// The rows of one output chunk, borrowing text from the lines they were read from.
+struct Batch<'a> {
+    /// Row-major: the stream's fields of row i are `fields[i * columns..(i + 1) * columns]`.
+    fields: Vec<FieldValue<'a>>,
+    /// emitted_at in microseconds.
+    emitted_at: Vec<Option<i64>>,
+    /// `_airbyte_meta` as JSON text.
+    meta: Vec<Option<Cow<'a, str>>>,
 }
 
-/// Converts a record; values that do not fit their type become NULL and are listed in
-/// `_airbyte_meta.changes` as Airbyte destinations do, or fail in strict mode.
-fn to_row(b: &AirbyteBind, r: &Record, file: &str, n: u64) -> Result<Row, String> {
-    let data = &r.data;
-    let mut changes = Vec::new();
-    let mut fields = Vec::with_capacity(b.columns.len());
-    for (name, t) in &b.columns {
-        let Some(v) = data.get(name) else {
-            fields.push(FieldValue::Null);
-            continue;
-        };
-        match convert_raw(v, *t) {
-            Some(f) => fields.push(f),
-            None if b.strict => {
-                return Err(format!("{NAME}: line {n} of {file}: field \"{name}\" holds {}, which is not a valid {}", v.get(), t.sql_name()))
-            }
-            None => {
-                changes.push(json!({"field": name, "change": "NULLED", "reason": "DESTINATION_TYPECAST_ERROR"}));
-                fields.push(FieldValue::Null);
-            }
-        }
+impl<'a> Batch<'a> {
+    fn with_capacity(rows: usize, columns: usize) -> Self {
+        Batch { fields: Vec::with_capacity(rows * columns), emitted_at: Vec::with_capacity(rows), meta: Vec::with_capacity(rows) }
     }
-    let meta = if changes.is_empty() {
-        r.meta.map(|m| m.get().to_string())
-    } else {
-        let mut m = match r.meta.and_then(|m| serde_json::from_str::<Value>(m.get()).ok()) {
-            Some(Value::Object(m)) => m,
-            _ => serde_json::Map::new(),
-        };
-        let list = m.entry("changes").or_insert_with(|| Value::Array(Vec::new()));
-        if let Value::Array(a) = list {
-            a.extend(changes);
-        }
-        Some(Value::Object(m).to_string())
-    };
-    Ok(Row { fields, emitted_at: r.emitted_at.map(|ms| ms.saturating_mul(1000)), meta })
-}
 
-fn write_rows(output: &mut DataChunkHandle, b: &AirbyteBind, rows: &[Row]) {
-    for (c, (_, t)) in b.columns.iter().enumerate() {
-        let mut v = output.flat_vector(c);
-        for (i, row) in rows.iter().enumerate() {
-            // SAFETY: column `c` was declared with logical_type(t), whose physical type each arm
-            // writes; `i` is below the chunk's capacity.
-            unsafe {
-                match (&row.fields[c], t) {
-                    (FieldValue::Null, _) => v.set_null(i),
-                    (FieldValue::Text(s), _) => v.insert(i, s.as_str()),
-                    (FieldValue::Int(x), _) => v.as_mut_slice::<i64>()[i] = *x,
-                    (FieldValue::Float(x), _) => v.as_mut_slice::<f64>()[i] = *x,
-                    (FieldValue::Bool(x), _) => v.as_mut_slice::<bool>()[i] = *x,
-                    (FieldValue::Date(d), _) => v.as_mut_slice::<i32>()[i] = *d,
-                    (FieldValue::Micros(m), _) => v.as_mut_slice::<i64>()[i] = *m,
+    fn len(&self) -> usize {
+        self.emitted_at.len()
+    }
+
+    /// Converts a record into a row; values that do not fit their type become NULL and are
+    /// listed in `_airbyte_meta.changes` as Airbyte destinations do, or fail in strict mode.
+    fn push(&mut self, b: &AirbyteBind, r: Record<'a>, file: &str, n: u64) -> Result<(), String> {
+        let mut changes = Vec::new();
+        for (c, (name, t)) in b.columns.iter().enumerate() {
+            let Some(v) = r.data.get_near(c, name) else {
+                self.fields.push(FieldValue::Null);
+                continue;
+            };
+            match convert_raw(v, *t) {
+                Some(f) => self.fields.push(f),
+                None if b.strict => return Err(format!("{NAME}: line {n} of {file}: field \"{name}\" holds {v}, which is not a valid {}", t.sql_name())),
+                None => {
+                    changes.push(json!({"field": name, "change": "NULLED", "reason": "DESTINATION_TYPECAST_ERROR"}));
+                    self.fields.push(FieldValue::Null);
                 }
             }
         }
+        let meta = if changes.is_empty() {
+            r.meta.map(Cow::Borrowed)
+        } else {
+            let mut m = match r.meta.and_then(|m| serde_json::from_str::<Value>(m).ok()) {
+                Some(Value::Object(m)) => m,
+                _ => serde_json::Map::new(),
+            };
+            let list = m.entry("changes").or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(a) = list {
+                a.extend(changes);
+            }
+            Some(Cow::Owned(Value::Object(m).to_string()))
+        };
+        self.meta.push(meta);
+        self.emitted_at.push(r.emitted_at.map(|ms| ms.saturating_mul(1000)));
+        Ok(())
     }
-    let n = b.columns.len();
-    crate::ext::output::write_ints::<i64>(output, n, rows.iter().map(|r| r.emitted_at));
-    crate::ext::output::write_strings(output, n + 1, rows.iter().map(|r| r.meta.as_deref()));
+
+    fn write(&self, output: &mut DataChunkHandle, b: &AirbyteBind) {
+        let columns = b.columns.len();
+        for c in 0..columns {
+            let mut v = output.flat_vector(c);
+            for i in 0..self.len() {
+                // SAFETY: column `c` was declared with logical_type of its AirbyteType, and
+                // convert_raw gives each type only values of that type's physical layout; `i`
+                // is below the chunk's capacity (a batch never holds more lines than that).
+                unsafe {
+                    match &self.fields[i * columns + c] {
+                        FieldValue::Null => v.set_null(i),
+                        FieldValue::Text(s) => v.insert(i, s.as_ref()),
+                        FieldValue::Int(x) => v.as_mut_slice::<i64>()[i] = *x,
+                        FieldValue::Float(x) => v.as_mut_slice::<f64>()[i] = *x,
+                        FieldValue::Bool(x) => v.as_mut_slice::<bool>()[i] = *x,
+                        FieldValue::Date(d) => v.as_mut_slice::<i32>()[i] = *d,
+                        FieldValue::Micros(m) => v.as_mut_slice::<i64>()[i] = *m,
+                    }
+                }
+            }
+        }
+        crate::ext::output::write_ints::<i64>(output, columns, self.emitted_at.iter().copied());
+        crate::ext::output::write_strings(output, columns + 1, self.meta.iter().map(|m| m.as_deref()));
+        output.set_len(self.len());
+    }
 }
 
 impl VTab for ReadAirbyte {
@@ -291,47 +350,41 @@ impl VTab for ReadAirbyte {
     fn func(func: &TableFunctionInfo<Self>, output: &mut DataChunkHandle) -> Result<(), Box<dyn std::error::Error>> {
         let b = func.get_bind_data();
         let cap = chunk_capacity(output);
-        let mut rows = Vec::with_capacity(cap);
         // Take a batch of raw lines under the lock; parse them outside it. A batch holds at most
         // `cap` lines, so a chunk never overflows; other message types just make it shorter.
         // The batch's lines share one buffer: (start, end, file, line number) spans into it.
-        let mut block = String::new();
-        let mut spans: Vec<(usize, usize, Arc<str>, u64)> = Vec::with_capacity(cap);
+        let mut block = Vec::new();
+        let mut spans = Vec::with_capacity(cap);
         loop {
             block.clear();
             spans.clear();
-            {
-                let mut input = func.get_init_data().input.lock().unwrap_or_else(|p| p.into_inner());
-                while spans.len() < cap {
-                    let start = block.len();
-                    let Some((file, n)) = input.next_line(&mut block)? else { break };
-                    spans.push((start, block.len(), file, n));
-                }
-            }
+            func.get_init_data().input.lock().unwrap_or_else(|p| p.into_inner()).read_lines(&mut block, &mut spans, cap)?;
             if spans.is_empty() {
-                break;
+                output.set_len(0);
+                return Ok(());
             }
-            for (start, end, file, n) in spans.drain(..) {
-                let line = &block[start..end];
-                let parsed = if line.starts_with('\u{0}') { Err(format!("unreadable ({})", &line[1..])) } else { parse_line(line) };
+            let mut batch = Batch::with_capacity(spans.len(), b.columns.len());
+            for Span { start, end, file, line } in &spans {
+                let parsed = match std::str::from_utf8(&block[*start..*end]) {
+                    Ok(text) => parse_line(text),
+                    Err(e) => Err(format!("not valid UTF-8 ({e})")),
+                };
                 match parsed {
                     Ok(Message::Record(r)) => {
                         if r.stream == b.stream.as_str() && (b.namespace.is_none() || r.namespace.as_deref() == b.namespace.as_deref()) {
-                            rows.push(to_row(b, &r, &file, n)?);
+                            batch.push(b, r, file, *line)?;
                         }
                     }
                     Ok(Message::Other) => {}
                     Err(_) if b.ignore_errors => {}
-                    Err(e) => return Err(malformed(&file, n, &e).into()),
+                    Err(e) => return Err(malformed(file, *line, &e).into()),
                 }
             }
-            if !rows.is_empty() {
-                break;
+            if batch.len() > 0 {
+                batch.write(output, b);
+                return Ok(());
             }
         }
-        write_rows(output, b, &rows);
-        output.set_len(rows.len());
-        Ok(())
     }
 
     fn parameters() -> Option<Vec<LogicalTypeHandle>> {

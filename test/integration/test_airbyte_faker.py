@@ -7,8 +7,9 @@ import os
 import subprocess
 import tempfile
 
-from common import ROOT, Checks, connect, quote_literal, run
+from common import EXTENSION, ROOT, Checks, connect, quote_literal, run
 
+CLI = os.environ.get("PARTEXT_CLI", os.path.join(ROOT, ".venv", "cli-1.5.6", "bin", "duckdb"))
 FAKER = os.environ.get("PARTEXT_SOURCE_FAKER", os.path.join(ROOT, ".venv", "airbyte-faker", "bin", "source-faker"))
 
 
@@ -73,7 +74,31 @@ def main():
                 nulled = con.execute(f"SELECT count(*) FROM {name} WHERE _airbyte_meta IS NOT NULL").fetchone()[0]
                 checks.equal(nulled, 0, f"no value of {name} failed its declared type")
             print(f"  {name}: {counts[name]} rows, {len(s['json_schema']['properties'])} columns")
-    checks.done(minimum=13)
+
+        # The README's pipeline: the source piped into the DuckDB shell, then partitioned by month.
+        users = next(s for s in streams if s["name"] == "users")
+        ts = next(k for k, v in users["json_schema"]["properties"].items() if v.get("format") == "date-time")
+        months = {}
+        with open(records) as f:
+            for line in f:
+                m = json.loads(line)
+                if m.get("type") == "RECORD" and m["record"]["stream"] == "users":
+                    month = m["record"]["data"][ts][:7]
+                    months[month] = months.get(month, 0) + 1
+        sql = f"""LOAD {quote_literal(EXTENSION)}; SET TimeZone = 'UTC';
+                  CREATE TABLE users AS FROM read_airbyte('/dev/stdin', stream := 'users', catalog := {quote_literal(catalog)});
+                  SELECT label, row_count FROM partition_temporal('users', {quote_literal(ts)}, 'month') ORDER BY label;"""
+        read = subprocess.Popen([FAKER, "read", "--config", config, "--catalog", configured], stdout=subprocess.PIPE)
+        shell = subprocess.run([CLI, "-unsigned", "-csv", "-noheader", "-c", sql], stdin=read.stdout, capture_output=True, text=True, timeout=600)
+        read.stdout.close()
+        read.wait()
+        checks.equal(shell.returncode, 0, f"the shell pipeline ran ({shell.stderr.strip()})")
+        manifest = {label: int(n) for label, n in (row.split(",") for row in shell.stdout.split())}
+        checks.equal(sum(manifest.values()), counts["users"], "every piped user is in the manifest")
+        # The manifest lists every month between the first and the last, empty ones with 0 rows.
+        checks.equal({k: v for k, v in manifest.items() if v}, months, f"monthly manifest of users piped through the shell (by {ts})")
+        print(f"  shell pipeline: {sum(manifest.values())} users in {len(manifest)} months")
+    checks.done(minimum=16)
 
 
 if __name__ == "__main__":
