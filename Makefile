@@ -3,6 +3,9 @@
 #   make test             unit tests, sqllogictest files and integration tests on every supported host
 #   make run              demo: a generated dataset, a monthly manifest, month partitions as Parquet in ./out
 #   make shell            an interactive DuckDB shell with partext loaded
+#   make bench            benchmark harness, quick (20M rows, ~5 min): bench/RESULTS.md and bench/ratios.png
+#   make bench-full       the same at 100M rows and a 1 GB memory limit (~40 min)
+#                         (BENCH_HOST=1.5.6 runs either on the other supported host)
 # Everything the build and the tests need is installed here, from the package registries.
 
 HOSTS        := 1.5.6 2.0.1
@@ -20,7 +23,10 @@ EXT          := build/release/partext.duckdb_extension
 CLI          := $(VENV)/cli-$(CLI_VERSION)/bin/duckdb
 HOST_STAMPS  := $(foreach v,$(HOSTS),$(VENV)/duckdb-$(v)/.installed)
 
-.PHONY: all release test unit sqltest integration run shell hosts clean FORCE
+BENCH_HOST   ?= 2.0.1
+MATPLOTLIB   := 3.10.7
+
+.PHONY: all release test unit sqltest integration run shell hosts bench bench-full clean FORCE
 
 all: release
 release: $(EXT)
@@ -48,6 +54,17 @@ $(VENV)/airbyte-faker/.installed:
 	$(PYTHON) -m venv $(VENV)/airbyte-faker
 	$(VENV)/airbyte-faker/bin/pip install --quiet airbyte-source-faker==$(FAKER_VERSION)
 	touch $@
+
+# The benchmark's chart needs matplotlib in the host's venv.
+$(VENV)/duckdb-%/.bench-installed: $(VENV)/duckdb-%/.installed
+	$(VENV)/duckdb-$*/bin/pip install --quiet matplotlib==$(MATPLOTLIB)
+	touch $@
+
+bench: release $(VENV)/duckdb-$(BENCH_HOST)/.bench-installed
+	$(VENV)/duckdb-$(BENCH_HOST)/bin/python bench/run.py
+
+bench-full: release $(VENV)/duckdb-$(BENCH_HOST)/.bench-installed
+	$(VENV)/duckdb-$(BENCH_HOST)/bin/python bench/run.py --full
 
 hosts: $(HOST_STAMPS) $(VENV)/cli-$(CLI_VERSION)/.installed $(VENV)/airbyte-faker/.installed
 

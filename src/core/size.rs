@@ -26,18 +26,45 @@ pub struct RowSize {
 pub const SAMPLE_ROWS: u64 = 100_000;
 /// The Bernoulli sample's seed: fixed, so that the same data gives the same estimate.
 pub const SAMPLE_SEED: u64 = 42;
+/// Rows of one window of a table's sample: one DuckDB vector.
+pub const WINDOW_ROWS: u64 = 2_048;
+
+/// How a source's rows are sampled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sampling {
+    /// A table: [`SAMPLE_ROWS`] / [`WINDOW_ROWS`] windows of consecutive `rowid`s spread evenly
+    /// over the table. DuckDB reads the wide columns of those rows only (a Bernoulli sample
+    /// reads every row of every column), and the windows are the same on every run.
+    RowidWindows,
+    /// Anything else: DuckDB's seeded Bernoulli sample.
+    Bernoulli,
+}
 
 impl RowSize {
     /// The SQL that estimates the average variable-width bytes per row of `from_sql` from a
-    /// seeded Bernoulli sample of about [`SAMPLE_ROWS`] of its `total_rows` rows; None when
-    /// every column is fixed-width. It returns (sampled rows, their variable-width bytes).
-    pub fn sample_sql(&self, from_sql: &str, total_rows: u64) -> Option<String> {
+    /// deterministic sample of about [`SAMPLE_ROWS`] of its `total_rows` rows; None when every
+    /// column is fixed-width. It returns (sampled rows, their variable-width bytes).
+    pub fn sample_sql(&self, from_sql: &str, total_rows: u64, sampling: Sampling) -> Option<String> {
         let var = self.variable_sql.as_ref()?;
-        let percent = if total_rows <= SAMPLE_ROWS { 100.0 } else { 100.0 * SAMPLE_ROWS as f64 / total_rows as f64 };
-        Some(if percent >= 100.0 {
-            format!("SELECT count(*), CAST(sum({var}) AS BIGINT) FROM {from_sql}")
-        } else {
-            format!("SELECT count(*), CAST(sum({var}) AS BIGINT) FROM {from_sql} USING SAMPLE {percent:.6}% (bernoulli, {SAMPLE_SEED})")
+        if total_rows <= SAMPLE_ROWS {
+            return Some(format!("SELECT count(*), CAST(sum({var}) AS BIGINT) FROM {from_sql}"));
+        }
+        Some(match sampling {
+            Sampling::RowidWindows => {
+                let windows = SAMPLE_ROWS / WINDOW_ROWS;
+                let step = total_rows / windows;
+                let parts: Vec<String> = (0..windows)
+                    .map(|i| {
+                        let start = i * step;
+                        format!("SELECT {var} AS partext_bytes FROM {from_sql} WHERE \"rowid\" BETWEEN {start} AND {}", start + WINDOW_ROWS - 1)
+                    })
+                    .collect();
+                format!("SELECT count(*), CAST(sum(partext_bytes) AS BIGINT) FROM ({})", parts.join(" UNION ALL "))
+            }
+            Sampling::Bernoulli => {
+                let percent = 100.0 * SAMPLE_ROWS as f64 / total_rows as f64;
+                format!("SELECT count(*), CAST(sum({var}) AS BIGINT) FROM {from_sql} USING SAMPLE {percent:.6}% (bernoulli, {SAMPLE_SEED})")
+            }
         })
     }
 

@@ -9,7 +9,7 @@ use duckdb::core::{DataChunkHandle, LogicalTypeHandle};
 use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 
 use crate::core::manifest::PartitionCounts;
-use crate::core::size::RowSize;
+use crate::core::size::{RowSize, Sampling};
 use crate::core::sql::quote_ident;
 use crate::core::types::ColumnType;
 use crate::ext::args::string_arg;
@@ -61,7 +61,18 @@ impl ResolvedSource {
 
     /// Estimated bytes per row (`core::size`), given the source's row count.
     pub fn row_bytes(&self, function: &str, total_rows: u64) -> Result<f64, String> {
-        row_bytes(&self.internal, &self.settings, &self.from_sql, &self.row_size, total_rows).map_err(|e| format!("{function}: {e}"))
+        row_bytes(self, total_rows).map_err(|e| format!("{function}: {e}"))
+    }
+
+    /// How the size estimator samples this source: rowid windows for a table whose `rowid` is
+    /// DuckDB's row address (not a column of that name), a Bernoulli sample otherwise.
+    pub fn sampling(&self) -> Sampling {
+        let hidden = self.columns.iter().any(|(n, _)| n.eq_ignore_ascii_case("rowid"));
+        if self.kind == SourceKind::Table && !hidden {
+            Sampling::RowidWindows
+        } else {
+            Sampling::Bernoulli
+        }
     }
 }
 
@@ -101,7 +112,7 @@ impl BoundSource {
 
     /// Counts rows and bytes per value of `key_sql` in one scan; a NULL key means a NULL column.
     pub fn count_by(&self, function: &str, key_sql: &str) -> Result<PartitionCounts<i64>, String> {
-        let scan = count_by_key(&self.internal, &self.settings, &self.from_sql, key_sql, None, &self.row_size)
+        let scan = count_by_key(self, key_sql, None)
             .map_err(|e| format!("{function}: {e}"))?;
         Ok(scan.counts)
     }
@@ -114,7 +125,7 @@ impl BoundSource {
         key_sql: &str,
         unkeyed: impl FnOnce(u64) -> String,
     ) -> Result<PartitionCounts<i64>, String> {
-        let scan = count_by_key(&self.internal, &self.settings, &self.from_sql, key_sql, Some(&self.column), &self.row_size)
+        let scan = count_by_key(self, key_sql, Some(&self.column))
             .map_err(|e| format!("{function}: {e}"))?;
         if scan.unkeyed_values > 0 {
             return Err(format!("{function}: {}", unkeyed(scan.unkeyed_values)));

@@ -2,9 +2,9 @@
 //! key, computed by the host in a single GROUP BY over the source; and the size estimator.
 
 use crate::core::manifest::PartitionCounts;
-use crate::core::size::{estimate, RowSize};
+use crate::core::size::estimate;
 use crate::core::sql::quote_ident;
-use crate::ext::internal::{CallerSettings, InternalConnection};
+use crate::ext::manifest::ResolvedSource;
 
 /// Counts per key and what the scan saw for rows whose key expression was NULL.
 pub struct ScanResult {
@@ -16,14 +16,8 @@ pub struct ScanResult {
 /// Groups the source by `key_sql` (a BIGINT expression). With `key_column`, rows whose key is
 /// NULL although the column is not are counted apart (`unkeyed_values`); without it, a NULL key
 /// means a NULL column.
-pub fn count_by_key(
-    internal: &InternalConnection,
-    settings: &CallerSettings,
-    from_sql: &str,
-    key_sql: &str,
-    key_column: Option<&str>,
-    row_size: &RowSize,
-) -> Result<ScanResult, String> {
+pub fn count_by_key(source: &ResolvedSource, key_sql: &str, key_column: Option<&str>) -> Result<ScanResult, String> {
+    let (internal, settings, from_sql) = (&source.internal, &source.settings, &source.from_sql);
     let non_null = key_column.map(|c| format!("count({})", quote_ident(c))).unwrap_or_else(|| "0".into());
     let sql = format!("SELECT {key_sql} AS partext_key, count(*), {non_null} FROM {from_sql} GROUP BY 1");
     let mut scan = internal.with_settings(settings, |conn| {
@@ -46,7 +40,7 @@ pub fn count_by_key(
     })?;
     // Sizes: rows times the estimated bytes per row.
     let total: u64 = scan.counts.keys.iter().map(|k| k.1).sum::<u64>() + scan.counts.null_rows + scan.unkeyed_values;
-    let per_row = row_bytes(internal, settings, from_sql, row_size, total)?;
+    let per_row = row_bytes(source, total)?;
     for k in &mut scan.counts.keys {
         k.2 = estimate(k.1, per_row);
     }
@@ -56,16 +50,12 @@ pub fn count_by_key(
 
 /// Estimated bytes per row of the source (`core::size`): exact for fixed-width schemas, from a
 /// seeded Bernoulli sample of about 100,000 rows otherwise.
-pub fn row_bytes(
-    internal: &InternalConnection,
-    settings: &CallerSettings,
-    from_sql: &str,
-    row_size: &RowSize,
-    total_rows: u64,
-) -> Result<f64, String> {
-    let Some(sql) = row_size.sample_sql(from_sql, total_rows) else { return Ok(row_size.fixed_bytes as f64) };
-    let (rows, bytes): (i64, Option<i64>) = internal
-        .with_settings(settings, |conn| conn.query_row(&sql, [], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| e.to_string()))
+pub fn row_bytes(source: &ResolvedSource, total_rows: u64) -> Result<f64, String> {
+    let row_size = &source.row_size;
+    let Some(sql) = row_size.sample_sql(&source.from_sql, total_rows, source.sampling()) else { return Ok(row_size.fixed_bytes as f64) };
+    let (rows, bytes): (i64, Option<i64>) = source
+        .internal
+        .with_settings(&source.settings, |conn| conn.query_row(&sql, [], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| e.to_string()))
         .map_err(|e| format!("estimating row sizes failed: {e}"))?;
     Ok(row_size.average(rows as u64, bytes.unwrap_or(0) as u64))
 }
