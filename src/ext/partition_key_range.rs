@@ -16,7 +16,7 @@ use duckdb::vtab::arrow::WritableVector;
 
 use crate::core::literal::NANOS_PER_DAY;
 use crate::core::range::{check_bounds, range_index, range_index_by, RangeValue, SUPPORTED};
-use crate::ext::vector::{Cell, Column, Validity};
+use crate::ext::vector::{list_entries, Cell, Column, Validity};
 
 const NAME: &str = "partition_key_range";
 
@@ -74,6 +74,8 @@ impl VScalar for PartitionKeyRange {
             None
         };
         let valid_values = Validity::of(input, 0, n);
+        let valid_lists = Validity::of(input, 1, n);
+        let entries = list_entries(input, 1, n);
         let mut nulls = Vec::new();
         let mut indexes = vec![0i32; n];
         let mut cached: Option<((usize, usize), Vec<RangeValue>)> = None;
@@ -82,10 +84,10 @@ impl VScalar for PartitionKeyRange {
                 nulls.push(row);
                 continue;
             }
-            if lists.row_is_null(row as u64) {
+            if !valid_lists.is_valid(row) {
                 return Err(format!("{NAME}: bounds is NULL; pass a sorted LIST such as [10, 20, 30]").into());
             }
-            let entry = lists.get_entry(row);
+            let entry = (entries[row].offset as usize, entries[row].length as usize);
             if cached.as_ref().map(|c| c.0) != Some(entry) {
                 let mut bounds = Vec::with_capacity(entry.1);
                 for i in entry.0..entry.0 + entry.1 {

@@ -191,3 +191,19 @@ impl<'a> Validity<'a> {
         }
     }
 }
+
+/// The (offset, length) entries of a LIST column of a chunk, read once instead of per row.
+pub fn list_entries(chunk: &DataChunkHandle, col: usize, n: usize) -> &[duckdb::ffi::duckdb_list_entry] {
+    // SAFETY: `chunk` is a live data chunk whose column `col` is a LIST (the caller checked its
+    // type); DuckDB flattens a scalar function's input before the call, so the vector's data is
+    // one duckdb_list_entry per row, `n` rows, living as long as the chunk.
+    unsafe {
+        let vector = duckdb::ffi::duckdb_data_chunk_get_vector(chunk.get_ptr(), col as u64);
+        let data = duckdb::ffi::duckdb_vector_get_data(vector) as *const duckdb::ffi::duckdb_list_entry;
+        if data.is_null() || n == 0 {
+            &[]
+        } else {
+            std::slice::from_raw_parts(data, n)
+        }
+    }
+}
