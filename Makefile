@@ -1,6 +1,7 @@
 # partext build and test entry points.
 #   make / make release   build build/release/partext.duckdb_extension
 #   make test             unit tests, sqllogictest files and integration tests on every supported host
+#   make examples         the recipes under examples/ (also part of make test)
 #   make run              demo: a generated dataset, a monthly manifest, month partitions as Parquet in ./out
 #   make shell            an interactive DuckDB shell with partext loaded
 #   make bench            benchmark harness, quick (20M rows, ~5 min): bench/RESULTS.md and bench/ratios.png
@@ -26,7 +27,10 @@ HOST_STAMPS  := $(foreach v,$(HOSTS),$(VENV)/duckdb-$(v)/.installed)
 BENCH_HOST   ?= 2.0.1
 MATPLOTLIB   := 3.10.7
 
-.PHONY: all release test unit sqltest integration run shell hosts bench bench-full clean FORCE
+TQDM_VERSION := 4.70.1
+DASK_VERSION := 2026.8.0
+
+.PHONY: all release test unit sqltest integration examples run shell hosts bench bench-full clean FORCE
 
 all: release
 release: $(EXT)
@@ -55,6 +59,16 @@ $(VENV)/airbyte-faker/.installed:
 	$(VENV)/airbyte-faker/bin/pip install --quiet airbyte-source-faker==$(FAKER_VERSION)
 	touch $@
 
+# The Python recipes need tqdm (progress bar) and Dask (the distributed example) in every host venv.
+$(VENV)/duckdb-%/.examples-installed: $(VENV)/duckdb-%/.installed
+	$(VENV)/duckdb-$*/bin/pip install --quiet tqdm==$(TQDM_VERSION) dask==$(DASK_VERSION) distributed==$(DASK_VERSION)
+	touch $@
+
+# The Node.js recipe: @duckdb/node-api from the npm registry, pinned by package-lock.json.
+examples/node/node_modules/.installed: examples/node/package.json examples/node/package-lock.json
+	cd examples/node && npm ci --no-audit --no-fund
+	touch $@
+
 # The benchmark's chart needs matplotlib in the host's venv.
 $(VENV)/duckdb-%/.bench-installed: $(VENV)/duckdb-%/.installed
 	$(VENV)/duckdb-$*/bin/pip install --quiet matplotlib==$(MATPLOTLIB)
@@ -68,7 +82,7 @@ bench-full: release $(VENV)/duckdb-$(BENCH_HOST)/.bench-installed
 
 hosts: $(HOST_STAMPS) $(VENV)/cli-$(CLI_VERSION)/.installed $(VENV)/airbyte-faker/.installed
 
-test: unit sqltest integration
+test: unit sqltest integration examples
 	@echo "all partext tests passed on DuckDB $(HOSTS) and duckdb-cli $(CLI_VERSION)"
 
 unit:
@@ -86,6 +100,20 @@ integration: release hosts
 	  done; \
 	done
 	test/integration/test_shell.sh $(CLI) $(CURDIR)/$(EXT)
+
+# Every recipe: the shell one on duckdb-cli (in a scratch directory, as it writes a script), the
+# Python ones on every host, Node.js against Python on every host.
+examples: release hosts $(foreach v,$(HOSTS),$(VENV)/duckdb-$(v)/.examples-installed) examples/node/node_modules/.installed
+	@rm -rf out/examples && mkdir -p out/examples
+	cd out/examples && $(CURDIR)/$(CLI) -unsigned -bail -cmd "LOAD '$(CURDIR)/$(EXT)'" < $(CURDIR)/examples/ecommerce_monthly.sql > shell.log || (cat shell.log; exit 1)
+	@tail -n 1 out/examples/shell.log
+	@for v in $(HOSTS); do \
+	  for e in user_behaviour_parallel.py csv_chunks.py dask_buckets.py node/compare_with_python.py; do \
+	    echo "examples/$$e on DuckDB $$v"; \
+	    PARTEXT_EXTENSION=$(CURDIR)/$(EXT) $(VENV)/duckdb-$$v/bin/python examples/$$e > out/examples/last.log 2>&1 || { cat out/examples/last.log; exit 1; }; \
+	    tail -n 1 out/examples/last.log; \
+	  done; \
+	done
 
 run: release $(VENV)/cli-$(CLI_VERSION)/.installed
 	@mkdir -p out
