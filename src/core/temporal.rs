@@ -105,10 +105,23 @@ impl TemporalSpec {
         Ok(())
     }
 
+    /// Whether the fine unit is a calendar day computed by DuckDB's cast to DATE: for DATE and
+    /// TIMESTAMP at day or coarser granularity. The cast floors and is cheaper than epoch
+    /// arithmetic; it gives ±infinity as ±[`INFINITE_DAYS`]. Not for the other timestamp types,
+    /// whose casts round (TIMESTAMP_NS: 23:59:59.9999999 becomes the next day), fail or clamp on
+    /// infinity (TIMESTAMP_MS, TIMESTAMP_S), or follow the session's time zone (TIMESTAMPTZ).
+    pub fn days_by_cast(&self) -> bool {
+        self.granularity.fine_unit_seconds() == SECONDS_PER_DAY && matches!(self.key_type, TemporalType::Date | TemporalType::Timestamp)
+    }
+
     /// SQL expression giving each row's fine unit (hours or days since the epoch, floored).
-    /// NULL keys and ±infinity give NULL; the scan tells them apart with `count(col)`.
+    /// A NULL key gives NULL. ±infinity gives NULL from the epoch arithmetic (the scan tells it
+    /// apart with `count(col)`) and ±[`INFINITE_DAYS`] from the cast (see [`take_infinite`]).
     pub fn fine_unit_sql(&self) -> String {
         let col = quote_ident(&self.column);
+        if self.days_by_cast() {
+            return format!("(CAST({col} AS DATE) - DATE '1970-01-01')");
+        }
         let (epoch, per_second) = if self.key_type == TemporalType::TimestampNs {
             (format!("epoch_ns({col})"), 1_000_000_000i64)
         } else {
@@ -297,6 +310,25 @@ fn too_many(g: Granularity) -> String {
     )
 }
 
+/// The day number DuckDB gives `CAST(x AS DATE) - DATE '1970-01-01'` for x = ±infinity (no
+/// real date is that far from the epoch).
+pub const INFINITE_DAYS: i64 = 2_147_483_647;
+
+/// Removes the keys of ±infinity (±[`INFINITE_DAYS`]) from counts of [`TemporalSpec::days_by_cast`]
+/// day numbers and returns how many rows they held.
+pub fn take_infinite(counts: &mut PartitionCounts<i64>) -> u64 {
+    let mut infinite = 0;
+    counts.keys.retain(|&(day, rows, _)| {
+        if day.abs() == INFINITE_DAYS {
+            infinite += rows;
+            false
+        } else {
+            true
+        }
+    });
+    infinite
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -423,6 +455,13 @@ mod tests {
     fn fine_unit_sql_floors() {
         let s = spec(TemporalType::Timestamp, Granularity::Hour);
         assert_eq!(s.fine_unit_sql(), "(epoch_us(\"ts\") // 3600000000 - CASE WHEN epoch_us(\"ts\") % 3600000000 < 0 THEN 1 ELSE 0 END)");
+        assert!(spec(TemporalType::TimestampNs, Granularity::Hour).fine_unit_sql().contains("epoch_ns"));
+        assert_eq!(spec(TemporalType::Timestamp, Granularity::Month).fine_unit_sql(), "(CAST(\"ts\" AS DATE) - DATE '1970-01-01')");
+        assert!(spec(TemporalType::TimestampMs, Granularity::Month).fine_unit_sql().contains("epoch_us"));
         assert!(spec(TemporalType::TimestampNs, Granularity::Day).fine_unit_sql().contains("epoch_ns"));
+        assert!(spec(TemporalType::TimestampTz, Granularity::Day).fine_unit_sql().contains("epoch_us"));
+        let mut counts = PartitionCounts { keys: vec![(-INFINITE_DAYS, 2, 0), (5, 3, 0), (INFINITE_DAYS, 1, 0)], ..Default::default() };
+        assert_eq!(take_infinite(&mut counts), 3);
+        assert_eq!(counts.keys, vec![(5, 3, 0)]);
     }
 }

@@ -12,7 +12,7 @@
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vtab::BindInfo;
 
-use crate::core::chunk::{add_overlap, plan_chunks, row_budget, unit_len, Chunk, ChunkUnit, ROW_GROUP_ROWS};
+use crate::core::chunk::{add_overlap, contiguous_units, plan_chunks, row_budget, unit_len, Chunk, ChunkUnit, ROW_GROUP_ROWS};
 use crate::core::manifest::{index_label, ManifestRow};
 use crate::core::size::estimate;
 use crate::core::source::SourceKind;
@@ -108,8 +108,17 @@ fn is_parquet(source: &ResolvedSource) -> Result<bool, String> {
     Ok(source.internal.with(|conn| Ok(conn.query_row(&sql, [], |r| r.get::<_, i64>(0)).is_ok()))?)
 }
 
-/// Live rows per block of `len` positions of a table, one scan of `rowid`.
+/// Live rows per block of `len` positions of a table. A table whose highest `rowid` is its row
+/// count minus one has no deleted row, so every block is full (one cheap aggregate tells);
+/// otherwise one GROUP BY scan of `rowid` counts each block.
 fn table_units(source: &ResolvedSource, len: i64) -> Result<Vec<ChunkUnit>, String> {
+    let sql = format!("SELECT count(*), max(\"rowid\") FROM {}", source.from_sql);
+    let (rows, max_rowid): (i64, Option<i64>) = source
+        .internal
+        .with_settings(&source.settings, |conn| conn.query_row(&sql, [], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| e.to_string()))?;
+    if max_rowid.is_none_or(|m| m == rows - 1) {
+        return Ok(contiguous_units(rows as u64, len));
+    }
     let sql = format!("SELECT \"rowid\" // {len} AS u, count(*) FROM {} GROUP BY 1 ORDER BY 1", source.from_sql);
     source.internal.with_settings(&source.settings, |conn| {
         let mut stmt = conn.prepare(&sql).map_err(|e| e.to_string())?;

@@ -12,7 +12,7 @@ use duckdb::vtab::BindInfo;
 
 use crate::core::calendar::Granularity;
 use crate::core::sql::quote_ident;
-use crate::core::temporal::{TemporalRow, TemporalSpec};
+use crate::core::temporal::{take_infinite, TemporalRow, TemporalSpec};
 use crate::core::types::TemporalType;
 use crate::ext::args::{named, named_interval, string_arg, target_bytes};
 use crate::ext::manifest::{BoundSource, ManifestFunction};
@@ -74,13 +74,24 @@ fn bind_temporal(bind: &BindInfo) -> Result<TemporalBind, String> {
 }
 
 fn plan(b: &TemporalBind) -> Result<Vec<TemporalRow>, String> {
-    let counts = b.source.count_by_checked(NAME, &b.spec.fine_unit_sql(), |n| {
+    let infinite = |n: u64| {
         format!(
             "column {} holds {n} infinite value(s) (±infinity), which belong to no calendar period; \
              exclude them with a query source such as '(SELECT * FROM tbl WHERE isfinite(col))'",
             quote_ident(&b.spec.column)
         )
-    })?;
+    };
+    let key_sql = b.spec.fine_unit_sql();
+    let counts = if b.spec.days_by_cast() {
+        // A NULL day is a NULL value; ±infinity comes back as its own day numbers.
+        let mut counts = b.source.count_by(NAME, &key_sql)?;
+        match take_infinite(&mut counts) {
+            0 => counts,
+            n => return Err(format!("{NAME}: {}", infinite(n))),
+        }
+    } else {
+        b.source.count_by_checked(NAME, &key_sql, infinite)?
+    };
     match b.auto_target {
         None => b.spec.plan(&counts, &b.source.from_sql),
         Some(target) => {
