@@ -26,8 +26,8 @@ pub struct RowSize {
 pub const SAMPLE_ROWS: u64 = 100_000;
 /// The Bernoulli sample's seed: fixed, so that the same data gives the same estimate.
 pub const SAMPLE_SEED: u64 = 42;
-/// Rows of one window of a table's sample: one DuckDB vector.
-pub const WINDOW_ROWS: u64 = 2_048;
+/// Rows of one window of a table's sample: four DuckDB vectors.
+pub const WINDOW_ROWS: u64 = 8_192;
 
 /// How a source's rows are sampled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,7 +14,7 @@ use duckdb::core::{DataChunkHandle, FlatVector, LogicalTypeHandle, LogicalTypeId
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
-use crate::core::hash::{bucket, check_buckets, hash_bytes, hash_decimal, hash_long, hash_unsigned, hash_uuid, hash_wide, SUPPORTED};
+use crate::core::hash::{check_buckets, BucketDivisor, hash_bytes, hash_decimal, hash_long, hash_unsigned, hash_uuid, hash_wide, SUPPORTED};
 use crate::ext::vector::{string_bytes, Cell, Column, Validity};
 
 pub struct PartitionKeyHash;
@@ -68,7 +68,7 @@ impl VScalar for PartitionKeyHash {
         let mut nulls = Vec::new();
         // SAFETY: the output vector is INTEGER (the signature's return type) with room for `n` rows.
         let result = unsafe { out.as_mut_slice_with_len::<i32>(n) };
-        let mut checked: Option<(i32, u32)> = None;
+        let mut checked: Option<(i32, BucketDivisor)> = None;
         for row in 0..n {
             if !valid_values.is_valid(row) || !valid_counts.is_valid(row) {
                 nulls.push(row);
@@ -77,7 +77,7 @@ impl VScalar for PartitionKeyHash {
             let buckets = match checked {
                 Some((raw, b)) if raw == count_slice[row] => b,
                 _ => {
-                    let b = check_buckets(i64::from(count_slice[row])).map_err(|e| format!("partition_key_hash: {e}"))?;
+                    let b = BucketDivisor::new(check_buckets(i64::from(count_slice[row])).map_err(|e| format!("partition_key_hash: {e}"))?);
                     checked = Some((count_slice[row], b));
                     b
                 }
@@ -89,7 +89,7 @@ impl VScalar for PartitionKeyHash {
                 Column::Strings(v) => hash_bytes(string_bytes(&v[row])),
                 other => iceberg_hash(other.cell(row)).ok_or_else(|| unsupported(&values))?,
             };
-            result[row] = bucket(hash, buckets) as i32;
+            result[row] = buckets.bucket(hash) as i32;
         }
         for row in nulls {
             out.set_null(row);
