@@ -384,7 +384,7 @@ def write_results(args, duckdb_version, version, rows, db, table_bytes, memory_l
         if "error" in res:
             lines.append(f"| {what} | **error**: {res['error']} | | |")
         else:
-            lines.append(f"| {what} | completed ({res['statements']} statements) | {fmt_s(res['seconds'])} | {res['peak_mb']:,.0f} |")
+            lines.append(f"| {what} | completed ({res['statements']} statement{'s' if res['statements'] != 1 else ''}) | {fmt_s(res['seconds'])} | {res['peak_mb']:,.0f} |")
     lines += ["", "![ratios to hand-written SQL](ratios.png)", ""]
     with open(args.out, "w") as f:
         f.write("\n".join(lines))

@@ -9,12 +9,20 @@
 //! - the connection keeps the database instance alive, so a watcher thread closes it once it is
 //!   the database's last connection, and the file lock is released when the client closes.
 //!
+//! At process exit the watcher must not be inside DuckDB while the host library's static data
+//! is torn down (seen: a segfault in the watcher thread about once in 150 process exits). An
+//! `atexit` handler, registered on the first load, waits for any query of partext's connections
+//! to finish and retires them: they are left open (not closed, which would run DuckDB code during
+//! teardown), and no partext thread enters DuckDB afterwards. Data is safe: partext's connection
+//! only reads, and what the client committed is in DuckDB's write-ahead log.
+//!
 //! A DuckDB connection runs one query at a time, so callers take turns through a mutex; a
 //! thread-local flag turns a nested call (a partext function inside a partext source query,
 //! which would wait on itself) into an error instead of a deadlock.
 
 use std::cell::Cell;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Once, Weak};
 use std::thread;
 use std::time::Duration;
 
@@ -26,6 +34,32 @@ use crate::core::sql::quote_literal;
 
 /// How often the watcher checks whether the client has closed its connections.
 const WATCH_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Every internal connection of this process, for the exit handler.
+static CONNECTIONS: Mutex<Vec<Weak<InternalConnection>>> = Mutex::new(Vec::new());
+/// Set by the exit handler: no partext thread enters DuckDB afterwards.
+static EXITING: AtomicBool = AtomicBool::new(false);
+static EXIT_HANDLER: Once = Once::new();
+
+extern "C" {
+    /// The C library's atexit (libc is linked into every host process).
+    fn atexit(callback: extern "C" fn()) -> std::os::raw::c_int;
+}
+
+/// Runs at process exit: waits for queries in flight, then retires every internal connection.
+extern "C" fn retire_at_exit() {
+    // Nothing may unwind out of an atexit handler.
+    let _ = std::panic::catch_unwind(|| {
+        EXITING.store(true, Ordering::SeqCst);
+        let connections = CONNECTIONS.lock().unwrap_or_else(|p| p.into_inner());
+        for internal in connections.iter().filter_map(Weak::upgrade) {
+            // Taking the lock waits for a query in flight; the connection is then leaked on
+            // purpose, since closing it would run DuckDB code while the process tears down.
+            let mut guard = internal.conn.lock().unwrap_or_else(|p| p.into_inner());
+            std::mem::forget(guard.take());
+        }
+    });
+}
 
 thread_local! {
     static IN_INTERNAL_QUERY: Cell<bool> = const { Cell::new(false) };
@@ -94,6 +128,13 @@ impl InternalConnection {
             .query_row("SELECT current_database()", [], |r| r.get(0))
             .map_err(|e| format!("partext could not read the current database: {e}"))?;
         let shared = Arc::new(InternalConnection { conn: Mutex::new(Some(conn)), default_database });
+        CONNECTIONS.lock().unwrap_or_else(|p| p.into_inner()).push(Arc::downgrade(&shared));
+        EXIT_HANDLER.call_once(|| {
+            // SAFETY: retire_at_exit is an extern "C" fn that never unwinds; the C library calls
+            // it once at exit. The extension's code stays mapped until then (DuckDB does not
+            // unload extensions).
+            unsafe { atexit(retire_at_exit) };
+        });
         let watched = Arc::clone(&shared);
         thread::Builder::new()
             .name("partext-watcher".into())
@@ -140,6 +181,9 @@ impl InternalConnection {
         loop {
             thread::sleep(WATCH_INTERVAL);
             let mut guard = self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if EXITING.load(Ordering::SeqCst) {
+                return;
+            }
             let Some(conn) = guard.as_ref() else { return };
             let count: Result<i64, _> = conn.query_row("SELECT count FROM duckdb_connection_count()", [], |r| r.get(0));
             match count {
