@@ -43,7 +43,7 @@ def peak_mb():
         for line in f:
             if line.startswith('VmHWM'):
                 return int(line.split()[1]) / 1024
-con = duckdb.connect(spec['db'], read_only=spec.get('read_only', True), config={'allow_unsigned_extensions': 'true'})
+con = duckdb.connect(spec['db'], read_only=True, config={'allow_unsigned_extensions': 'true'})
 con.execute(f"LOAD '{spec['extension']}'")
 con.execute("SET enable_progress_bar = false")
 con.execute("SET preserve_insertion_order = true")
@@ -68,9 +68,8 @@ print(json.dumps({'seconds': elapsed, 'peak_mb': peak_mb(), 'statements': statem
 """
 
 
-def measure(python, db, steps, memory_limit=None, clean=(), mkdir=(), read_only=True):
-    spec = {"db": db, "extension": EXTENSION, "steps": steps, "memory_limit": memory_limit, "clean": list(clean),
-            "mkdir": list(mkdir), "read_only": read_only}
+def measure(python, db, steps, memory_limit=None, clean=(), mkdir=()):
+    spec = {"db": db, "extension": EXTENSION, "steps": steps, "memory_limit": memory_limit, "clean": list(clean), "mkdir": list(mkdir)}
     proc = subprocess.run([python, "-c", WORKER, json.dumps(spec)], capture_output=True, text=True)
     if proc.returncode != 0:
         return {"error": (proc.stderr.strip().splitlines() or ["exit code %d" % proc.returncode])[-1]}
@@ -128,7 +127,7 @@ def periods_sql(unit, template):
                      LATERAL (SELECT unnest(generate_series(date_trunc('{unit}', lo), hi, INTERVAL 1 {unit})) AS p)""")
 
 
-def manifest_scenarios(rows_per_chunk, chunks):
+def manifest_scenarios(rows_per_chunk):
     ctas = "CREATE OR REPLACE TEMP TABLE part_{0} AS SELECT * FROM events WHERE ts >= TIMESTAMP '{1}' AND ts < TIMESTAMP '{2}'"
     out = []
     for unit in ("day", "month"):
@@ -284,14 +283,14 @@ def main():
     print(f"  data: {db} ({table_bytes / 2**20:,.0f} MiB), {chunks} chunks of up to {rows_per_chunk:,} rows at 64 MiB", flush=True)
 
     out_dir = tempfile.mkdtemp(prefix="partext-bench-")
-    scenarios = manifest_scenarios(rows_per_chunk, chunks) + processing_scenarios(rows_per_chunk, chunks) + materialization_scenarios(out_dir)
+    scenarios = manifest_scenarios(rows_per_chunk) + processing_scenarios(rows_per_chunk, chunks) + materialization_scenarios(out_dir)
     if args.only:
         scenarios = [s for s in scenarios if args.only in s[0]]
     results = []  # (scenario, method, [runs])
     try:
         for name, methods in scenarios:
             runs = {m: [] for m, _ in methods}
-            for r in range(args.runs):
+            for _ in range(args.runs):
                 for method, steps in methods:
                     # Output directories start empty; the seed's per-partition COPYs need theirs.
                     res = measure(python, db, steps, clean=[os.path.join(out_dir, x) for x in ("seed", "hand", "partext")],
@@ -301,9 +300,8 @@ def main():
                         print(f"  {name} / {method}: ERROR {res['error']}", flush=True)
             for method, _ in methods:
                 results.append((name, method, runs[method]))
-            hand = statistics.median(x["seconds"] for x in runs["hand"] if "seconds" in x)
-            line = ", ".join(f"{m} {statistics.median(x['seconds'] for x in rs if 'seconds' in x):.3f}s" for m, rs in runs.items() if any("seconds" in x for x in rs))
-            print(f"  {name}: {line} (hand {hand:.3f}s)", flush=True)
+            line = ", ".join(f"{m} {median(rs):.3f}s" for m, rs in runs.items() if median(rs) is not None)
+            print(f"  {name}: {line}", flush=True)
 
         beyond = []
         wide_bytes = 0
@@ -321,7 +319,7 @@ def main():
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
 
-    write_results(args, duckdb.__version__, version, rows, db, table_bytes, memory_limit, chunks, rows_per_chunk, results, beyond, wide_bytes, time.time() - started)
+    write_results(args, duckdb.__version__, version, rows, table_bytes, memory_limit, chunks, rows_per_chunk, results, beyond, wide_bytes, time.time() - started)
 
 
 def median(rs):
@@ -329,7 +327,7 @@ def median(rs):
     return statistics.median(ok) if ok else None
 
 
-def write_results(args, duckdb_version, version, rows, db, table_bytes, memory_limit, chunks, rows_per_chunk, results, beyond, wide_bytes, wall):
+def write_results(args, duckdb_version, version, rows, table_bytes, memory_limit, chunks, rows_per_chunk, results, beyond, wide_bytes, wall):
     hand = {name: median(rs) for name, method, rs in results if method == "hand"}
     lines = [
         "# partext benchmark results",

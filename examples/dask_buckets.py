@@ -17,22 +17,15 @@ import tempfile
 import duckdb
 from dask.distributed import Client, LocalCluster
 
+# The same events and per-user metrics as the threaded recipe.
+from user_behaviour_parallel import EVENTS, METRICS
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 EXTENSION = os.environ.get("PARTEXT_EXTENSION", os.path.join(ROOT, "build", "release", "partext.duckdb_extension"))
 BUCKETS = 8
 
-METRICS = """
-    SELECT user_id,
-           count(DISTINCT session_id) AS sessions,
-           count(*) FILTER (WHERE event_type = 'page_view') AS page_views,
-           sum(duration_ms) AS time_spent_ms,
-           min(ts) AS first_seen,
-           max(ts) AS last_seen
-    FROM ({source})
-    GROUP BY user_id"""
 
-
-def process_bucket(dataset, extension, label, predicate):
+def process_bucket(dataset, extension, metrics, label, predicate):
     """One task: its own DuckDB, its bucket's files only. Runs in a Dask worker process."""
     con = duckdb.connect(config={"allow_unsigned_extensions": "true"})
     con.execute(f"LOAD '{extension}'")
@@ -40,22 +33,14 @@ def process_bucket(dataset, extension, label, predicate):
     # The predicate (from the manifest) holds for every row of the bucket's directory; applying
     # it too keeps the task correct if the directory ever held anything else.
     source = f"SELECT * FROM read_parquet('{files}') WHERE {predicate}"
-    return con.execute(METRICS.format(source=source)).fetchall()
+    return con.execute(metrics.format(source=source)).fetchall()
 
 
 def main(work):
     dataset = os.path.join(work, "events")
     con = duckdb.connect(config={"allow_unsigned_extensions": "true"})
     con.execute(f"LOAD '{EXTENSION}'")
-    con.execute("""
-        CREATE TABLE events AS
-        SELECT i AS event_id,
-               CAST((i * 40503) % 50000 AS BIGINT) AS user_id,
-               CAST((i * 40503) % 50000 AS BIGINT) * 100 + (i // 400000) AS session_id,
-               TIMESTAMP '2024-03-01' + to_seconds(i // 10) AS ts,
-               ['page_view', 'click', 'scroll', 'page_view'][1 + i % 4] AS event_type,
-               CAST((i * 69069) % 30000 AS BIGINT) AS duration_ms
-        FROM range(2000000) t(i)""")
+    con.execute(EVENTS)
     # Written once: one directory per bucket, keyed like the manifest.
     con.execute(f"""COPY (SELECT *, partition_key_hash(user_id, {BUCKETS}) AS user_bucket FROM events)
                     TO '{dataset}' (FORMAT parquet, PARTITION_BY (user_bucket))""")
@@ -63,7 +48,7 @@ def main(work):
     expected = sorted(con.execute(METRICS.format(source="SELECT * FROM events")).fetchall())
 
     with LocalCluster(n_workers=3, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
-        futures = [client.submit(process_bucket, dataset, EXTENSION, label, predicate, pure=False) for label, predicate, _ in manifest]
+        futures = [client.submit(process_bucket, dataset, EXTENSION, METRICS, label, predicate, pure=False) for label, predicate, _ in manifest]
         parts = client.gather(futures)
         workers = len(client.scheduler_info()["workers"])
     gathered = sorted(row for part in parts for row in part)

@@ -23,6 +23,18 @@ BUCKETS = 8
 WORKERS = 3
 MEMORY_LIMIT = "96MB"
 
+# Two million page events of 50,000 users; deterministic.
+EVENTS = """
+    CREATE OR REPLACE TABLE events AS
+    SELECT i AS event_id,
+           CAST((i * 40503) % 50000 AS BIGINT) AS user_id,
+           CAST((i * 40503) % 50000 AS BIGINT) * 100 + (i // 400000) AS session_id,
+           TIMESTAMP '2024-03-01' + to_seconds(i // 10) AS ts,
+           ['page_view', 'click', 'scroll', 'page_view'][1 + i % 4] AS event_type,
+           CAST((i * 69069) % 30000 AS BIGINT) AS duration_ms
+    FROM range(2000000) t(i)"""
+
+# Per-user metrics of the events in `source`.
 METRICS = """
     SELECT user_id,
            count(DISTINCT session_id) AS sessions,
@@ -38,16 +50,7 @@ def main(path):
     con = duckdb.connect(path, config={"allow_unsigned_extensions": "true"})
     con.execute(f"LOAD '{EXTENSION}'")
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-    # Two million page events of 50,000 users; deterministic.
-    con.execute("""
-        CREATE OR REPLACE TABLE events AS
-        SELECT i AS event_id,
-               CAST((i * 40503) % 50000 AS BIGINT) AS user_id,
-               CAST((i * 40503) % 50000 AS BIGINT) * 100 + (i // 400000) AS session_id,
-               TIMESTAMP '2024-03-01' + to_seconds(i // 10) AS ts,
-               ['page_view', 'click', 'scroll', 'page_view'][1 + i % 4] AS event_type,
-               CAST((i * 69069) % 30000 AS BIGINT) AS duration_ms
-        FROM range(2000000) t(i)""")
+    con.execute(EVENTS)
 
     manifest = con.execute(f"SELECT partition_id, label, row_count, query FROM partition_hash('events', 'user_id', {BUCKETS})").fetchall()
     print(f"{len(manifest)} buckets: " + ", ".join(f"{label} ({rows:,} events)" for _, label, rows, _ in manifest))

@@ -347,7 +347,7 @@ fn parse_record<'a>(sc: &mut Scanner<'a>, problem: &mut Option<String>) -> Resul
                     Ok(ms) => Some(ms),
                     Err(_) if text == "null" => None,
                     Err(_) => match text.parse::<f64>() {
-                        Ok(ms) if !text.starts_with('"') => Some(ms as i64),
+                        Ok(ms) => Some(ms as i64),
                         _ => {
                             note(problem, "emitted_at", "is not a number of milliseconds");
                             None

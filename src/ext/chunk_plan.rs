@@ -108,16 +108,21 @@ fn is_parquet(source: &ResolvedSource) -> Result<bool, String> {
     Ok(source.internal.with(|conn| Ok(conn.query_row(&sql, [], |r| r.get::<_, i64>(0)).is_ok()))?)
 }
 
-/// Live rows per block of `len` positions of a table. A table whose highest `rowid` is its row
-/// count minus one has no deleted row, so every block is full (one cheap aggregate tells);
-/// otherwise one GROUP BY scan of `rowid` counts each block.
-fn table_units(source: &ResolvedSource, len: i64) -> Result<Vec<ChunkUnit>, String> {
+/// A table's live rows, and whether they are exactly rowids `0..rows` (no row deleted below
+/// the highest rowid): one cheap aggregate.
+fn table_extent(source: &ResolvedSource) -> Result<(u64, bool), String> {
     let sql = format!("SELECT count(*), max(\"rowid\") FROM {}", source.from_sql);
     let (rows, max_rowid): (i64, Option<i64>) = source
         .internal
         .with_settings(&source.settings, |conn| conn.query_row(&sql, [], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| e.to_string()))?;
-    if max_rowid.is_none_or(|m| m == rows - 1) {
-        return Ok(contiguous_units(rows as u64, len));
+    Ok((rows as u64, max_rowid.is_none_or(|m| m == rows - 1)))
+}
+
+/// Live rows per block of `len` positions of a table: every block full when the rows are
+/// contiguous (see [`table_extent`]), else counted by one GROUP BY scan of `rowid`.
+fn table_units(source: &ResolvedSource, len: i64, (rows, contiguous): (u64, bool)) -> Result<Vec<ChunkUnit>, String> {
+    if contiguous {
+        return Ok(contiguous_units(rows, len));
     }
     let sql = format!("SELECT \"rowid\" // {len} AS u, count(*) FROM {} GROUP BY 1 ORDER BY 1", source.from_sql);
     source.internal.with_settings(&source.settings, |conn| {
@@ -198,11 +203,11 @@ fn plan(b: &ChunkBind) -> Result<Vec<ChunkRow>, String> {
     let mut parts: Vec<(String, Vec<ChunkUnit>)> = Vec::new();
     let (budget, per_row) = match b.addressing {
         Addressing::Table => {
-            let total = b.source.row_count(NAME)?;
-            let per_row = b.source.row_bytes(NAME, total)?;
+            let extent = table_extent(&b.source).map_err(err)?;
+            let per_row = b.source.row_bytes(NAME, extent.0)?;
             let budget = b.fixed_rows.unwrap_or_else(|| row_budget(b.target_bytes, per_row));
             let len = if b.fixed_rows.is_some() { fixed_unit_len(budget) } else { unit_len(budget) };
-            parts.push((String::new(), table_units(&b.source, len).map_err(err)?));
+            parts.push((String::new(), table_units(&b.source, len, extent).map_err(err)?));
             (budget, per_row)
         }
         Addressing::Parquet => {

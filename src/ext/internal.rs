@@ -128,7 +128,12 @@ impl InternalConnection {
             .query_row("SELECT current_database()", [], |r| r.get(0))
             .map_err(|e| format!("partext could not read the current database: {e}"))?;
         let shared = Arc::new(InternalConnection { conn: Mutex::new(Some(conn)), default_database });
-        CONNECTIONS.lock().unwrap_or_else(|p| p.into_inner()).push(Arc::downgrade(&shared));
+        {
+            let mut all = CONNECTIONS.lock().unwrap_or_else(|p| p.into_inner());
+            // Forget connections of databases closed since (a process may open many).
+            all.retain(|w| w.strong_count() > 0);
+            all.push(Arc::downgrade(&shared));
+        }
         EXIT_HANDLER.call_once(|| {
             // SAFETY: retire_at_exit is an extern "C" fn that never unwinds; the C library calls
             // it once at exit. The extension's code stays mapped until then (DuckDB does not
