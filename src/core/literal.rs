@@ -40,15 +40,23 @@ pub fn time_text(nanos_of_day: i128) -> String {
 /// A literal of the temporal type `t` for the instant `nanos` since the epoch. A DATE gets a
 /// DATE literal at midnight and a TIMESTAMP literal otherwise.
 pub fn temporal_literal(t: TemporalType, nanos: i128) -> Option<String> {
+    let text = temporal_text(t, nanos)?;
+    let midnight = nanos.rem_euclid(NANOS_PER_DAY) == 0;
+    let keyword = if t == TemporalType::Date && !midnight { "TIMESTAMP" } else { t.literal_keyword() };
+    Some(format!("{keyword} '{text}'"))
+}
+
+/// The text DuckDB casts to the instant `nanos` of type `t`: `YYYY-MM-DD` for a DATE at
+/// midnight, else date and time, with `+00` for TIMESTAMPTZ (so no session time zone applies).
+pub fn temporal_text(t: TemporalType, nanos: i128) -> Option<String> {
     let day = i64::try_from(nanos.div_euclid(NANOS_PER_DAY)).ok()?;
     let of_day = nanos.rem_euclid(NANOS_PER_DAY);
     let date = date_text(day)?;
     if t == TemporalType::Date && of_day == 0 {
-        return Some(format!("DATE '{date}'"));
+        return Some(date);
     }
-    let keyword = if t == TemporalType::Date { "TIMESTAMP" } else { t.literal_keyword() };
     let zone = if t == TemporalType::TimestampTz { "+00" } else { "" };
-    Some(format!("{keyword} '{date} {}{zone}'", time_text(of_day)))
+    Some(format!("{date} {}{zone}", time_text(of_day)))
 }
 
 #[cfg(test)]

@@ -1,15 +1,14 @@
 //! What a manifest function scans: the `tbl` argument (SPEC §2).
 //!
 //! ```sql
-//! FROM partition_temporal('events', 'ts', 'day');                       -- table or view
-//! FROM partition_temporal('otherdb.main.events', 'ts', 'day');          -- qualified name
-//! FROM partition_temporal('(SELECT * FROM events WHERE region = ''EU'')', 'ts', 'day');
-//! FROM partition_temporal('data/*.parquet', 'ts', 'day');               -- file or glob
+//! FROM partext.partition_temporal('events', 'ts', 'day');               -- table, view, DataFrame
+//! FROM partext.partition_temporal('otherdb.main.events', 'ts', 'day');  -- qualified name
+//! FROM partext.partition_temporal('(SELECT * FROM events WHERE region = ''EU'')', 'ts', 'day');
+//! FROM partext.partition_temporal('data/*.parquet', 'ts', 'day');       -- file or glob
 //! ```
 //!
-//! [`SourceSpec::parse`] classifies the text; [`resolve_name`] finds a name the way the caller's
-//! connection would (its search path, then the default database), given the catalog's objects.
-//! Both are pure functions; the DuckDB layer supplies the catalog and the caller's settings.
+//! [`SourceSpec::parse`] classifies the text and [`from_sql`] turns it into the text after FROM;
+//! the caller's query then resolves it as it resolves any name.
 
 use crate::core::sql::{qualified_name, quote_literal};
 
@@ -39,22 +38,6 @@ pub enum SourceKind {
     File,
 }
 
-/// A table or view in the catalog.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CatalogObject {
-    pub database: String,
-    pub schema: String,
-    pub name: String,
-    pub is_view: bool,
-}
-
-/// One entry of the caller's search path; `database` None means the default database.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SearchEntry {
-    pub database: Option<String>,
-    pub schema: String,
-}
-
 impl SourceSpec {
     pub fn parse(tbl: &str) -> Result<SourceSpec, String> {
         let text = tbl.trim();
@@ -82,11 +65,8 @@ impl SourceSpec {
 }
 
 impl Source {
-    pub fn object(o: &CatalogObject) -> Source {
-        Source {
-            from_sql: qualified_name(&[o.database.clone(), o.schema.clone(), o.name.clone()]),
-            kind: if o.is_view { SourceKind::View } else { SourceKind::Table },
-        }
+    pub fn name(parts: &[String]) -> Source {
+        Source { from_sql: qualified_name(parts), kind: SourceKind::Table }
     }
 
     pub fn query(text: &str) -> Source {
@@ -98,49 +78,24 @@ impl Source {
     }
 }
 
-/// Parses the caller's `search_path` setting (`db.schema,schema,...`).
-pub fn parse_search_path(text: &str) -> Vec<SearchEntry> {
-    split_top_level(text, ',')
-        .into_iter()
-        .filter_map(|entry| {
-            let parts = parse_identifier_path(entry.trim())?;
-            match parts.as_slice() {
-                [schema] => Some(SearchEntry { database: None, schema: schema.clone() }),
-                [db, schema] => Some(SearchEntry { database: Some(db.clone()), schema: schema.clone() }),
-                _ => None,
-            }
-        })
-        .collect()
+/// The source `tbl` names, as text to put after FROM: a (possibly qualified) name quoted part
+/// by part, a file path or glob as a string literal, or a parenthesized query kept whole. A
+/// name that looks like a file (a `/`, a glob character or a file extension) is read as one.
+/// The caller's query resolves the name, so TEMP tables, views and DataFrames in scope are all
+/// found; a name is reported as [`SourceKind::Table`], whatever it turns out to be.
+pub fn from_sql(tbl: &str) -> Result<Source, String> {
+    Ok(match SourceSpec::parse(tbl)? {
+        SourceSpec::Query(q) => Source::query(&q),
+        SourceSpec::File(path) => Source::file(&path),
+        SourceSpec::Name(_) if SourceSpec::looks_like_file(tbl) => Source::file(tbl.trim()),
+        SourceSpec::Name(parts) => Source::name(&parts),
+    })
 }
 
-/// Finds `parts` in `objects` as DuckDB would for a connection with this search path and
-/// default database: 1 part along the search path, then `main`; 2 parts as schema.name along
-/// the path's databases, then as database.name; 3 parts exactly. Names compare
-/// case-insensitively, like DuckDB identifiers.
-pub fn resolve_name<'a>(
-    parts: &[String],
-    search_path: &[SearchEntry],
-    default_database: &str,
-    objects: &'a [CatalogObject],
-) -> Option<&'a CatalogObject> {
-    let find = |db: &str, schema: &str, name: &str| {
-        objects.iter().find(|o| {
-            o.database.eq_ignore_ascii_case(db) && o.schema.eq_ignore_ascii_case(schema) && o.name.eq_ignore_ascii_case(name)
-        })
-    };
-    let path_dbs = || search_path.iter().map(|e| e.database.as_deref().unwrap_or(default_database));
-    match parts {
-        [name] => search_path
-            .iter()
-            .find_map(|e| find(e.database.as_deref().unwrap_or(default_database), &e.schema, name))
-            .or_else(|| find(default_database, "main", name)),
-        [schema, name] => path_dbs()
-            .chain(std::iter::once(default_database))
-            .find_map(|db| find(db, schema, name))
-            .or_else(|| find(schema, "main", name)),
-        [db, schema, name] => find(db, schema, name),
-        _ => None,
-    }
+/// Which of `names` is the column `col`: the exact name, else the first name equal to it
+/// ignoring ASCII case, as DuckDB resolves identifiers.
+pub fn pick_column(names: &[String], col: &str) -> Option<usize> {
+    names.iter().position(|n| n == col).or_else(|| names.iter().position(|n| n.eq_ignore_ascii_case(col)))
 }
 
 /// Splits `a.b."c.d"` into identifier parts, or None if the text is not an identifier path.
@@ -181,23 +136,6 @@ pub fn parse_identifier_path(text: &str) -> Option<Vec<String>> {
             Some(_) => return None,
         }
     }
-}
-
-/// Splits on `sep` outside double quotes.
-fn split_top_level(text: &str, sep: char) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut in_quotes = false;
-    let mut start = 0;
-    for (i, c) in text.char_indices() {
-        if c == '"' {
-            in_quotes = !in_quotes;
-        } else if c == sep && !in_quotes {
-            out.push(&text[start..i]);
-            start = i + c.len_utf8();
-        }
-    }
-    out.push(&text[start..]);
-    out.into_iter().filter(|s| !s.trim().is_empty()).collect()
 }
 
 /// Checks that `text` is one parenthesized query: the parenthesis opened first closes last,
@@ -267,8 +205,23 @@ fn check_single_parenthesized(text: &str) -> Result<(), String> {
 mod tests {
     use super::*;
 
-    fn obj(db: &str, schema: &str, name: &str) -> CatalogObject {
-        CatalogObject { database: db.into(), schema: schema.into(), name: name.into(), is_view: false }
+    #[test]
+    fn sources_become_from_text() {
+        assert_eq!(from_sql("events").unwrap().from_sql, "\"events\"");
+        assert_eq!(from_sql("db.\"my s\".t").unwrap().from_sql, "\"db\".\"my s\".\"t\"");
+        assert_eq!(from_sql("events.csv").unwrap(), Source { from_sql: "'events.csv'".into(), kind: SourceKind::File });
+        assert_eq!(from_sql("it's/*.parquet").unwrap().from_sql, "'it''s/*.parquet'");
+        assert_eq!(from_sql(" (SELECT 1 AS a) ").unwrap().kind, SourceKind::Query);
+        assert!(from_sql("(SELECT 1); DROP TABLE t").is_err());
+        assert!(from_sql("  ").is_err());
+    }
+
+    #[test]
+    fn exact_column_name_wins_over_case() {
+        let names: Vec<String> = ["ID", "id", "Ts"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(pick_column(&names, "id"), Some(1));
+        assert_eq!(pick_column(&names, "ts"), Some(2));
+        assert_eq!(pick_column(&names, "nope"), None);
     }
 
     #[test]
@@ -299,27 +252,6 @@ mod tests {
             }
         }
         assert!(SourceSpec::parse("(SELECT 1 /* ) */ -- )\n)").is_ok());
-    }
-
-    #[test]
-    fn resolves_like_duckdb() {
-        let objects = vec![obj("memory", "main", "events"), obj("other", "main", "events"), obj("other", "s2", "t"), obj("memory", "s2", "u")];
-        let path = parse_search_path("other.s2,other.main");
-        assert_eq!(path, vec![
-            SearchEntry { database: Some("other".into()), schema: "s2".into() },
-            SearchEntry { database: Some("other".into()), schema: "main".into() },
-        ]);
-        let r = |p: &[&str], path: &[SearchEntry]| {
-            let parts: Vec<String> = p.iter().map(|s| s.to_string()).collect();
-            resolve_name(&parts, path, "memory", &objects).map(|o| (o.database.clone(), o.schema.clone(), o.name.clone()))
-        };
-        assert_eq!(r(&["EVENTS"], &path), Some(("other".into(), "main".into(), "events".into())));
-        assert_eq!(r(&["events"], &[]), Some(("memory".into(), "main".into(), "events".into())));
-        assert_eq!(r(&["t"], &path), Some(("other".into(), "s2".into(), "t".into())));
-        assert_eq!(r(&["s2", "u"], &[]), Some(("memory".into(), "s2".into(), "u".into())));
-        assert_eq!(r(&["other", "events"], &[]), Some(("other".into(), "main".into(), "events".into())));
-        assert_eq!(r(&["other", "s2", "t"], &[]), Some(("other".into(), "s2".into(), "t".into())));
-        assert_eq!(r(&["nope"], &path), None);
     }
 
     #[test]

@@ -105,33 +105,6 @@ impl TemporalSpec {
         Ok(())
     }
 
-    /// Whether the fine unit is a calendar day computed by DuckDB's cast to DATE: for DATE and
-    /// TIMESTAMP at day or coarser granularity. The cast floors and is cheaper than epoch
-    /// arithmetic; it gives ±infinity as ±[`INFINITE_DAYS`]. Not for the other timestamp types,
-    /// whose casts round (TIMESTAMP_NS: 23:59:59.9999999 becomes the next day), fail or clamp on
-    /// infinity (TIMESTAMP_MS, TIMESTAMP_S), or follow the session's time zone (TIMESTAMPTZ).
-    pub fn days_by_cast(&self) -> bool {
-        self.granularity.fine_unit_seconds() == SECONDS_PER_DAY && matches!(self.key_type, TemporalType::Date | TemporalType::Timestamp)
-    }
-
-    /// SQL expression giving each row's fine unit (hours or days since the epoch, floored).
-    /// A NULL key gives NULL. ±infinity gives NULL from the epoch arithmetic (the scan tells it
-    /// apart with `count(col)`) and ±[`INFINITE_DAYS`] from the cast (see [`take_infinite`]).
-    pub fn fine_unit_sql(&self) -> String {
-        let col = quote_ident(&self.column);
-        if self.days_by_cast() {
-            return format!("(CAST({col} AS DATE) - DATE '1970-01-01')");
-        }
-        let (epoch, per_second) = if self.key_type == TemporalType::TimestampNs {
-            (format!("epoch_ns({col})"), 1_000_000_000i64)
-        } else {
-            (format!("epoch_us({col})"), 1_000_000i64)
-        };
-        let unit = self.granularity.fine_unit_seconds() * per_second;
-        // DuckDB's // truncates toward zero; subtract one for negative remainders to floor.
-        format!("({epoch} // {unit} - CASE WHEN {epoch} % {unit} < 0 THEN 1 ELSE 0 END)")
-    }
-
     /// Builds the manifest from the scan's counts per fine unit.
     pub fn plan(&self, counts: &PartitionCounts<i64>, source_sql: &str) -> Result<Vec<TemporalRow>, String> {
         self.validate()?;
@@ -281,6 +254,55 @@ impl TemporalSpec {
     }
 }
 
+/// A granularity argument: a calendar granularity, or `'auto'` (chosen after the scan, which
+/// then counts hours, or days for a DATE column).
+pub fn parse_granularity(text: &str, key_type: TemporalType) -> Result<(Granularity, bool), String> {
+    if text.trim().eq_ignore_ascii_case("auto") {
+        let scan = if key_type == TemporalType::Date { Granularity::Day } else { Granularity::Hour };
+        return Ok((scan, true));
+    }
+    Ok((Granularity::parse(text)?, false))
+}
+
+/// Whether a raw value of `key_type` (days for DATE, the type's unit for timestamps) is
+/// DuckDB's +infinity or -infinity.
+pub fn is_infinite(key_type: TemporalType, raw: i64) -> bool {
+    match key_type {
+        TemporalType::Date => raw.unsigned_abs() == i32::MAX as u64,
+        _ => raw.unsigned_abs() == i64::MAX as u64,
+    }
+}
+
+/// The fine unit (hours or days since the epoch, floored) holding a finite raw value of
+/// `key_type`: what the scan of partition_temporal groups rows by.
+pub fn fine_unit(key_type: TemporalType, raw: i64, unit_seconds: i64) -> i64 {
+    if key_type == TemporalType::Date {
+        return if unit_seconds == SECONDS_PER_DAY { raw } else { (raw * SECONDS_PER_DAY).div_euclid(unit_seconds) };
+    }
+    raw.div_euclid(key_type.units_per_second()).div_euclid(unit_seconds)
+}
+
+/// The message for ±infinity in a key column.
+pub fn infinite_error(column: &str) -> String {
+    format!(
+        "column {} holds infinite values (±infinity), which belong to no calendar period; \
+         exclude them with a query source such as '(SELECT * FROM tbl WHERE isfinite({}))'",
+        quote_ident(column),
+        quote_ident(column)
+    )
+}
+
+impl TemporalSpec {
+    /// The text DuckDB casts to a period bound given in the column's raw unit.
+    pub fn bound_text(&self, raw: i64) -> Option<String> {
+        let nanos = match self.key_type {
+            TemporalType::Date => i128::from(raw) * crate::core::literal::NANOS_PER_DAY,
+            t => i128::from(raw) * i128::from(1_000_000_000 / t.units_per_second()),
+        };
+        crate::core::literal::temporal_text(self.key_type, nanos)
+    }
+}
+
 /// `start - interval` on the UTC calendar, as (whole seconds, microseconds within the second).
 fn subtract_interval(start: i64, o: Interval) -> Option<(i64, u32)> {
     let day = start.div_euclid(SECONDS_PER_DAY);
@@ -308,25 +330,6 @@ fn too_many(g: Granularity) -> String {
          or set include_empty := false",
         g.name()
     )
-}
-
-/// The day number DuckDB gives `CAST(x AS DATE) - DATE '1970-01-01'` for x = ±infinity (no
-/// real date is that far from the epoch).
-pub const INFINITE_DAYS: i64 = 2_147_483_647;
-
-/// Removes the keys of ±infinity (±[`INFINITE_DAYS`]) from counts of [`TemporalSpec::days_by_cast`]
-/// day numbers and returns how many rows they held.
-pub fn take_infinite(counts: &mut PartitionCounts<i64>) -> u64 {
-    let mut infinite = 0;
-    counts.keys.retain(|&(day, rows, _)| {
-        if day.abs() == INFINITE_DAYS {
-            infinite += rows;
-            false
-        } else {
-            true
-        }
-    });
-    infinite
 }
 
 #[cfg(test)]
@@ -452,16 +455,21 @@ mod tests {
     }
 
     #[test]
-    fn fine_unit_sql_floors() {
-        let s = spec(TemporalType::Timestamp, Granularity::Hour);
-        assert_eq!(s.fine_unit_sql(), "(epoch_us(\"ts\") // 3600000000 - CASE WHEN epoch_us(\"ts\") % 3600000000 < 0 THEN 1 ELSE 0 END)");
-        assert!(spec(TemporalType::TimestampNs, Granularity::Hour).fine_unit_sql().contains("epoch_ns"));
-        assert_eq!(spec(TemporalType::Timestamp, Granularity::Month).fine_unit_sql(), "(CAST(\"ts\" AS DATE) - DATE '1970-01-01')");
-        assert!(spec(TemporalType::TimestampMs, Granularity::Month).fine_unit_sql().contains("epoch_us"));
-        assert!(spec(TemporalType::TimestampNs, Granularity::Day).fine_unit_sql().contains("epoch_ns"));
-        assert!(spec(TemporalType::TimestampTz, Granularity::Day).fine_unit_sql().contains("epoch_us"));
-        let mut counts = PartitionCounts { keys: vec![(-INFINITE_DAYS, 2, 0), (5, 3, 0), (INFINITE_DAYS, 1, 0)], ..Default::default() };
-        assert_eq!(take_infinite(&mut counts), 3);
-        assert_eq!(counts.keys, vec![(5, 3, 0)]);
+    fn fine_units_floor_and_infinity_is_seen() {
+        use crate::core::calendar::SECONDS_PER_HOUR;
+        assert_eq!(fine_unit(TemporalType::Timestamp, -1, SECONDS_PER_HOUR), -1);
+        assert_eq!(fine_unit(TemporalType::Timestamp, 3_600_000_000, SECONDS_PER_HOUR), 1);
+        assert_eq!(fine_unit(TemporalType::TimestampNs, 86_399_999_999_999, SECONDS_PER_DAY), 0);
+        assert_eq!(fine_unit(TemporalType::TimestampS, -86_400, SECONDS_PER_DAY), -1);
+        assert_eq!(fine_unit(TemporalType::Date, -3, SECONDS_PER_DAY), -3);
+        assert_eq!(fine_unit(TemporalType::Date, 1, SECONDS_PER_HOUR), 24);
+        assert!(is_infinite(TemporalType::Date, i32::MAX as i64) && is_infinite(TemporalType::Date, -(i32::MAX as i64)));
+        assert!(is_infinite(TemporalType::TimestampNs, i64::MAX) && is_infinite(TemporalType::Timestamp, -i64::MAX));
+        assert!(!is_infinite(TemporalType::Timestamp, 0));
+        assert_eq!(parse_granularity("AUTO", TemporalType::Date).unwrap(), (Granularity::Day, true));
+        assert_eq!(parse_granularity("month", TemporalType::Timestamp).unwrap(), (Granularity::Month, false));
+        let s = spec(TemporalType::TimestampTz, Granularity::Day);
+        assert_eq!(s.bound_text(86_400_000_000).unwrap(), "1970-01-02 00:00:00+00");
+        assert_eq!(spec(TemporalType::Date, Granularity::Day).bound_text(1).unwrap(), "1970-01-02");
     }
 }

@@ -1,13 +1,170 @@
-//! Reading and checking function arguments at bind time; every problem becomes a message that
-//! names the argument and what to pass instead.
+//! Reading the arguments of partext's scalar functions, row by row; every NULL or malformed
+//! argument becomes a message that names the function, the argument and what to pass instead.
+//!
+//! The manifest macros call their native functions with one row of constants and lists, so
+//! these readers favour clarity over speed.
 
-use duckdb::vtab::{BindInfo, Value};
+use duckdb::core::{DataChunkHandle, LogicalTypeId};
+use duckdb::ffi::{duckdb_interval, duckdb_string_t};
 
 use crate::core::temporal::Interval;
-use crate::ext::internal::InternalConnection;
+use crate::ext::vector::{list_entries, string_bytes, Validity};
 
-/// A required VARCHAR positional argument; NULL is an error.
-pub fn string_arg(bind: &BindInfo, function: &str, index: u64, name: &str, hint: &str) -> Result<String, String> {
+/// The input chunk of one scalar function call.
+pub struct Args<'a> {
+    chunk: &'a DataChunkHandle,
+    n: usize,
+    /// The SQL function the user called, for messages.
+    pub function: &'a str,
+}
+
+impl<'a> Args<'a> {
+    pub fn new(chunk: &'a DataChunkHandle, function: &'a str) -> Args<'a> {
+        Args { chunk, n: chunk.len(), function }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.n
+    }
+
+    /// Where the value of argument `col` at `row` lives: (vector, index), or None for NULL.
+    /// An argument declared `LIST(T)` holds its value boxed as `[value]`: DuckDB returns NULL
+    /// for a C API function as soon as one argument is NULL, so the macros box every argument
+    /// that may be NULL, and the function sees the NULL and names it.
+    fn locate(&self, col: usize, row: usize) -> Option<(duckdb::ffi::duckdb_vector, usize)> {
+        let vector = self.chunk.flat_vector(col);
+        match vector.logical_type().id() {
+            LogicalTypeId::SqlNull => None,
+            LogicalTypeId::List => {
+                let (offset, len) = self.list_entry(col, row);
+                let lists = self.chunk.list_vector(col);
+                let child = lists.child(lists.len());
+                (len > 0 && !child.row_is_null(offset as u64)).then(|| {
+                    // SAFETY: the list vector of column `col` is live for the chunk's lifetime.
+                    (unsafe { duckdb::ffi::duckdb_list_vector_get_child(self.raw(col)) }, offset)
+                })
+            }
+            _ => Validity::of(self.chunk, col, self.n).is_valid(row).then(|| (self.raw(col), row)),
+        }
+    }
+
+    fn raw(&self, col: usize) -> duckdb::ffi::duckdb_vector {
+        // SAFETY: the chunk is live and has column `col` (the caller's signature says so).
+        unsafe { duckdb::ffi::duckdb_data_chunk_get_vector(self.chunk.get_ptr(), col as u64) }
+    }
+
+    /// A value of physical type T, or None for NULL.
+    ///
+    /// SAFETY: the caller's signature declares column `col` (or its list child) with a type
+    /// stored as T; DuckDB flattens a C API scalar function's input, so index `i` is in bounds.
+    unsafe fn value<T: Copy>(&self, col: usize, row: usize) -> Option<T> {
+        let (vector, i) = self.locate(col, row)?;
+        unsafe { Some(*(duckdb::ffi::duckdb_vector_get_data(vector) as *const T).add(i)) }
+    }
+
+    /// An optional VARCHAR argument. Text holding a NUL byte is refused, never cut short.
+    pub fn opt_text(&self, col: usize, row: usize, name: &str) -> Result<Option<String>, String> {
+        // SAFETY: VARCHAR values are stored as duckdb_string_t (the signature declares VARCHAR).
+        match unsafe { self.value::<duckdb_string_t>(col, row) } {
+            None => Ok(None),
+            Some(s) => text_of(string_bytes(&s), self.function, name).map(Some),
+        }
+    }
+
+    /// A required VARCHAR argument; NULL is an error whose message suggests `hint`.
+    pub fn text(&self, col: usize, row: usize, name: &str, hint: &str) -> Result<String, String> {
+        self.opt_text(col, row, name)?.ok_or_else(|| self.null_error(name, hint))
+    }
+
+    pub fn opt_int(&self, col: usize, row: usize) -> Option<i64> {
+        // SAFETY: the signature declares column `col` BIGINT (i64).
+        unsafe { self.value::<i64>(col, row) }
+    }
+
+    pub fn int(&self, col: usize, row: usize, name: &str, hint: &str) -> Result<i64, String> {
+        self.opt_int(col, row).ok_or_else(|| self.null_error(name, hint))
+    }
+
+    pub fn opt_double(&self, col: usize, row: usize) -> Option<f64> {
+        // SAFETY: the signature declares column `col` DOUBLE (f64).
+        unsafe { self.value::<f64>(col, row) }
+    }
+
+    pub fn opt_bool(&self, col: usize, row: usize) -> Option<bool> {
+        // SAFETY: the signature declares column `col` BOOLEAN, stored as one byte.
+        unsafe { self.value::<u8>(col, row) }.map(|b| b != 0)
+    }
+
+    pub fn opt_interval(&self, col: usize, row: usize) -> Option<Interval> {
+        // SAFETY: the signature declares column `col` INTERVAL (duckdb_interval).
+        unsafe { self.value::<duckdb_interval>(col, row) }.map(|v| Interval { months: v.months, days: v.days, micros: v.micros })
+    }
+
+    /// The (offset, length) of row `row`'s list in column `col`; a NULL list is empty.
+    fn list_entry(&self, col: usize, row: usize) -> (usize, usize) {
+        if !Validity::of(self.chunk, col, self.n).is_valid(row) {
+            return (0, 0);
+        }
+        let e = list_entries(self.chunk, col, self.n)[row];
+        (e.offset as usize, e.length as usize)
+    }
+
+    /// A BIGINT[] argument; NULL elements read as None.
+    pub fn int_list(&self, col: usize, row: usize) -> Vec<Option<i64>> {
+        let (offset, len) = self.list_entry(col, row);
+        let lists = self.chunk.list_vector(col);
+        let child = lists.child(lists.len());
+        // SAFETY: the signature declares column `col` BIGINT[], so the child holds i64 values,
+        // `lists.len()` of them, and every entry lies inside it.
+        let values = unsafe { child.as_slice_with_len::<i64>(lists.len()) };
+        (offset..offset + len).map(|i| (!child.row_is_null(i as u64)).then(|| values[i])).collect()
+    }
+
+    /// A VARCHAR[] argument; NULL elements read as None.
+    pub fn text_list(&self, col: usize, row: usize, name: &str) -> Result<Vec<Option<String>>, String> {
+        let (offset, len) = self.list_entry(col, row);
+        let lists = self.chunk.list_vector(col);
+        let child = lists.child(lists.len());
+        // SAFETY: the signature declares column `col` VARCHAR[]: the child holds strings.
+        let values = unsafe { child.as_slice_with_len::<duckdb_string_t>(lists.len()) };
+        (offset..offset + len)
+            .map(|i| if child.row_is_null(i as u64) { Ok(None) } else { text_of(string_bytes(&values[i]), self.function, name).map(Some) })
+            .collect()
+    }
+
+    pub fn null_error(&self, name: &str, hint: &str) -> String {
+        format!("{}: argument '{name}' is NULL; pass {hint}", self.function)
+    }
+}
+
+/// UTF-8 text of an argument; a NUL byte is refused so that no argument is ever truncated.
+pub fn text_of(bytes: &[u8], function: &str, name: &str) -> Result<String, String> {
+    if bytes.contains(&0) {
+        return Err(format!("{function}: argument '{name}' contains a NUL character (chr(0)); remove it"));
+    }
+    Ok(String::from_utf8_lossy(bytes).into_owned())
+}
+
+/// The size target in bytes: `target_mb` MiB when given, else memory_limit / (4 × threads) of
+/// the caller's session, so that `threads` partitions fit in memory with room to spare.
+pub fn target_bytes(function: &str, target_mb: Option<f64>, memory_limit: Option<&str>, threads: Option<i64>) -> Result<f64, String> {
+    match target_mb {
+        Some(mb) if mb > 0.0 && mb.is_finite() => Ok(mb * 1024.0 * 1024.0),
+        Some(mb) => Err(format!("{function}: target_mb must be a positive number of MiB, got {mb}")),
+        None => {
+            let memory = memory_limit.and_then(crate::core::chunk::parse_memory);
+            match (memory, threads.filter(|t| *t >= 1)) {
+                (Some(m), Some(t)) => Ok(m / (4.0 * t as f64)),
+                _ => Err(format!(
+                    "{function}: target_mb is NULL and the memory_limit or threads setting could not be read; pass target_mb"
+                )),
+            }
+        }
+    }
+}
+
+/// A required VARCHAR positional argument of a table function; NULL is an error.
+pub fn string_arg(bind: &duckdb::vtab::BindInfo, function: &str, index: u64, name: &str, hint: &str) -> Result<String, String> {
     let v = bind.get_parameter(index);
     if v.is_null() {
         return Err(format!("{function}: argument '{name}' is NULL; pass {hint}"));
@@ -15,76 +172,11 @@ pub fn string_arg(bind: &BindInfo, function: &str, index: u64, name: &str, hint:
     Ok(v.to_string())
 }
 
-/// An optional named parameter: None when absent, an error when given as NULL.
-pub fn named(bind: &BindInfo, function: &str, name: &str) -> Result<Option<Value>, String> {
+/// An optional named parameter of a table function: None when absent, an error when NULL.
+pub fn named(bind: &duckdb::vtab::BindInfo, function: &str, name: &str) -> Result<Option<duckdb::vtab::Value>, String> {
     match bind.get_named_parameter(name) {
         None => Ok(None),
         Some(v) if v.is_null() => Err(format!("{function}: named parameter '{name}' is NULL; omit it or give it a value")),
         Some(v) => Ok(Some(v)),
-    }
-}
-
-/// An INTERVAL named parameter, read exactly through the internal connection.
-pub fn named_interval(
-    bind: &BindInfo,
-    internal: &InternalConnection,
-    function: &str,
-    name: &str,
-) -> Result<Option<Interval>, String> {
-    let Some(v) = named(bind, function, name)? else { return Ok(None) };
-    let text = v.to_string();
-    let value: duckdb::types::Value = internal
-        .with(|conn| conn.query_row("SELECT CAST(? AS INTERVAL)", [&text], |r| r.get(0)).map_err(|e| e.to_string()))
-        .map_err(|e| format!("{function}: {name} must be an INTERVAL such as INTERVAL 1 DAY ({e})"))?;
-    match value {
-        duckdb::types::Value::Interval { months, days, nanos } => {
-            Ok(Some(Interval { months, days, micros: nanos / 1_000 }))
-        }
-        _ => Err(format!("{function}: {name} must be an INTERVAL such as INTERVAL 1 DAY")),
-    }
-}
-
-/// A required integer positional argument; NULL is an error.
-pub fn int_arg(bind: &BindInfo, function: &str, index: u64, name: &str, hint: &str) -> Result<i64, String> {
-    let v = bind.get_parameter(index);
-    if v.is_null() {
-        return Err(format!("{function}: argument '{name}' is NULL; pass {hint}"));
-    }
-    Ok(v.to_int64())
-}
-
-/// A setting of the caller's connection as text; None when unset.
-pub fn caller_setting(bind: &BindInfo, name: &str) -> Option<String> {
-    bind.get_config_option(name).filter(|v| !v.is_null()).map(|v| v.to_string())
-}
-
-/// The caller's memory_limit in bytes and threads, when they can be read.
-pub fn caller_memory(bind: &BindInfo) -> (Option<f64>, Option<f64>) {
-    let memory = caller_setting(bind, "memory_limit").and_then(|m| crate::core::chunk::parse_memory(&m));
-    let threads = caller_setting(bind, "threads").and_then(|t| t.trim().parse::<f64>().ok()).filter(|t| *t >= 1.0);
-    (memory, threads)
-}
-
-/// The default size target when `target_mb` is NULL or absent: memory_limit / (4 × threads),
-/// from the caller's settings, so that `threads` partitions fit in memory with room to spare.
-pub fn default_target_bytes(bind: &BindInfo, function: &str) -> Result<f64, String> {
-    match caller_memory(bind) {
-        (Some(m), Some(t)) => Ok(m / (4.0 * t)),
-        _ => Err(format!("{function}: target_mb is NULL and the memory_limit or threads setting could not be read; pass target_mb")),
-    }
-}
-
-/// A size target in MiB as bytes: the value given, or the default when NULL or absent.
-pub fn target_bytes(value: Option<&Value>, bind: &BindInfo, function: &str) -> Result<f64, String> {
-    match value {
-        Some(v) if !v.is_null() => {
-            let mb = v.to_double();
-            if mb > 0.0 && mb.is_finite() {
-                Ok(mb * 1024.0 * 1024.0)
-            } else {
-                Err(format!("{function}: target_mb must be a positive number of MiB, got {mb}"))
-            }
-        }
-        _ => default_target_bytes(bind, function),
     }
 }

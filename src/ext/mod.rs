@@ -1,46 +1,37 @@
-//! The DuckDB layer: one file per registered function, argument checks, the internal
-//! connection, and the one aggregate scan. All unsafe code of partext lives here.
+//! The DuckDB layer: one file per registered function, the macros that shape the manifests,
+//! argument reading and manifest rows. All unsafe code of partext lives here.
 
 mod args;
-mod chunk_plan;
 mod files;
-mod internal;
-mod manifest;
-mod output;
+mod macros;
+mod manifest_rows;
+mod partext_column;
+mod partext_row_bytes;
+mod partext_source;
+mod partext_temporal_manifest;
+mod partext_temporal_unit;
 mod partext_version;
-mod partition_advise;
-mod partition_hash;
-mod partition_range;
 mod partition_key_hash;
 mod partition_key_range;
 mod partition_key_temporal;
-mod partition_temporal;
 mod read_airbyte;
-mod scan;
-mod source;
 mod vector;
-
-use std::sync::Arc;
 
 use duckdb::Connection;
 
-use internal::InternalConnection;
-use manifest::Manifest;
-
-/// Registers every partext function on the database behind `conn`, and keeps `conn` as the
-/// internal connection that manifest functions query through.
+/// Registers every partext function on the database behind `conn` and creates the manifest
+/// macros; `conn` is closed when this returns.
 pub fn register_all(conn: Connection) -> Result<(), Box<dyn std::error::Error>> {
     conn.register_scalar_function::<partext_version::PartextVersion>("partext_version")?;
     conn.register_scalar_function::<partition_key_temporal::PartitionKeyTemporal>("partition_key_temporal")?;
     conn.register_scalar_function::<partition_key_hash::PartitionKeyHash>("partition_key_hash")?;
     conn.register_scalar_function::<partition_key_range::PartitionKeyRange>("partition_key_range")?;
-    let worker = conn.try_clone()?;
-    let internal: Arc<InternalConnection> = InternalConnection::start(worker)?;
-    conn.register_table_function_with_extra_info::<Manifest<partition_temporal::PartitionTemporal>, _>("partition_temporal", &internal)?;
-    conn.register_table_function_with_extra_info::<Manifest<partition_hash::PartitionHash>, _>("partition_hash", &internal)?;
-    conn.register_table_function_with_extra_info::<Manifest<partition_range::PartitionRange>, _>("partition_range", &internal)?;
-    conn.register_table_function_with_extra_info::<Manifest<chunk_plan::ChunkPlan>, _>("chunk_plan", &internal)?;
-    conn.register_table_function_with_extra_info::<Manifest<partition_advise::PartitionAdvise>, _>("partition_advise", &internal)?;
-    conn.register_table_function_with_extra_info::<read_airbyte::ReadAirbyte, _>("read_airbyte", &internal)?;
+    conn.register_scalar_function::<partext_source::PartextSource>("partext_source")?;
+    conn.register_scalar_function::<partext_column::PartextColumn>("partext_column")?;
+    conn.register_scalar_function::<partext_row_bytes::PartextRowBytes>("partext_row_bytes")?;
+    conn.register_scalar_function::<partext_temporal_unit::PartextTemporalUnit>("partext_temporal_unit")?;
+    conn.register_scalar_function::<partext_temporal_manifest::PartextTemporalManifest>("partext_temporal_manifest")?;
+    conn.register_table_function::<read_airbyte::ReadAirbyte>("read_airbyte")?;
+    macros::create_all(&conn)?;
     Ok(())
 }

@@ -36,7 +36,7 @@ struct PeriodCache {
     label: Rc<str>,
 }
 
-fn temporal_type_of(id: LogicalTypeId) -> Option<TemporalType> {
+pub fn temporal_type_of(id: LogicalTypeId) -> Option<TemporalType> {
     Some(match id {
         LogicalTypeId::Date => TemporalType::Date,
         LogicalTypeId::Timestamp => TemporalType::Timestamp,

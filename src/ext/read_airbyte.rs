@@ -23,11 +23,8 @@ use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 use serde_json::{json, Value};
 
 use crate::core::airbyte::{convert_raw, infer_columns, parse_catalog, parse_line, AirbyteType, FieldValue, Message, Record};
-use crate::core::sql::quote_literal;
 use crate::ext::args::{named, string_arg};
 use crate::ext::files::DuckFileSystem;
-use crate::ext::internal::InternalConnection;
-use crate::ext::output::chunk_capacity;
 
 const NAME: &str = "read_airbyte";
 /// Records of the chosen stream read at bind time to infer a schema without a catalog.
@@ -124,18 +121,11 @@ pub struct AirbyteInit {
     input: Mutex<Input>,
 }
 
-fn files_of(bind: &BindInfo, path: &str) -> Result<VecDeque<String>, String> {
+fn files_of(path: &str) -> Result<VecDeque<String>, String> {
     if path == "/dev/stdin" || path == "-" {
         return Ok(VecDeque::from(vec!["/dev/stdin".to_string()]));
     }
-    // SAFETY: register_all stores an Arc<InternalConnection> as this function's extra info; it
-    // lives as long as the function is in the catalog.
-    let internal = unsafe { &*bind.get_extra_info::<Arc<InternalConnection>>() };
-    let files: Vec<String> = internal.with(|conn| {
-        let mut stmt = conn.prepare(&format!("SELECT file FROM glob({}) ORDER BY file", quote_literal(path))).map_err(|e| e.to_string())?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(|e| e.to_string())?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(|e| e.to_string())
-    })?;
+    let files = crate::core::glob::expand(path);
     if files.is_empty() {
         return Err(format!("{NAME}: no file matches '{path}'; pass a file, a glob or '/dev/stdin'"));
     }
@@ -164,7 +154,7 @@ fn bind_airbyte(bind: &BindInfo) -> Result<AirbyteBind, String> {
         }
         None => None,
     };
-    let mut input = Input { fs, files: files_of(bind, &path)?, current: None, replay: VecDeque::new() };
+    let mut input = Input { fs, files: files_of(&path)?, current: None, replay: VecDeque::new() };
     let matches_ns = |ns: &Option<String>| namespace.is_none() || *ns == namespace;
 
     let (stream, columns) = match catalog_text {
@@ -324,8 +314,8 @@ impl<'a> Batch<'a> {
                 }
             }
         }
-        crate::ext::output::write_ints::<i64>(output, columns, self.emitted_at.iter().copied());
-        crate::ext::output::write_strings(output, columns + 1, self.meta.iter().map(|m| m.as_deref()));
+        write_ints::<i64>(output, columns, self.emitted_at.iter().copied());
+        write_strings(output, columns + 1, self.meta.iter().map(|m| m.as_deref()));
         output.set_len(self.len());
     }
 }
@@ -400,4 +390,34 @@ impl VTab for ReadAirbyte {
             ("ignore_errors".into(), LogicalTypeId::Boolean.into()),
         ])
     }
+}
+
+/// Writes optional VARCHAR values into column `col`.
+pub fn write_strings<'a>(output: &mut DataChunkHandle, col: usize, values: impl Iterator<Item = Option<&'a str>>) {
+    let mut v = output.flat_vector(col);
+    for (i, s) in values.enumerate() {
+        match s {
+            Some(s) => v.insert(i, s),
+            None => v.set_null(i),
+        }
+    }
+}
+
+/// Writes optional integer values into column `col` of physical type `T` (i32 for DATE, i64
+/// for timestamps).
+pub fn write_ints<T: TryFrom<i64> + Copy>(output: &mut DataChunkHandle, col: usize, values: impl Iterator<Item = Option<i64>>) {
+    let mut v = output.flat_vector(col);
+    for (i, x) in values.enumerate() {
+        match x.and_then(|x| T::try_from(x).ok()) {
+            // SAFETY: the caller declared column `col` with a physical type of T's width, and `i`
+            // stays below the chunk's capacity.
+            Some(x) => unsafe { v.as_mut_slice::<T>()[i] = x },
+            None => v.set_null(i),
+        }
+    }
+}
+
+/// The number of rows one output chunk can hold.
+pub fn chunk_capacity(output: &DataChunkHandle) -> usize {
+    output.flat_vector(0).capacity()
 }

@@ -1,0 +1,100 @@
+//! The manifest rows a native manifest function returns to its macro: one `LIST(STRUCT(...))`
+//! value, which the macro unnests. Each function declares its fields once, as a [`Schema`]
+//! that gives both its return type and the writer of its rows.
+
+use duckdb::core::{Inserter, LogicalTypeHandle, LogicalTypeId};
+use duckdb::vtab::arrow::WritableVector;
+
+use crate::core::manifest::ManifestRow;
+
+/// A field's type in the returned struct.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    BigInt,
+    Int,
+    Text,
+}
+
+/// One field's value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Int(Option<i64>),
+    Text(Option<String>),
+}
+
+/// The manifest columns every strategy returns first (SPEC §3), in order.
+pub const COMMON: [(&str, Field); 6] = [
+    ("partition_id", Field::BigInt),
+    ("label", Field::Text),
+    ("predicate", Field::Text),
+    ("query", Field::Text),
+    ("row_count", Field::BigInt),
+    ("estimated_bytes", Field::BigInt),
+];
+
+/// The fields of one function's rows.
+pub struct Schema(pub Vec<(&'static str, Field)>);
+
+impl Schema {
+    /// The common manifest fields followed by `own`.
+    pub fn manifest(own: &[(&'static str, Field)]) -> Schema {
+        Schema(COMMON.iter().chain(own).copied().collect())
+    }
+
+    /// `LIST(STRUCT(...))` of the fields.
+    pub fn return_type(&self) -> LogicalTypeHandle {
+        let fields: Vec<(&str, LogicalTypeHandle)> = self
+            .0
+            .iter()
+            .map(|&(name, f)| {
+                let id = match f {
+                    Field::BigInt => LogicalTypeId::Bigint,
+                    Field::Int => LogicalTypeId::Integer,
+                    Field::Text => LogicalTypeId::Varchar,
+                };
+                (name, LogicalTypeHandle::from(id))
+            })
+            .collect();
+        LogicalTypeHandle::list(&LogicalTypeHandle::struct_type(&fields))
+    }
+
+    /// Writes one list of rows per input row into `output`.
+    pub fn write(&self, output: &mut dyn WritableVector, lists: &[Vec<Vec<Value>>]) -> Result<(), String> {
+        let total: usize = lists.iter().map(Vec::len).sum();
+        let mut list = output.list_vector();
+        let rows = list.struct_child(total);
+        for (f, &(name, field)) in self.0.iter().enumerate() {
+            let mut child = rows.child(f, total);
+            for (i, row) in lists.iter().flatten().enumerate() {
+                match (field, row.get(f)) {
+                    (Field::Text, Some(Value::Text(Some(s)))) => child.insert(i, s.as_str()),
+                    // SAFETY: the field was declared BIGINT (i64) or INTEGER (i32) in
+                    // return_type, and `i` is below `total`, the capacity reserved above.
+                    (Field::BigInt, Some(Value::Int(Some(v)))) => unsafe { child.as_mut_slice_with_len::<i64>(total)[i] = *v },
+                    (Field::Int, Some(Value::Int(Some(v)))) => unsafe { child.as_mut_slice_with_len::<i32>(total)[i] = *v as i32 },
+                    (_, Some(Value::Text(None) | Value::Int(None))) => child.set_null(i),
+                    (_, other) => return Err(format!("partext: internal error: field {name} got {other:?}")),
+                }
+            }
+        }
+        let mut offset = 0;
+        for (row, l) in lists.iter().enumerate() {
+            list.set_entry(row, offset, l.len());
+            offset += l.len();
+        }
+        list.set_len(total);
+        Ok(())
+    }
+}
+
+/// The common fields of a manifest row.
+pub fn common_values(row: &ManifestRow) -> Vec<Value> {
+    vec![
+        Value::Int(Some(row.partition_id)),
+        Value::Text(row.label.clone()),
+        Value::Text(Some(row.predicate.clone())),
+        Value::Text(Some(row.query.clone())),
+        Value::Int(Some(row.row_count as i64)),
+        Value::Int(Some(row.estimated_bytes as i64)),
+    ]
+}

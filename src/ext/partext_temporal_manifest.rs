@@ -1,0 +1,115 @@
+//! `partext_temporal_manifest(units, rows, null_rows, row_bytes, key_type, col, granularity,
+//! include_empty, overlap, target_mb, source, memory_limit, threads)`: partition_temporal's
+//! manifest from its scan's counts per fine unit.
+//!
+//! ```sql
+//! SELECT partext_temporal_manifest(list(unit), list(n), ...) FROM counts;   -- in the macro
+//! ```
+//!
+//! Calendar periods, labels, predicates, empty periods and 'auto' merging are
+//! `core::temporal`'s; this file reads the arguments and writes the rows, with `lower` and
+//! `upper` as text the macro casts to the column's type. Cost: O(units + periods).
+
+use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
+use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
+use duckdb::vtab::arrow::WritableVector;
+
+use crate::core::manifest::PartitionCounts;
+use crate::core::size::estimate;
+use crate::core::sql::quote_ident;
+use crate::core::temporal::{parse_granularity, TemporalSpec};
+use crate::core::types::{ColumnType, TemporalType};
+use crate::ext::args::{target_bytes, Args};
+use crate::ext::manifest_rows::{common_values, Field, Schema, Value};
+
+pub const NAME: &str = "partition_temporal";
+
+/// The error for a key column of a type that has no calendar.
+pub fn unsupported_type(col: &str, type_name: &str) -> String {
+    format!(
+        "{NAME}: column {} has type {type_name}, which cannot be partitioned by time; supported types: {}. \
+         For other types use partition_hash or partition_range",
+        quote_ident(col),
+        TemporalType::SUPPORTED
+    )
+}
+
+pub struct PartextTemporalManifest;
+
+fn schema() -> Schema {
+    Schema::manifest(&[("lower", Field::Text), ("upper", Field::Text), ("overlap_predicate", Field::Text)])
+}
+
+/// Counts per key from the scan's parallel lists, with sizes from the bytes per row.
+pub fn counts(keys: &[Option<i64>], rows: &[Option<i64>], null_rows: Option<i64>, row_bytes: f64) -> PartitionCounts<i64> {
+    let keys = keys
+        .iter()
+        .zip(rows)
+        .filter_map(|(k, n)| {
+            let n = n.unwrap_or(0).max(0) as u64;
+            k.map(|k| (k, n, estimate(n, row_bytes)))
+        })
+        .collect();
+    let null_rows = null_rows.unwrap_or(0).max(0) as u64;
+    PartitionCounts { keys, null_rows, null_bytes: estimate(null_rows, row_bytes) }
+}
+
+fn manifest(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
+    let counts = counts(&args.int_list(0, row), &args.int_list(1, row), args.opt_int(2, row), args.opt_double(3, row).unwrap_or(0.0));
+    let type_text = args.text(4, row, "key type", "a column type")?;
+    let col = args.text(5, row, "col", "the name of a DATE or TIMESTAMP column")?;
+    let key_type = TemporalType::from_column_type(&ColumnType::parse(&type_text)).ok_or_else(|| unsupported_type(&col, &type_text))?;
+    let gran = args.text(6, row, "granularity", "'hour', 'day', 'week', 'month', 'quarter', 'year' or 'auto'")?;
+    let (granularity, auto) = parse_granularity(&gran, key_type).map_err(|e| format!("{NAME}: {e}"))?;
+    let include_empty = args.opt_bool(7, row).ok_or_else(|| args.null_error("include_empty", "true or false"))?;
+    let overlap = args.opt_interval(8, row);
+    let target_mb = args.opt_double(9, row);
+    if target_mb.is_some() && !auto {
+        return Err(format!("{NAME}: target_mb applies to granularity 'auto' only; remove it or use 'auto'"));
+    }
+    let source = args.text(10, row, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
+    let spec = TemporalSpec { column: col, key_type, granularity, include_empty, overlap };
+    spec.validate().map_err(|e| format!("{NAME}: {e}"))?;
+    let rows = if auto {
+        let target = target_bytes(NAME, target_mb, args.opt_text(11, row, "memory_limit")?.as_deref(), args.opt_int(12, row))?;
+        spec.plan_auto(&counts, granularity.fine_unit_seconds(), target, &source).map(|(_, rows)| rows)
+    } else {
+        spec.plan(&counts, &source)
+    }
+    .map_err(|e| format!("{NAME}: {e}"))?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let mut values = common_values(&r.common);
+            values.push(Value::Text(r.lower.and_then(|v| spec.bound_text(v))));
+            values.push(Value::Text(r.upper.and_then(|v| spec.bound_text(v))));
+            values.push(Value::Text(r.overlap_predicate.clone()));
+            values
+        })
+        .collect())
+}
+
+impl VScalar for PartextTemporalManifest {
+    type State = ();
+
+    fn invoke(_: &(), input: &mut DataChunkHandle, output: &mut dyn WritableVector) -> Result<(), Box<dyn std::error::Error>> {
+        let args = Args::new(input, NAME);
+        let lists = (0..args.rows()).map(|row| manifest(&args, row)).collect::<Result<Vec<_>, _>>()?;
+        schema().write(output, &lists)?;
+        Ok(())
+    }
+
+    fn signatures() -> Vec<ScalarFunctionSignature> {
+        use LogicalTypeId::*;
+        let t = |id: LogicalTypeId| LogicalTypeHandle::from(id);
+        // Arguments a user may give as NULL arrive boxed as one-element lists (see Args).
+        let boxed = |id: LogicalTypeId| LogicalTypeHandle::list(&t(id));
+        vec![ScalarFunctionSignature::exact(
+            vec![
+                boxed(Bigint), boxed(Bigint), t(Bigint), t(Double), t(Varchar), boxed(Varchar), boxed(Varchar), boxed(Boolean),
+                boxed(Interval), boxed(Double), t(Varchar), t(Varchar), t(Bigint),
+            ],
+            schema().return_type(),
+        )]
+    }
+}
