@@ -1,7 +1,7 @@
 //! partition_advise: which strategy to use for a dataset of a given size.
 //!
 //! ```sql
-//! SELECT rank, strategy, sql, expected_partitions, reason FROM partition_advise('events');
+//! SELECT rank, strategy, sql, expected_partitions, reason FROM partext.partition_advise('events');
 //! ```
 //!
 //! Size tiers (of the estimated in-memory size, GiB = 2^30 bytes): under 1 GiB a single
@@ -83,7 +83,7 @@ impl AdviseInput {
             strategy: "temporal".into(),
             column: Some(col.clone()),
             arguments: format!("granularity := '{}'", g.name()),
-            sql: format!("SELECT * FROM partition_temporal({}, {}, '{}')", quote_literal(&self.tbl), quote_literal(col), g.name()),
+            sql: format!("SELECT * FROM partext.partition_temporal({}, {}, '{}')", quote_literal(&self.tbl), quote_literal(col), g.name()),
             partitions: periods,
             partition_bytes: size as u64,
             reason: format!("{why}; {} {}s of about {} each{}", periods, g.name(), mib(size), self.fit_note(size)),
@@ -102,7 +102,7 @@ impl AdviseInput {
             strategy: strategy.into(),
             column: Some(col.clone()),
             arguments: format!("{arg} := {parts}"),
-            sql: format!("SELECT * FROM {function}({}, {}, {parts})", quote_literal(&self.tbl), quote_literal(col)),
+            sql: format!("SELECT * FROM partext.{function}({}, {}, {parts})", quote_literal(&self.tbl), quote_literal(col)),
             partitions: parts,
             partition_bytes: size as u64,
             reason: format!("{why}; {parts} partitions of about {} each{}", mib(size), self.fit_note(size)),
@@ -190,7 +190,7 @@ impl AdviseInput {
                 strategy: "chunks".into(),
                 column: None,
                 arguments: format!("target_mb := {:.0}", self.target() / (1024.0 * 1024.0)),
-                sql: format!("SELECT * FROM chunk_plan({}, {:.0})", quote_literal(&self.tbl), (self.target() / (1024.0 * 1024.0)).max(1.0)),
+                sql: format!("SELECT * FROM partext.chunk_plan({}, {:.0})", quote_literal(&self.tbl), (self.target() / (1024.0 * 1024.0)).max(1.0)),
                 partitions: parts,
                 partition_bytes: (total / parts as f64) as u64,
                 reason: format!("{size_note}; consecutive row ranges, when no column matters for the split"),

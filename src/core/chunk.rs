@@ -1,7 +1,7 @@
 //! Chunk planning: consecutive row ranges of a table or a Parquet file that fit a size target.
 //!
 //! ```sql
-//! SELECT partition_id, row_count, estimated_bytes, predicate FROM chunk_plan('events', 64);
+//! SELECT partition_id, row_count, estimated_bytes, predicate FROM partext.chunk_plan('events', 64);
 //! ```
 //!
 //! Rows are addressed by position: a table's `rowid`, a Parquet file's `file_row_number`. One
@@ -12,6 +12,10 @@
 //! least half the budget. Every chunk is then ≤ target and, but for the last, ≥ 50% of it.
 //! Position-range predicates let DuckDB skip whole row groups, so reading every chunk costs about
 //! one scan, where LIMIT/OFFSET paging grows quadratically.
+
+use crate::core::manifest::{index_label, ManifestRow};
+use crate::core::size::estimate;
+use crate::core::sql::quote_literal;
 
 /// DuckDB's row-group size in rows (its default `ROW_GROUP_SIZE`).
 pub const ROW_GROUP_ROWS: i64 = 122_880;
@@ -113,6 +117,114 @@ pub fn add_overlap(chunks: &mut [Chunk], units: &[ChunkUnit], k: u64) {
         }
         c.overlap_lower = Some(reach);
     }
+}
+
+/// Splits Parquet row groups `(first row, rows)` into units of at most `len` rows; row-group
+/// starts are aligned.
+pub fn parquet_units(groups: &[(i64, i64)], len: i64) -> Vec<ChunkUnit> {
+    let mut units = Vec::new();
+    for &(start, n) in groups {
+        let mut at = start;
+        while at < start + n {
+            let l = len.min(start + n - at);
+            units.push(ChunkUnit { start: at, len: l, rows: l as u64, aligned: at == start });
+            at += l;
+        }
+    }
+    units
+}
+
+/// A table's units from counts of live rows per block of `len` positions `(block start, rows)`.
+pub fn table_units(blocks: &[(i64, u64)], len: i64) -> Vec<ChunkUnit> {
+    let mut units: Vec<ChunkUnit> =
+        blocks.iter().map(|&(start, rows)| ChunkUnit { start, len, rows, aligned: start % ROW_GROUP_ROWS == 0 }).collect();
+    units.sort_by_key(|u| u.start);
+    units
+}
+
+/// Chunks of `n` row positions each (`[k·n, (k+1)·n)`), from units whose length divides `n`.
+pub fn fixed_chunks(units: &[ChunkUnit], n: i64) -> Vec<Chunk> {
+    let mut chunks: Vec<Chunk> = Vec::new();
+    for u in units {
+        let lower = u.start.div_euclid(n) * n;
+        match chunks.last_mut() {
+            Some(c) if c.lower == lower => c.rows += u.rows,
+            _ => chunks.push(Chunk { lower, upper: lower + n, rows: u.rows, overlap_lower: None }),
+        }
+    }
+    chunks
+}
+
+/// The unit length for fixed chunks of `n` rows: the largest power of two dividing `n`, at most
+/// one vector, so that chunk boundaries fall on unit boundaries.
+pub fn fixed_unit_len(n: u64) -> i64 {
+    (1i64 << n.trailing_zeros().min(11)).min(MAX_UNIT)
+}
+
+/// What the caller asked chunk_plan for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChunkRequest {
+    /// Rows per chunk: the budget from the size target, or `rows := N`.
+    pub budget: u64,
+    pub fixed_rows: Option<u64>,
+    pub overlap_rows: Option<u64>,
+}
+
+impl ChunkRequest {
+    /// The unit length the counting scan groups positions by.
+    pub fn unit_len(&self) -> i64 {
+        match self.fixed_rows {
+            Some(n) => fixed_unit_len(n),
+            None => unit_len(self.budget),
+        }
+    }
+
+    /// The manifest for the units of each part: a table (`None`, addressed by `rowid`) or
+    /// Parquet files (addressed by `file_row_number` within `filename`). Empty chunks are left
+    /// out.
+    pub fn plan(&self, parts: &[(Option<String>, Vec<ChunkUnit>)], bytes_per_row: f64, source_sql: &str) -> Vec<ChunkRow> {
+        let mut all: Vec<(String, &'static str, Chunk)> = Vec::new();
+        for (file, units) in parts {
+            let (prefix, column) = match file {
+                None => (String::new(), "\"rowid\""),
+                Some(f) => (format!("\"filename\" = {} AND ", quote_literal(f)), "\"file_row_number\""),
+            };
+            let mut chunks = match self.fixed_rows {
+                Some(n) => fixed_chunks(units, n as i64),
+                None => plan_chunks(units, self.budget),
+            };
+            if let Some(k) = self.overlap_rows {
+                add_overlap(&mut chunks, units, k);
+            }
+            all.extend(chunks.into_iter().filter(|c| c.rows > 0).map(|c| (prefix.clone(), column, c)));
+        }
+        let count = all.len();
+        all.into_iter()
+            .enumerate()
+            .map(|(i, (prefix, column, c))| ChunkRow {
+                common: ManifestRow::new(
+                    i as i64,
+                    Some(index_label(i, count)),
+                    format!("{prefix}{column} >= {} AND {column} < {}", c.lower, c.upper),
+                    source_sql,
+                    c.rows,
+                    estimate(c.rows, bytes_per_row),
+                ),
+                lower: c.lower,
+                upper: c.upper,
+                overlap_predicate: c.overlap_lower.map(|o| format!("{prefix}{column} >= {o} AND {column} < {}", c.upper)),
+            })
+            .collect()
+    }
+}
+
+/// One manifest row of chunk_plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChunkRow {
+    pub common: ManifestRow,
+    pub lower: i64,
+    pub upper: i64,
+    pub overlap_predicate: Option<String>,
 }
 
 /// Parses a DuckDB memory setting such as `18.8 GiB`, `500 MB` or `1024 bytes` into bytes.
@@ -231,5 +343,22 @@ mod tests {
         assert_eq!(parse_memory("500 MB"), Some(500e6));
         assert_eq!(parse_memory("1024 bytes"), Some(1024.0));
         assert_eq!(parse_memory("lots"), None);
+    }
+
+    #[test]
+    fn manifests_address_tables_and_files() {
+        let request = ChunkRequest { budget: 4, fixed_rows: None, overlap_rows: Some(1) };
+        let table = (None, table_units(&[(4, 2), (0, 4)], 2));
+        let file = (Some("a'b.parquet".to_string()), parquet_units(&[(0, 3)], 2));
+        let rows = request.plan(&[table, file], 10.0, "src");
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].common.predicate, "\"rowid\" >= 0 AND \"rowid\" < 4");
+        assert_eq!(rows[1].overlap_predicate.as_deref(), Some("\"rowid\" >= 2 AND \"rowid\" < 6"));
+        assert_eq!(rows[2].common.predicate, "\"filename\" = 'a''b.parquet' AND \"file_row_number\" >= 0 AND \"file_row_number\" < 3");
+        assert_eq!(rows.iter().map(|r| r.common.row_count).sum::<u64>(), 9);
+        assert_eq!(rows[2].common.estimated_bytes, 30);
+        assert_eq!(fixed_unit_len(1000), 8);
+        let fixed = ChunkRequest { budget: 3, fixed_rows: Some(3), overlap_rows: None };
+        assert_eq!(fixed.plan(&[(None, table_units(&[(0, 1), (1, 1), (2, 1), (3, 1)], 1))], 1.0, "s").len(), 2);
     }
 }

@@ -1,7 +1,7 @@
 //! Hash partitioning with Apache Iceberg's `bucket[N]` transform.
 //!
 //! ```sql
-//! SELECT bucket, row_count FROM partition_hash('events', 'user_id', 8);
+//! SELECT bucket, row_count FROM partext.partition_hash('events', 'user_id', 8);
 //! COPY (SELECT *, partition_key_hash(user_id, 8) AS b FROM events) TO 'out' (FORMAT parquet, PARTITION_BY (b));
 //! ```
 //!

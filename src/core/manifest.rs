@@ -2,7 +2,7 @@
 //!
 //! ```sql
 //! SELECT partition_id, label, predicate, query, row_count, estimated_bytes
-//! FROM partition_temporal('events', 'ts', 'month');
+//! FROM partext.partition_temporal('events', 'ts', 'month');
 //! ```
 //!
 //! A strategy turns the counts of one aggregate scan ([`PartitionCounts`]) into [`ManifestRow`]s;
@@ -48,4 +48,83 @@ pub struct PartitionCounts<K> {
 pub fn index_label(i: usize, count: usize) -> String {
     let width = count.saturating_sub(1).to_string().len().max(3);
     format!("{i:0width$}")
+}
+
+/// The strategy a manifest function partitions by, for checks shared by its native functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    Temporal,
+    Hash,
+    Range,
+}
+
+impl Strategy {
+    pub fn parse(function: &str) -> Option<Strategy> {
+        match function {
+            "partition_temporal" => Some(Strategy::Temporal),
+            "partition_hash" => Some(Strategy::Hash),
+            "partition_range" => Some(Strategy::Range),
+            _ => None,
+        }
+    }
+
+    pub fn function(self) -> &'static str {
+        match self {
+            Strategy::Temporal => "partition_temporal",
+            Strategy::Hash => "partition_hash",
+            Strategy::Range => "partition_range",
+        }
+    }
+
+    /// Checks that column `col`, of the DuckDB type spelled `type_text`, can be this strategy's
+    /// key; the error names the column, its type, the supported types and the alternative.
+    pub fn check_key(self, col: &str, type_text: &str) -> Result<(), String> {
+        use crate::core::types::{ColumnType, TemporalType};
+        let t = ColumnType::parse(type_text);
+        let (ok, what, supported, instead) = match self {
+            Strategy::Temporal => (
+                TemporalType::from_column_type(&t).is_some(),
+                "partitioned by time",
+                TemporalType::SUPPORTED,
+                "For other types use partition_hash or partition_range",
+            ),
+            Strategy::Hash => (
+                crate::core::hash::is_bucketable(&t),
+                "hash-bucketed (Iceberg buckets no FLOAT, DOUBLE or BOOLEAN)",
+                crate::core::hash::SUPPORTED,
+                "For floating-point columns use partition_range",
+            ),
+            Strategy::Range => (
+                crate::core::range::RangeType::from_column_type(&t).is_some(),
+                "split into ranges",
+                crate::core::range::SUPPORTED,
+                "For other types use partition_hash",
+            ),
+        };
+        if ok {
+            return Ok(());
+        }
+        Err(format!(
+            "{}: column {} has type {type_text}, which cannot be {what}; supported types: {supported}. {instead}",
+            self.function(),
+            crate::core::sql::quote_ident(col)
+        ))
+    }
+}
+
+#[cfg(test)]
+mod strategy_tests {
+    use super::Strategy;
+
+    #[test]
+    fn key_types_are_checked_per_strategy() {
+        assert!(Strategy::Temporal.check_key("ts", "TIMESTAMP WITH TIME ZONE").is_ok());
+        let e = Strategy::Temporal.check_key("id", "BIGINT").unwrap_err();
+        assert!(e.starts_with("partition_temporal: column \"id\" has type BIGINT") && e.contains("partition_hash"), "{e}");
+        assert!(Strategy::Hash.check_key("u", "UUID").is_ok());
+        assert!(Strategy::Hash.check_key("x", "DOUBLE").unwrap_err().contains("use partition_range"));
+        assert!(Strategy::Range.check_key("x", "DECIMAL(18,3)").is_ok());
+        assert!(Strategy::Range.check_key("x", "INTEGER[]").unwrap_err().contains("split into ranges"));
+        assert_eq!(Strategy::parse("partition_hash"), Some(Strategy::Hash));
+    }
 }

@@ -1,14 +1,13 @@
 //! Range partitioning: equi-depth ranges of a column's values.
 //!
 //! ```sql
-//! SELECT label, lower, upper, row_count FROM partition_range('events', 'amount', 16);
+//! SELECT label, lower, upper, row_count FROM partext.partition_range('events', 'amount', 16);
 //! SELECT partition_key_range(amount, [10, 20, 50]) FROM events;   -- 0 .. 3
 //! ```
 //!
-//! Algorithm: pass 1 reads the column once — thinned by the host's seeded Bernoulli sample to
-//! about 1.2 × the sample size on large sources — into a seeded [`Reservoir`] (Algorithm R) of
-//! `max(100 × partitions, 100,000)` values: bounded memory, no sort of the data, and the same
-//! sample for the same data. [`equi_depth_bounds`] sorts only the sample: a value holding more
+//! Algorithm: pass 1 is DuckDB's seeded reservoir sample of the column ([`sample_size`] values:
+//! bounded memory, no sort of the data, the same sample for the same data), handed to partext
+//! as one list. [`equi_depth_cuts`] sorts only the sample: a value holding more
 //! than one partition's share of it gets a partition of its own, and the remaining partitions
 //! split the stretches between such values at their quantiles. Pass 2 counts the rows of each
 //! range exactly with `partition_key_range`, and [`RangeSpec::plan`] merges computed ranges that
@@ -78,7 +77,7 @@ impl RangeValue {
         }
     }
 
-    fn total_cmp(&self, other: &RangeValue) -> Ordering {
+    pub fn total_cmp(&self, other: &RangeValue) -> Ordering {
         self.compare(other).unwrap_or(Ordering::Equal)
     }
 }
@@ -209,62 +208,34 @@ pub fn parse_decimal(text: &str, scale: u8) -> Option<i128> {
     Some(if neg { -v } else { v })
 }
 
-/// A seeded reservoir sample (Algorithm R): one pass, `capacity` values of memory, and the same
-/// sample for the same input sequence.
-pub struct Reservoir {
-    capacity: usize,
-    seen: u64,
-    state: u64,
-    pub items: Vec<RangeValue>,
-}
-
-impl Reservoir {
-    /// `max(100 × partitions, 100,000)` values, or every value for `exact`.
-    pub fn sample_size(partitions: usize) -> usize {
-        (100 * partitions).max(100_000)
-    }
-
-    pub fn new(capacity: usize, seed: u64) -> Reservoir {
-        Reservoir { capacity, seen: 0, state: seed, items: Vec::with_capacity(capacity.min(1 << 20)) }
-    }
-
-    /// SplitMix64.
-    fn next_random(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    pub fn offer(&mut self, v: RangeValue) {
-        self.seen += 1;
-        if self.items.len() < self.capacity {
-            self.items.push(v);
-        } else {
-            let j = self.next_random() % self.seen;
-            if (j as usize) < self.capacity {
-                self.items[j as usize] = v;
-            }
-        }
-    }
+/// The rows partition_range samples for `partitions` ranges: `max(100 × partitions, 100,000)`.
+pub fn sample_size(partitions: usize) -> usize {
+    (100 * partitions).max(100_000)
 }
 
 /// Equi-depth bounds for `partitions` ranges from a sample (k bounds make k + 1 ranges). A value
 /// holding more than a partition's share of the sample gets a range of its own; the other
 /// partitions are shared among the stretches between such values by their size.
-pub fn equi_depth_bounds(mut sample: Vec<RangeValue>, partitions: usize) -> Vec<RangeValue> {
-    if sample.is_empty() || partitions <= 1 {
+pub fn equi_depth_bounds(sample: Vec<RangeValue>, partitions: usize) -> Vec<RangeValue> {
+    equi_depth_cuts(&sample, partitions).into_iter().map(|i| sample[i].clone()).collect()
+}
+
+/// [`equi_depth_bounds`] as positions in `sample` (in any order): the bound values are
+/// `sample[i]` for the returned `i`, sorted ascending and distinct.
+pub fn equi_depth_cuts(unsorted: &[RangeValue], partitions: usize) -> Vec<usize> {
+    if unsorted.is_empty() || partitions <= 1 {
         return Vec::new();
     }
-    sample.sort_by(|a, b| a.total_cmp(b));
+    let mut sorted_positions: Vec<usize> = (0..unsorted.len()).collect();
+    sorted_positions.sort_by(|&a, &b| unsorted[a].total_cmp(&unsorted[b]));
+    let sample: Vec<&RangeValue> = sorted_positions.iter().map(|&i| &unsorted[i]).collect();
     let n = sample.len();
     let share = n as f64 / partitions as f64;
     // Runs of equal values: (start, end) in the sorted sample.
     let mut runs = Vec::new();
     let mut start = 0;
     for i in 1..=n {
-        if i == n || sample[i].total_cmp(&sample[start]) != Ordering::Equal {
+        if i == n || sample[i].total_cmp(sample[start]) != Ordering::Equal {
             runs.push((start, i));
             start = i;
         }
@@ -322,12 +293,11 @@ pub fn equi_depth_bounds(mut sample: Vec<RangeValue>, partitions: usize) -> Vec<
             None => {}
         }
     }
-    let mut bounds: Vec<RangeValue> = cuts.into_iter().map(|c| sample[c].clone()).collect();
-    bounds.sort_by(|a, b| a.total_cmp(b));
-    bounds.dedup_by(|a, b| a.total_cmp(b) == Ordering::Equal);
+    cuts.sort_unstable();
+    cuts.dedup_by(|a, b| sample[*a].total_cmp(sample[*b]) == Ordering::Equal);
     // A bound equal to the sample's minimum would only make an empty first range.
-    bounds.retain(|b| b.total_cmp(&sample[0]) == Ordering::Greater);
-    bounds
+    cuts.retain(|&c| sample[c].total_cmp(sample[0]) == Ordering::Greater);
+    cuts.into_iter().map(|c| sorted_positions[c]).collect()
 }
 
 /// How the bounds are chosen.
@@ -487,17 +457,15 @@ mod tests {
     }
 
     #[test]
-    fn sampling_is_deterministic() {
-        let run = || {
-            let mut r = Reservoir::new(1000, 42);
-            let mut next = lcg(7);
-            for _ in 0..100_000 {
-                r.offer(RangeValue::Num(i128::from(next() % 1_000_000), 0));
-            }
-            equi_depth_bounds(r.items, 16)
-        };
-        let a = run();
-        assert_eq!(a, run());
+    fn cuts_do_not_depend_on_the_sample_order() {
+        let mut next = lcg(7);
+        let values: Vec<RangeValue> = (0..20_000).map(|_| RangeValue::Num(i128::from(next() % 1_000_000), 0)).collect();
+        let mut reversed = values.clone();
+        reversed.reverse();
+        let a: Vec<RangeValue> = equi_depth_cuts(&values, 16).into_iter().map(|i| values[i].clone()).collect();
+        let b: Vec<RangeValue> = equi_depth_cuts(&reversed, 16).into_iter().map(|i| reversed[i].clone()).collect();
+        assert_eq!(a, b);
+        assert_eq!(a, equi_depth_bounds(values, 16));
         assert_eq!(a.len(), 15);
     }
 
@@ -507,11 +475,9 @@ mod tests {
         let mut next = lcg(99);
         let values: Vec<RangeValue> = (0..1_000_000).map(|_| RangeValue::float(next() as f64 / 3.0)).collect();
         for p in [2usize, 7, 16, 64] {
-            let mut r = Reservoir::new(Reservoir::sample_size(p), 1234);
-            for v in &values {
-                r.offer(v.clone());
-            }
-            let bounds = equi_depth_bounds(r.items, p);
+            let step = values.len() / sample_size(p);
+            let sample: Vec<RangeValue> = values.iter().step_by(step.max(1)).cloned().collect();
+            let bounds = equi_depth_bounds(sample, p);
             let sizes = range_sizes(&values, &bounds);
             assert_eq!(sizes.len(), p);
             let largest = *sizes.iter().max().unwrap() as f64;

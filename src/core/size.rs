@@ -1,7 +1,7 @@
 //! Row size: the uncompressed in-memory size of a row, for `estimated_bytes`.
 //!
 //! ```sql
-//! SELECT label, row_count, estimated_bytes FROM partition_temporal('events', 'ts', 'day');
+//! SELECT label, row_count, estimated_bytes FROM partext.partition_temporal('events', 'ts', 'day');
 //! ```
 //!
 //! Fixed-width columns count at their physical width (INTEGER 4, TIMESTAMP 8, DECIMAL(18,3) 8,

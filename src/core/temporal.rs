@@ -1,7 +1,7 @@
 //! Temporal partitioning: one partition per calendar period of a date/time column.
 //!
 //! ```sql
-//! SELECT partition_id, label, row_count FROM partition_temporal('events', 'ts', 'month');
+//! SELECT partition_id, label, row_count FROM partext.partition_temporal('events', 'ts', 'month');
 //! ```
 //!
 //! Algorithm: the host runs one aggregate scan that groups rows by a *fine unit* of the key

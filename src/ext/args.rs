@@ -81,10 +81,6 @@ impl<'a> Args<'a> {
         unsafe { self.value::<i64>(col, row) }
     }
 
-    pub fn int(&self, col: usize, row: usize, name: &str, hint: &str) -> Result<i64, String> {
-        self.opt_int(col, row).ok_or_else(|| self.null_error(name, hint))
-    }
-
     pub fn opt_double(&self, col: usize, row: usize) -> Option<f64> {
         // SAFETY: the signature declares column `col` DOUBLE (f64).
         unsafe { self.value::<f64>(col, row) }

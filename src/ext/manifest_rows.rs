@@ -5,7 +5,8 @@
 use duckdb::core::{Inserter, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vtab::arrow::WritableVector;
 
-use crate::core::manifest::ManifestRow;
+use crate::core::manifest::{ManifestRow, PartitionCounts};
+use crate::core::size::estimate;
 
 /// A field's type in the returned struct.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,3 +99,18 @@ pub fn common_values(row: &ManifestRow) -> Vec<Value> {
         Value::Int(Some(row.estimated_bytes as i64)),
     ]
 }
+
+/// Counts per key from the scan's parallel lists, with sizes from the bytes per row.
+pub fn counts(keys: &[Option<i64>], rows: &[Option<i64>], null_rows: Option<i64>, row_bytes: f64) -> PartitionCounts<i64> {
+    let keys = keys
+        .iter()
+        .zip(rows)
+        .filter_map(|(k, n)| {
+            let n = n.unwrap_or(0).max(0) as u64;
+            k.map(|k| (k, n, estimate(n, row_bytes)))
+        })
+        .collect();
+    let null_rows = null_rows.unwrap_or(0).max(0) as u64;
+    PartitionCounts { keys, null_rows, null_bytes: estimate(null_rows, row_bytes) }
+}
+

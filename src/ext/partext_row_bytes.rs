@@ -21,11 +21,11 @@ use crate::ext::vector::string_bytes;
 
 pub struct PartextRowBytes;
 
-/// partext's view of a DuckDB logical type, recursively.
+/// partext's view of a DuckDB logical type, recursively, with the names of STRUCT fields.
 ///
 /// SAFETY: `t` must be a live logical type handle; the children it hands out are destroyed
 /// here after use.
-unsafe fn column_type(t: ffi::duckdb_logical_type) -> ColumnType {
+pub unsafe fn column_type(t: ffi::duckdb_logical_type) -> ColumnType {
     unsafe {
         let child_of = |c: ffi::duckdb_logical_type| {
             let mut c = c;
@@ -72,7 +72,13 @@ unsafe fn column_type(t: ffi::duckdb_logical_type) -> ColumnType {
             ),
             LogicalTypeId::Struct => {
                 let n = ffi::duckdb_struct_type_child_count(t);
-                ColumnType::Struct((0..n).map(|i| (String::new(), child_of(ffi::duckdb_struct_type_child_type(t, i)))).collect())
+                let name = |i: u64| {
+                    let p = ffi::duckdb_struct_type_child_name(t, i);
+                    let s = std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned();
+                    ffi::duckdb_free(p.cast());
+                    s
+                };
+                ColumnType::Struct((0..n).map(|i| (name(i), child_of(ffi::duckdb_struct_type_child_type(t, i)))).collect())
             }
             _ => ColumnType::Other(String::new()),
         }

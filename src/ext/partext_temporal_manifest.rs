@@ -14,44 +14,23 @@ use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
-use crate::core::manifest::PartitionCounts;
-use crate::core::size::estimate;
-use crate::core::sql::quote_ident;
+use crate::core::manifest::Strategy;
 use crate::core::temporal::{parse_granularity, TemporalSpec};
 use crate::core::types::{ColumnType, TemporalType};
 use crate::ext::args::{target_bytes, Args};
-use crate::ext::manifest_rows::{common_values, Field, Schema, Value};
+use crate::ext::manifest_rows::{common_values, counts, Field, Schema, Value};
 
 pub const NAME: &str = "partition_temporal";
 
 /// The error for a key column of a type that has no calendar.
 pub fn unsupported_type(col: &str, type_name: &str) -> String {
-    format!(
-        "{NAME}: column {} has type {type_name}, which cannot be partitioned by time; supported types: {}. \
-         For other types use partition_hash or partition_range",
-        quote_ident(col),
-        TemporalType::SUPPORTED
-    )
+    Strategy::Temporal.check_key(col, type_name).err().unwrap_or_default()
 }
 
 pub struct PartextTemporalManifest;
 
 fn schema() -> Schema {
     Schema::manifest(&[("lower", Field::Text), ("upper", Field::Text), ("overlap_predicate", Field::Text)])
-}
-
-/// Counts per key from the scan's parallel lists, with sizes from the bytes per row.
-pub fn counts(keys: &[Option<i64>], rows: &[Option<i64>], null_rows: Option<i64>, row_bytes: f64) -> PartitionCounts<i64> {
-    let keys = keys
-        .iter()
-        .zip(rows)
-        .filter_map(|(k, n)| {
-            let n = n.unwrap_or(0).max(0) as u64;
-            k.map(|k| (k, n, estimate(n, row_bytes)))
-        })
-        .collect();
-    let null_rows = null_rows.unwrap_or(0).max(0) as u64;
-    PartitionCounts { keys, null_rows, null_bytes: estimate(null_rows, row_bytes) }
 }
 
 fn manifest(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {

@@ -18,7 +18,7 @@ manifest AS (
         typeof((SELECT k FROM keyed LIMIT 0)), [CAST(col AS VARCHAR)], [CAST(granularity AS VARCHAR)],
         [CAST(include_empty AS BOOLEAN)], [CAST(overlap AS INTERVAL)], [CAST(target_mb AS DOUBLE)],
         partext_source([CAST(tbl AS VARCHAR)], 'partition_temporal'),
-        CAST(current_setting('memory_limit') AS VARCHAR), CAST(current_setting('threads') AS BIGINT)) AS rows
+        CAST(current_setting('memory_limit') AS VARCHAR), CAST(current_setting('threads') AS BIGINT)) AS manifest_rows
     FROM counts
 )
 SELECT COLUMNS(lambda c: c <> 'overlap_predicate' OR overlap IS NOT NULL) FROM (
@@ -26,6 +26,6 @@ SELECT COLUMNS(lambda c: c <> 'overlap_predicate' OR overlap IS NOT NULL) FROM (
            cast_to_type(r.lower, (SELECT k FROM keyed LIMIT 0)) AS lower,
            cast_to_type(r.upper, (SELECT k FROM keyed LIMIT 0)) AS upper,
            r.overlap_predicate
-    FROM (SELECT unnest(rows) AS r FROM manifest)
+    FROM (SELECT unnest(manifest_rows) AS r FROM manifest)
     ORDER BY r.partition_id
 );

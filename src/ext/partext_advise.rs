@@ -1,0 +1,171 @@
+//! `partext_advise(ndv, mins, maxs, rows, row_bytes, tbl, col, memory_limit, threads)`:
+//! partition_advise's recommendations, best first (`core::advise`), from one row of statistics
+//! of the source: approximate distinct counts, minima and maxima of every column (each a
+//! STRUCT named by the source's columns), the row count and the bytes per row.
+//!
+//! ```sql
+//! SELECT partext_advise(ndv, mins, maxs, ...) FROM stats;   -- in the macro
+//! ```
+//!
+//! The column types come from the STRUCT's type: the temporal column is the one asked for or
+//! the first DATE/TIMESTAMP column; the key column is the candidate with the most distinct
+//! values.
+
+use duckdb::core::{DataChunkHandle, FlatVector, LogicalTypeHandle, LogicalTypeId};
+use duckdb::ffi;
+use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
+use duckdb::vtab::arrow::WritableVector;
+
+use crate::core::advise::{AdviseInput, GIB};
+use crate::core::hash::is_bucketable;
+use crate::core::source::{from_sql, pick_column, SourceKind};
+use crate::core::sql::quote_ident;
+use crate::core::types::{ColumnType, TemporalType};
+use crate::ext::args::Args;
+use crate::ext::manifest_rows::{Field, Schema, Value};
+use crate::ext::partext_row_bytes::column_type;
+use crate::ext::vector::{Cell, Column};
+
+const NAME: &str = "partition_advise";
+
+pub struct PartextAdvise;
+
+fn schema() -> Schema {
+    Schema(vec![
+        ("rank", Field::Int),
+        ("strategy", Field::Text),
+        ("column_name", Field::Text),
+        ("arguments", Field::Text),
+        ("sql", Field::Text),
+        ("expected_partitions", Field::BigInt),
+        ("expected_partition_bytes", Field::BigInt),
+        ("reason", Field::Text),
+    ])
+}
+
+/// The source's columns, from the type of the STRUCT argument `col`.
+fn columns(input: &DataChunkHandle, col: usize) -> Vec<(String, ColumnType)> {
+    // SAFETY: column `col` of the live input chunk; its type handle is destroyed after use.
+    let t = unsafe {
+        let v = ffi::duckdb_data_chunk_get_vector(input.get_ptr(), col as u64);
+        let mut t = ffi::duckdb_vector_get_column_type(v);
+        let out = column_type(t);
+        ffi::duckdb_destroy_logical_type(&mut t);
+        out
+    };
+    match t {
+        ColumnType::Struct(fields) => fields,
+        _ => Vec::new(),
+    }
+}
+
+/// Field `field` of row `row` of the STRUCT argument `col`.
+fn field<'a>(input: &'a DataChunkHandle, col: usize, field: usize) -> FlatVector<'a> {
+    input.struct_vector(col).child(field, input.len())
+}
+
+/// Seconds since the epoch of a date or timestamp value.
+fn epoch_seconds(cell: Cell) -> Option<i64> {
+    match cell {
+        Cell::Date(d) => Some(i64::from(d) * 86_400),
+        Cell::Timestamp(v, unit) => i64::try_from(i128::from(v) * unit.nanos() / 1_000_000_000).ok(),
+        _ => None,
+    }
+}
+
+fn is_key_candidate(t: &ColumnType) -> bool {
+    is_bucketable(t) && TemporalType::from_column_type(t).is_none() && !matches!(t, ColumnType::Date | ColumnType::Time)
+}
+
+fn advise(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
+    let cols = columns(input, 1);
+    let names: Vec<String> = cols.iter().map(|(n, _)| n.clone()).collect();
+    let tbl = args.text(4, row, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
+    let asked = match args.opt_text(5, row, "col")? {
+        None => None,
+        Some(c) => Some(pick_column(&names, &c).ok_or_else(|| {
+            let list: Vec<String> = cols.iter().map(|(n, t)| format!("{} {t}", quote_ident(n))).collect();
+            format!("{NAME}: column {} not found in the source; its columns are: {}", quote_ident(&c), list.join(", "))
+        })?),
+    };
+    let is_temporal = |i: usize| TemporalType::from_column_type(&cols[i].1).is_some();
+    let (temporal, candidates, mut note) = match asked {
+        Some(i) if is_temporal(i) => (Some(i), vec![], format!("; column {} as asked", quote_ident(&names[i]))),
+        Some(i) => (None, vec![i], format!("; column {} as asked", quote_ident(&names[i]))),
+        None => ((0..cols.len()).find(|&i| is_temporal(i)), (0..cols.len()).filter(|&i| is_key_candidate(&cols[i].1)).collect(), String::new()),
+    };
+    let value = |col: usize, i: usize| -> Option<i64> {
+        let v = field(input, col, i);
+        if v.row_is_null(row as u64) {
+            return None;
+        }
+        // SAFETY: the struct's field is a flat vector of the input's `len()` rows.
+        let column = unsafe { Column::of(&v, input.len()) }?;
+        epoch_seconds(column.cell(row))
+    };
+    let span = temporal.map(|i| (names[i].clone(), value(2, i).zip(value(1, i)).map(|(hi, lo)| hi - lo).unwrap_or(0)));
+    let ndv = |i: usize| -> u64 {
+        let v = field(input, 0, i);
+        // SAFETY: approx_count_distinct fields are BIGINT, one per input row.
+        if v.row_is_null(row as u64) { 0 } else { unsafe { v.as_slice_with_len::<i64>(input.len())[row] }.max(0) as u64 }
+    };
+    let key = candidates.iter().map(|&i| (i, ndv(i))).max_by_key(|&(i, d)| (d, std::cmp::Reverse(i))).map(|(i, d)| (names[i].clone(), d, is_bucketable(&cols[i].1)));
+    if note.is_empty() {
+        note = match (&span, &key) {
+            (Some((t, _)), _) => format!("; temporal column {} chosen (the first DATE/TIMESTAMP column)", quote_ident(t)),
+            (None, Some((k, d, _))) => format!("; key column {} chosen (most distinct values, about {d})", quote_ident(k)),
+            _ => "; no temporal or key column found".to_string(),
+        };
+    }
+    let rows = args.opt_int(3, row).unwrap_or(0).max(0) as u64;
+    let kind = from_sql(&tbl).map_err(|e| format!("{NAME}: {e}"))?.kind;
+    let input = AdviseInput {
+        tbl,
+        rows,
+        bytes: rows as f64 * args.opt_double(6, row).unwrap_or(0.0),
+        memory_limit: args.opt_text(7, row, "memory_limit")?.as_deref().and_then(crate::core::chunk::parse_memory).unwrap_or(8.0 * GIB),
+        threads: args.opt_int(8, row).filter(|t| *t >= 1).unwrap_or(1) as f64,
+        temporal: span,
+        key,
+        chunkable: matches!(kind, SourceKind::Table | SourceKind::File),
+        column_note: note,
+    };
+    Ok(input
+        .advise()
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| {
+            vec![
+                Value::Int(Some(i as i64 + 1)),
+                Value::Text(Some(a.strategy)),
+                Value::Text(a.column),
+                Value::Text(Some(a.arguments)),
+                Value::Text(Some(a.sql)),
+                Value::Int(Some(a.partitions as i64)),
+                Value::Int(Some(a.partition_bytes as i64)),
+                Value::Text(Some(a.reason)),
+            ]
+        })
+        .collect())
+}
+
+impl VScalar for PartextAdvise {
+    type State = ();
+
+    fn invoke(_: &(), input: &mut DataChunkHandle, output: &mut dyn WritableVector) -> Result<(), Box<dyn std::error::Error>> {
+        let args = Args::new(input, NAME);
+        let lists = (0..args.rows()).map(|row| advise(input, &args, row)).collect::<Result<Vec<_>, _>>()?;
+        schema().write(output, &lists)?;
+        Ok(())
+    }
+
+    fn signatures() -> Vec<ScalarFunctionSignature> {
+        use LogicalTypeId::*;
+        let t = |id: LogicalTypeId| LogicalTypeHandle::from(id);
+        let boxed = |id: LogicalTypeId| LogicalTypeHandle::list(&t(id));
+        vec![ScalarFunctionSignature::exact(
+            vec![t(Any), t(Any), t(Any), t(Bigint), boxed(Varchar), boxed(Varchar), t(Double), t(Varchar), t(Bigint)],
+            schema().return_type(),
+        )]
+    }
+}

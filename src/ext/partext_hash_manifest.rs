@@ -1,0 +1,66 @@
+//! `partext_hash_manifest(buckets, rows, null_rows, row_bytes, key_type, col, n, source)`:
+//! partition_hash's manifest — all `n` Iceberg buckets in order, then the NULL-key
+//! partition — from its scan's counts per `partition_key_hash(col, n)` (`core::hash`).
+//!
+//! ```sql
+//! SELECT partext_hash_manifest(list(b), list(n), ...) FROM counts;   -- in the macro
+//! ```
+
+use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
+use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
+use duckdb::vtab::arrow::WritableVector;
+
+use crate::core::hash::BucketSpec;
+use crate::core::manifest::Strategy;
+use crate::ext::args::Args;
+use crate::ext::manifest_rows::{common_values, counts, Field, Schema, Value};
+use crate::ext::partext_count_arg::check_count;
+
+const NAME: &str = "partition_hash";
+
+pub struct PartextHashManifest;
+
+fn schema() -> Schema {
+    Schema::manifest(&[("bucket", Field::Int)])
+}
+
+fn manifest(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
+    let counts = counts(&args.int_list(0, row), &args.int_list(1, row), args.opt_int(2, row), args.opt_double(3, row).unwrap_or(0.0));
+    let type_text = args.text(4, row, "key type", "a column type")?;
+    let col = args.text(5, row, "col", "the name of the column to hash")?;
+    Strategy::Hash.check_key(&col, &type_text)?;
+    let buckets = args.opt_int(6, row).ok_or_else(|| args.null_error("buckets", "a bucket count between 1 and 65536"))?;
+    let buckets = check_count(NAME, "buckets", buckets)? as u32;
+    let source = args.text(7, row, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
+    let spec = BucketSpec { column: col, buckets };
+    Ok(spec
+        .plan(&counts, &source)
+        .iter()
+        .map(|r| {
+            let mut values = common_values(&r.common);
+            values.push(Value::Int(r.bucket.map(i64::from)));
+            values
+        })
+        .collect())
+}
+
+impl VScalar for PartextHashManifest {
+    type State = ();
+
+    fn invoke(_: &(), input: &mut DataChunkHandle, output: &mut dyn WritableVector) -> Result<(), Box<dyn std::error::Error>> {
+        let args = Args::new(input, NAME);
+        let lists = (0..args.rows()).map(|row| manifest(&args, row)).collect::<Result<Vec<_>, _>>()?;
+        schema().write(output, &lists)?;
+        Ok(())
+    }
+
+    fn signatures() -> Vec<ScalarFunctionSignature> {
+        use LogicalTypeId::*;
+        let t = |id: LogicalTypeId| LogicalTypeHandle::from(id);
+        let boxed = |id: LogicalTypeId| LogicalTypeHandle::list(&t(id));
+        vec![ScalarFunctionSignature::exact(
+            vec![boxed(Bigint), boxed(Bigint), t(Bigint), t(Double), t(Varchar), boxed(Varchar), boxed(Bigint), t(Varchar)],
+            schema().return_type(),
+        )]
+    }
+}

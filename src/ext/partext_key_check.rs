@@ -1,0 +1,49 @@
+//! `partext_key_check(key_type, col, function)`: true when the key column's type suits the
+//! manifest function, else an error naming the column, its type, the supported types and the
+//! strategy to use instead (`core::manifest::Strategy::check_key`).
+//!
+//! ```sql
+//! SELECT partition_key_hash(CASE WHEN partext_key_check(typeof(k), ['amount'], 'partition_hash') THEN k END, 8) ...
+//! ```
+//!
+//! Its arguments are constants, so DuckDB evaluates it once, before any row is read: a
+//! manifest over a column of the wrong type fails with partext's message, also on an empty
+//! source.
+
+use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
+use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
+use duckdb::vtab::arrow::WritableVector;
+
+use crate::core::manifest::Strategy;
+use crate::ext::args::Args;
+
+pub struct PartextKeyCheck;
+
+impl VScalar for PartextKeyCheck {
+    type State = ();
+
+    fn invoke(_: &(), input: &mut DataChunkHandle, output: &mut dyn WritableVector) -> Result<(), Box<dyn std::error::Error>> {
+        let n = input.len();
+        let first = Args::new(input, "partext");
+        for row in 0..n {
+            let function = first.text(2, row, "function", "the function's name")?;
+            let strategy = Strategy::parse(&function).ok_or_else(|| format!("partext: internal error: no key check for {function}"))?;
+            let args = Args::new(input, &function);
+            let type_text = args.text(0, row, "key type", "a column type")?;
+            let col = args.text(1, row, "col", "the name of a column of the source")?;
+            strategy.check_key(&col, &type_text)?;
+        }
+        let mut out = output.flat_vector();
+        // SAFETY: the return type is BOOLEAN (one byte per row) and the output holds `n` rows.
+        unsafe { out.as_mut_slice_with_len::<bool>(n) }.fill(true);
+        Ok(())
+    }
+
+    fn signatures() -> Vec<ScalarFunctionSignature> {
+        let text = || LogicalTypeHandle::from(LogicalTypeId::Varchar);
+        vec![ScalarFunctionSignature::exact(
+            vec![text(), LogicalTypeHandle::list(&text()), text()],
+            LogicalTypeHandle::from(LogicalTypeId::Boolean),
+        )]
+    }
+}

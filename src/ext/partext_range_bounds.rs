@@ -1,0 +1,83 @@
+//! `partext_range_bounds(sample, partitions)`: the 1-based positions in `sample` (a list of
+//! the key column's values) of partition_range's equi-depth bounds, so that the macro keeps
+//! the bounds in the column's own type with `list_select(sample, ...)`.
+//!
+//! ```sql
+//! SELECT list_select(s, partext_range_bounds(s, [16])) FROM sample;
+//! ```
+//!
+//! `core::range::equi_depth_cuts` chooses: heavy values get a range of their own. Cost: one
+//! sort of the sample.
+
+use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
+use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
+use duckdb::vtab::arrow::WritableVector;
+
+use crate::core::range::{equi_depth_cuts, RangeValue};
+use crate::ext::args::Args;
+use crate::ext::partext_count_arg::check_count;
+use crate::ext::partition_key_range::range_value;
+use crate::ext::vector::{list_entries, Column};
+
+const NAME: &str = "partition_range";
+
+pub struct PartextRangeBounds;
+
+/// The values of row `row`'s list in column `col` of `input` (a LIST of any supported type).
+pub fn list_values(input: &DataChunkHandle, col: usize, row: usize) -> Result<Vec<Option<RangeValue>>, String> {
+    let n = input.len();
+    let lists = input.list_vector(col);
+    if lists.row_is_null(row as u64) {
+        return Ok(Vec::new());
+    }
+    let entry = list_entries(input, col, n)[row];
+    let child = lists.child(lists.len());
+    if child.logical_type().id() == LogicalTypeId::SqlNull || entry.length == 0 {
+        return Ok(vec![None; entry.length as usize]);
+    }
+    // SAFETY: the list's child is a flat vector holding `lists.len()` values; every entry lies
+    // inside it.
+    let column = unsafe { Column::of(&child, lists.len()) }.ok_or_else(|| format!("{NAME}: the key column's type has no range order"))?;
+    let (offset, len) = (entry.offset as usize, entry.length as usize);
+    (offset..offset + len)
+        .map(|i| if child.row_is_null(i as u64) { Ok(None) } else { range_value(column.cell(i)).map(Some) })
+        .collect()
+}
+
+impl VScalar for PartextRangeBounds {
+    type State = ();
+
+    fn invoke(_: &(), input: &mut DataChunkHandle, output: &mut dyn WritableVector) -> Result<(), Box<dyn std::error::Error>> {
+        let args = Args::new(input, NAME);
+        let mut lists = Vec::with_capacity(args.rows());
+        for row in 0..args.rows() {
+            let partitions = args.opt_int(1, row).ok_or_else(|| args.null_error("partitions", "a partition count between 1 and 65536"))?;
+            let partitions = check_count(NAME, "partitions", partitions)? as usize;
+            let sample: Vec<RangeValue> = list_values(input, 0, row)?.into_iter().flatten().collect();
+            lists.push(equi_depth_cuts(&sample, partitions));
+        }
+        let total: usize = lists.iter().map(Vec::len).sum();
+        let mut out = output.list_vector();
+        let mut child = out.child(total);
+        // SAFETY: the return type is INTEGER[]; `total` child values were reserved above.
+        let positions = unsafe { child.as_mut_slice_with_len::<i32>(total) };
+        let mut offset = 0;
+        for (row, cuts) in lists.iter().enumerate() {
+            for (k, &c) in cuts.iter().enumerate() {
+                positions[offset + k] = c as i32 + 1;
+            }
+            out.set_entry(row, offset, cuts.len());
+            offset += cuts.len();
+        }
+        out.set_len(total);
+        Ok(())
+    }
+
+    fn signatures() -> Vec<ScalarFunctionSignature> {
+        let t = |id: LogicalTypeId| LogicalTypeHandle::from(id);
+        vec![ScalarFunctionSignature::exact(
+            vec![t(LogicalTypeId::Any), LogicalTypeHandle::list(&t(LogicalTypeId::Bigint))],
+            LogicalTypeHandle::list(&t(LogicalTypeId::Integer)),
+        )]
+    }
+}

@@ -1,0 +1,86 @@
+//! `partext_range_manifest(bounds, keys, rows, null_rows, row_bytes, key_type, col, custom,
+//! source)`: partition_range's manifest from the bounds and its scan's counts per
+//! `partition_key_range(col, bounds)` (`core::range`).
+//!
+//! ```sql
+//! SELECT partext_range_manifest((SELECT b FROM bnds), list(i), list(n), ...) FROM counts;
+//! ```
+//!
+//! Computed ranges that came out empty are merged into a neighbour; custom bounds are kept
+//! and must be sorted. `lower_index` and `upper_index` are 1-based positions in `bounds`, so
+//! that the macro returns `lower` and `upper` in the column's own type.
+
+use std::cmp::Ordering;
+
+use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
+use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
+use duckdb::vtab::arrow::WritableVector;
+
+use crate::core::manifest::Strategy;
+use crate::core::range::{check_bounds, BoundsMethod, RangeSpec, RangeType, RangeValue};
+use crate::core::types::ColumnType;
+use crate::ext::args::Args;
+use crate::ext::manifest_rows::{common_values, counts, Field, Schema, Value};
+use crate::ext::partext_range_bounds::list_values;
+
+const NAME: &str = "partition_range";
+
+pub struct PartextRangeManifest;
+
+fn schema() -> Schema {
+    Schema::manifest(&[("lower_index", Field::Int), ("upper_index", Field::Int)])
+}
+
+fn manifest(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
+    let type_text = args.text(5, row, "key type", "a column type")?;
+    let col = args.text(6, row, "col", "the name of the column to split into ranges")?;
+    Strategy::Range.check_key(&col, &type_text)?;
+    let range_type = RangeType::from_column_type(&ColumnType::parse(&type_text)).ok_or_else(|| format!("{NAME}: unsupported type {type_text}"))?;
+    let custom = args.opt_bool(7, row).unwrap_or(false);
+    let bounds: Vec<RangeValue> = list_values(input, 0, row)?
+        .into_iter()
+        .map(|b| b.ok_or_else(|| format!("{NAME}: bounds must not contain NULL")))
+        .collect::<Result<_, _>>()?;
+    if custom {
+        check_bounds(&bounds).map_err(|e| format!("{NAME}: {e}"))?;
+    }
+    let counts = counts(&args.int_list(1, row), &args.int_list(2, row), args.opt_int(3, row), args.opt_double(4, row).unwrap_or(0.0));
+    let source = args.text(8, row, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
+    let method = if custom { BoundsMethod::Custom(bounds.clone()) } else { BoundsMethod::Sampled };
+    let spec = RangeSpec { column: col, range_type, partitions: bounds.len() + 1, method };
+    let position = |v: &Option<RangeValue>| {
+        v.as_ref().and_then(|v| bounds.iter().position(|b| b.total_cmp(v) == Ordering::Equal)).map(|i| i as i64 + 1)
+    };
+    Ok(spec
+        .plan(&bounds, &counts, &source)
+        .map_err(|e| format!("{NAME}: {e}"))?
+        .iter()
+        .map(|r| {
+            let mut values = common_values(&r.common);
+            values.push(Value::Int(position(&r.lower)));
+            values.push(Value::Int(position(&r.upper)));
+            values
+        })
+        .collect())
+}
+
+impl VScalar for PartextRangeManifest {
+    type State = ();
+
+    fn invoke(_: &(), input: &mut DataChunkHandle, output: &mut dyn WritableVector) -> Result<(), Box<dyn std::error::Error>> {
+        let args = Args::new(input, NAME);
+        let lists = (0..args.rows()).map(|row| manifest(input, &args, row)).collect::<Result<Vec<_>, _>>()?;
+        schema().write(output, &lists)?;
+        Ok(())
+    }
+
+    fn signatures() -> Vec<ScalarFunctionSignature> {
+        use LogicalTypeId::*;
+        let t = |id: LogicalTypeId| LogicalTypeHandle::from(id);
+        let boxed = |id: LogicalTypeId| LogicalTypeHandle::list(&t(id));
+        vec![ScalarFunctionSignature::exact(
+            vec![t(Any), boxed(Bigint), boxed(Bigint), t(Bigint), t(Double), t(Varchar), boxed(Varchar), t(Boolean), t(Varchar)],
+            schema().return_type(),
+        )]
+    }
+}

@@ -1,0 +1,34 @@
+-- partext.chunk_plan(tbl, target_mb [, rows] [, overlap_rows])
+-- One scan counts live rows per block of positions (a table's rowid; a Parquet file's row
+-- groups come from its metadata); partext_chunk_manifest cuts the blocks into chunks.
+CREATE MACRO partext.main.chunk_plan(tbl, target_mb, rows := NULL, overlap_rows := NULL) AS TABLE
+WITH positions AS NOT MATERIALIZED (
+    FROM query(partext_chunk_positions_sql([CAST(tbl AS VARCHAR)]))
+),
+sizing AS (
+    SELECT {row_bytes:chunk_plan} AS row_bytes
+),
+unit AS (
+    SELECT partext_chunk_unit([CAST(target_mb AS DOUBLE)], [CAST(rows AS BIGINT)], row_bytes,
+                              CAST(current_setting('memory_limit') AS VARCHAR), CAST(current_setting('threads') AS BIGINT)) AS len
+    FROM sizing
+),
+blocks AS (
+    SELECT file, CASE WHEN file IS NULL THEN pos // (SELECT len FROM unit) * (SELECT len FROM unit) ELSE pos END AS start,
+           CAST(sum(n) AS BIGINT) AS n
+    FROM positions GROUP BY ALL
+),
+manifest AS (
+    SELECT partext_chunk_manifest(
+        coalesce(list(file), []), coalesce(list(start), []), coalesce(list(n), []), (SELECT len FROM unit),
+        (SELECT row_bytes FROM sizing), [CAST(target_mb AS DOUBLE)], [CAST(rows AS BIGINT)], [CAST(overlap_rows AS BIGINT)],
+        partext_source([CAST(tbl AS VARCHAR)], 'chunk_plan'),
+        CAST(current_setting('memory_limit') AS VARCHAR), CAST(current_setting('threads') AS BIGINT)) AS manifest_rows
+    FROM blocks
+)
+SELECT COLUMNS(lambda c: c <> 'overlap_predicate' OR overlap_rows IS NOT NULL) FROM (
+    SELECT r.partition_id, r.label, r.predicate, r.query, r.row_count, r.estimated_bytes,
+           r.lower_rowid, r.upper_rowid, r.overlap_predicate
+    FROM (SELECT unnest(manifest_rows) AS r FROM manifest)
+    ORDER BY r.partition_id
+);

@@ -1,0 +1,37 @@
+-- partext.partition_range(tbl, col, partitions [, method] [, bounds])
+-- Pass 1: a seeded sample of the key column (partext_range_sample_sql) whose equi-depth bounds
+-- partext_range_bounds picks, kept in the column's type; pass 2 counts each range with the key
+-- function partition_key_range; partext_range_manifest writes the rows.
+CREATE MACRO partext.main.partition_range(tbl, col, partitions, method := NULL, bounds := NULL) AS TABLE
+WITH keyed AS NOT MATERIALIZED (
+    SELECT COLUMNS(lambda c: partext_column(c, [CAST(col AS VARCHAR)], 'partition_range')) AS k
+    FROM query('SELECT * FROM ' || partext_source([CAST(tbl AS VARCHAR)], 'partition_range'))
+),
+checked AS NOT MATERIALIZED (
+    SELECT CASE WHEN partext_key_check(typeof(k), [CAST(col AS VARCHAR)], 'partition_range') THEN k END AS k FROM keyed
+),
+sample AS (
+    SELECT coalesce(list(k) FILTER (k IS NOT NULL), [(SELECT k FROM keyed LIMIT 0)][1:0]) AS s
+    FROM query(partext_range_sample_sql([CAST(tbl AS VARCHAR)], [CAST(col AS VARCHAR)], [CAST(partitions AS BIGINT)],
+                                        [CAST(method AS VARCHAR)], bounds IS NOT NULL))
+),
+bnds AS (
+    SELECT CASE WHEN bounds IS NULL THEN list_select(s, partext_range_bounds(s, [CAST(partitions AS BIGINT)]))
+                ELSE cast_to_type(bounds, [(SELECT k FROM keyed LIMIT 0)]) END AS b
+    FROM sample
+),
+counts AS (
+    SELECT partition_key_range(k, (SELECT b FROM bnds)) AS i, count(*) AS n FROM checked GROUP BY ALL
+),
+manifest AS (
+    SELECT partext_range_manifest(
+        (SELECT b FROM bnds), list(i) FILTER (i IS NOT NULL), list(n) FILTER (i IS NOT NULL),
+        CAST(coalesce(sum(n) FILTER (i IS NULL), 0) AS BIGINT), {row_bytes:partition_range},
+        typeof((SELECT k FROM keyed LIMIT 0)), [CAST(col AS VARCHAR)], bounds IS NOT NULL,
+        partext_source([CAST(tbl AS VARCHAR)], 'partition_range')) AS manifest_rows
+    FROM counts
+)
+SELECT r.partition_id, r.label, r.predicate, r.query, r.row_count, r.estimated_bytes,
+       (SELECT b FROM bnds)[r.lower_index] AS lower, (SELECT b FROM bnds)[r.upper_index] AS upper
+FROM (SELECT unnest(manifest_rows) AS r FROM manifest)
+ORDER BY r.partition_id;
