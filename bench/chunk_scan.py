@@ -25,7 +25,7 @@ def main():
     con.execute(f"LOAD '{EXTENSION}'")
     con.execute(f"CREATE TABLE events AS SELECT i AS id, (i * 2654435761) % 1000003 AS user_id, "
                 f"CAST(i % 10000 AS DOUBLE) / 100 AS amount FROM range({rows}) t(i)")
-    chunks = con.execute(f"SELECT query, row_count FROM chunk_plan('events', {target_mb})").fetchall()
+    chunks = con.execute(f"SELECT query, row_count FROM partext.chunk_plan('events', {target_mb})").fetchall()
     sizes = [n for _, n in chunks]
     print(f"DuckDB {duckdb.__version__}: {rows:,} rows, {len(chunks)} chunks of {target_mb} MiB "
           f"({min(sizes):,}..{max(sizes):,} rows)")

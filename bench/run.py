@@ -134,13 +134,13 @@ def manifest_scenarios(rows_per_chunk):
         out.append((f"manifest: partition_temporal {unit}", [
             ("seed", [{"for_each": periods_sql(unit, ctas), "do": "{q}"}]),
             ("hand", [{"sql": f"SELECT date_trunc('{unit}', ts) AS period, count(*) FROM events GROUP BY 1 ORDER BY 1"}]),
-            ("partext", [{"sql": f"SELECT * FROM partition_temporal('events', 'ts', '{unit}')"}]),
+            ("partext", [{"sql": f"SELECT * FROM partext.partition_temporal('events', 'ts', '{unit}')"}]),
         ]))
     for n in (8, 64):
         out.append((f"manifest: partition_hash {n}", [
             ("seed", [{"for_each": f"SELECT 'SELECT count(*) FROM events WHERE abs(hash(user_id)) % {n} = ' || i FROM range({n}) t(i)", "do": "{q}"}]),
             ("hand", [{"sql": f"SELECT hash(user_id) % {n} AS bucket, count(*) FROM events GROUP BY 1 ORDER BY 1"}]),
-            ("partext", [{"sql": f"SELECT * FROM partition_hash('events', 'user_id', {n})"}]),
+            ("partext", [{"sql": f"SELECT * FROM partext.partition_hash('events', 'user_id', {n})"}]),
         ]))
     p = 16
     out.append((f"manifest: partition_range {p}", [
@@ -153,12 +153,12 @@ def manifest_scenarios(rows_per_chunk):
         ("hand", [{"sql": f"""WITH b AS (SELECT approx_quantile(amount, [{', '.join(str(k / p) for k in range(1, p))}]) AS q FROM events)
                               SELECT CASE {' '.join(f'WHEN amount < q[{k}] THEN {k - 1}' for k in range(1, p))} ELSE {p - 1} END AS r, count(*)
                               FROM events, b GROUP BY 1 ORDER BY 1"""}]),
-        ("partext", [{"sql": f"SELECT * FROM partition_range('events', 'amount', {p})"}]),
+        ("partext", [{"sql": f"SELECT * FROM partext.partition_range('events', 'amount', {p})"}]),
     ]))
     out.append(("manifest: chunk_plan 64 MiB", [
         ("seed", [{"sql": "SELECT count(*) FROM events"}, {"sql": "SELECT * FROM events LIMIT 1000"}]),
         ("hand", [{"sql": f"SELECT rowid // {rows_per_chunk} AS chunk, count(*), min(rowid), max(rowid) FROM events GROUP BY 1 ORDER BY 1"}]),
-        ("partext", [{"sql": "SELECT * FROM chunk_plan('events', 64)"}]),
+        ("partext", [{"sql": "SELECT * FROM partext.chunk_plan('events', 64)"}]),
     ]))
     return out
 
@@ -172,13 +172,13 @@ def processing_scenarios(rows_per_chunk, chunks):
         ("processing: every month partition", [
             ("seed", [{"for_each": periods_sql("month", PROCESS.format(src=month).replace("''", "'")), "do": "{q}"}]),
             ("hand", [{"sql": "SELECT date_trunc('month', ts) AS period, user_id % 1000 AS user_group, count(*), sum(amount), max(id) FROM events GROUP BY 1, 2"}]),
-            ("partext", [{"for_each": "SELECT query FROM partition_temporal('events', 'ts', 'month')", "do": PROCESS.format(src="{q}")}]),
+            ("partext", [{"for_each": "SELECT query FROM partext.partition_temporal('events', 'ts', 'month')", "do": PROCESS.format(src="{q}")}]),
         ]),
         (f"processing: every chunk ({chunks} x 64 MiB)", [
             ("seed", pages("ORDER BY id")),
             ("seed unordered", pages("")),
             ("hand", [{"sql": PROCESS.format(src="SELECT * FROM events")}]),
-            ("partext", [{"for_each": "SELECT query FROM chunk_plan('events', 64)", "do": PROCESS.format(src="{q}")}]),
+            ("partext", [{"for_each": "SELECT query FROM partext.chunk_plan('events', 64)", "do": PROCESS.format(src="{q}")}]),
         ]),
     ]
 
@@ -202,14 +202,14 @@ def materialization_scenarios(out_dir):
 
 def beyond_memory_steps(out_dir):
     return [
-        ("partition_temporal day", [{"sql": "SELECT * FROM partition_temporal('events', 'ts', 'day')"}]),
-        ("partition_temporal month", [{"sql": "SELECT * FROM partition_temporal('events', 'ts', 'month')"}]),
-        ("partition_hash 64", [{"sql": "SELECT * FROM partition_hash('events', 'user_id', 64)"}]),
-        ("partition_range 16", [{"sql": "SELECT * FROM partition_range('events', 'amount', 16)"}]),
-        ("partition_range 16 on payload", [{"sql": "SELECT * FROM partition_range('events', 'payload', 16)"}]),
-        ("chunk_plan (target from memory_limit)", [{"sql": "SELECT * FROM chunk_plan('events', NULL)"}]),
-        ("partition_advise", [{"sql": "SELECT * FROM partition_advise('events', col := 'ts')"}]),
-        ("every chunk, all columns", [{"for_each": "SELECT query FROM chunk_plan('events', NULL)",
+        ("partition_temporal day", [{"sql": "SELECT * FROM partext.partition_temporal('events', 'ts', 'day')"}]),
+        ("partition_temporal month", [{"sql": "SELECT * FROM partext.partition_temporal('events', 'ts', 'month')"}]),
+        ("partition_hash 64", [{"sql": "SELECT * FROM partext.partition_hash('events', 'user_id', 64)"}]),
+        ("partition_range 16", [{"sql": "SELECT * FROM partext.partition_range('events', 'amount', 16)"}]),
+        ("partition_range 16 on payload", [{"sql": "SELECT * FROM partext.partition_range('events', 'payload', 16)"}]),
+        ("chunk_plan (target from memory_limit)", [{"sql": "SELECT * FROM partext.chunk_plan('events', NULL)"}]),
+        ("partition_advise", [{"sql": "SELECT * FROM partext.partition_advise('events', col := 'ts')"}]),
+        ("every chunk, all columns", [{"for_each": "SELECT query FROM partext.chunk_plan('events', NULL)",
                                        "do": "SELECT user_id % 1000, count(*), sum(amount), max(payload) FROM ({q}) GROUP BY 1"}]),
         # DuckDB's partitioned COPY keeps a buffer per open partition: within 256 MB it needs
         # insertion order off and smaller flushes and row groups.
@@ -275,7 +275,7 @@ def main():
     db = generate(duckdb, rows)
     con = duckdb.connect(db, read_only=True, config={"allow_unsigned_extensions": "true"})
     con.execute(f"LOAD '{EXTENSION}'")
-    chunks, rows_per_chunk = con.execute("SELECT count(*), max(row_count) FROM chunk_plan('events', 64)").fetchone()
+    chunks, rows_per_chunk = con.execute("SELECT count(*), max(row_count) FROM partext.chunk_plan('events', 64)").fetchone()
     blocks, block_size = con.execute("SELECT total_blocks, block_size FROM pragma_database_size()").fetchone()
     table_bytes = blocks * block_size
     version = con.execute("SELECT partext_version()").fetchone()[0]

@@ -38,7 +38,7 @@ def main(work):
         order_id BIGINT, country VARCHAR, amount DECIMAL(12, 2), ordered_at TIMESTAMP,
         processed_at TIMESTAMP WITH TIME ZONE, chunk_id INTEGER)""")
 
-    chunks = con.execute("SELECT partition_id, row_count, estimated_bytes, query FROM chunk_plan('orders', 16)").fetchall()
+    chunks = con.execute("SELECT partition_id, row_count, estimated_bytes, query FROM partext.chunk_plan('orders', 16)").fetchall()
     print(f"chunk_plan('orders', 16): {len(chunks)} chunks of about {chunks[0][2] / 2**20:.1f} MiB")
     for chunk_id, rows, _, query in tqdm(chunks, desc="cleaning", unit="chunk"):
         con.execute(f"""

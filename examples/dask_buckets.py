@@ -44,7 +44,7 @@ def main(work):
     # Written once: one directory per bucket, keyed like the manifest.
     con.execute(f"""COPY (SELECT *, partition_key_hash(user_id, {BUCKETS}) AS user_bucket FROM events)
                     TO '{dataset}' (FORMAT parquet, PARTITION_BY (user_bucket))""")
-    manifest = con.execute(f"SELECT label, predicate, row_count FROM partition_hash('events', 'user_id', {BUCKETS})").fetchall()
+    manifest = con.execute(f"SELECT label, predicate, row_count FROM partext.partition_hash('events', 'user_id', {BUCKETS})").fetchall()
     expected = sorted(con.execute(METRICS.format(source="SELECT * FROM events")).fetchall())
 
     with LocalCluster(n_workers=3, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:

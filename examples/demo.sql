@@ -12,7 +12,7 @@ FROM range(3000000) t(i);
 
 .print 'Monthly manifest of 3,000,000 events:'
 SELECT partition_id, label, row_count, estimated_bytes, predicate
-FROM partition_temporal('events', 'ts', 'month');
+FROM partext.partition_temporal('events', 'ts', 'month');
 
 .print 'Writing every month to ./out/events/period=YYYY-MM/ in one pass:'
 COPY (SELECT *, partition_key_temporal(ts, 'month') AS period FROM events)

@@ -21,7 +21,7 @@ FROM range(500000) t(i);
 
 -- 1. The monthly manifest.
 .print 'Monthly manifest:'
-SELECT label, row_count, predicate FROM partition_temporal('transactions', 'ts', 'month');
+SELECT label, row_count, predicate FROM partext.partition_temporal('transactions', 'ts', 'month');
 
 -- 2. One month at a time: turn each manifest row into an INSERT of that month's metrics, write
 --    the statements to a script, and run it. Each statement reads one month only.
@@ -37,7 +37,7 @@ CREATE OR REPLACE TABLE monthly_transaction_summary (
 .once monthly_steps.sql
 SELECT format('INSERT INTO monthly_transaction_summary SELECT {}, sum(amount), count(*), count(DISTINCT customer_id), avg(amount) FROM ({});',
               '''' || replace(label, '''', '''''') || '''', query)
-FROM partition_temporal('transactions', 'ts', 'month')
+FROM partext.partition_temporal('transactions', 'ts', 'month')
 WHERE row_count > 0;
 .read monthly_steps.sql
 .headers on

@@ -52,7 +52,7 @@ def main(path):
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     con.execute(EVENTS)
 
-    manifest = con.execute(f"SELECT partition_id, label, row_count, query FROM partition_hash('events', 'user_id', {BUCKETS})").fetchall()
+    manifest = con.execute(f"SELECT partition_id, label, row_count, query FROM partext.partition_hash('events', 'user_id', {BUCKETS})").fetchall()
     print(f"{len(manifest)} buckets: " + ", ".join(f"{label} ({rows:,} events)" for _, label, rows, _ in manifest))
 
     limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]

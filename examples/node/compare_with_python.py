@@ -23,7 +23,7 @@ def main():
     con.execute(f"LOAD '{EXTENSION}'")
     with open(os.path.join(HERE, "..", "ecommerce_monthly.sql")) as f:
         con.execute(f.read().split("-- transactions: begin")[1].split("-- transactions: end")[0])
-    rows = con.execute(f"SELECT {', '.join(COLUMNS)} FROM partition_temporal('transactions', 'ts', 'month') ORDER BY partition_id").fetchall()
+    rows = con.execute(f"SELECT {', '.join(COLUMNS)} FROM partext.partition_temporal('transactions', 'ts', 'month') ORDER BY partition_id").fetchall()
     # node-api prints BIGINTs as JSON strings; compare every field as text.
     from_python = [{c: str(v) for c, v in zip(COLUMNS, row)} for row in rows]
     from_node = [{c: str(row[c]) for c in COLUMNS} for row in from_node]

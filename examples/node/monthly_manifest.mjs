@@ -21,7 +21,7 @@ await connection.run(script.split('-- transactions: begin')[1].split('-- transac
 
 const reader = await connection.runAndReadAll(`
   SELECT partition_id, label, row_count, estimated_bytes, predicate, query
-  FROM partition_temporal('transactions', 'ts', 'month')
+  FROM partext.partition_temporal('transactions', 'ts', 'month')
   ORDER BY partition_id`);
 for (const row of reader.getRowObjectsJson()) {
   console.log(JSON.stringify(row));

@@ -348,12 +348,12 @@ mod tests {
     #[test]
     fn manifests_address_tables_and_files() {
         let request = ChunkRequest { budget: 4, fixed_rows: None, overlap_rows: Some(1) };
-        let table = (None, table_units(&[(4, 2), (0, 4)], 2));
+        let table = (None, table_units(&[(4, 2), (0, 4)], 4));
         let file = (Some("a'b.parquet".to_string()), parquet_units(&[(0, 3)], 2));
         let rows = request.plan(&[table, file], 10.0, "src");
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[0].common.predicate, "\"rowid\" >= 0 AND \"rowid\" < 4");
-        assert_eq!(rows[1].overlap_predicate.as_deref(), Some("\"rowid\" >= 2 AND \"rowid\" < 6"));
+        assert_eq!(rows[1].overlap_predicate.as_deref(), Some("\"rowid\" >= 0 AND \"rowid\" < 8"));
         assert_eq!(rows[2].common.predicate, "\"filename\" = 'a''b.parquet' AND \"file_row_number\" >= 0 AND \"file_row_number\" < 3");
         assert_eq!(rows.iter().map(|r| r.common.row_count).sum::<u64>(), 9);
         assert_eq!(rows[2].common.estimated_bytes, 30);

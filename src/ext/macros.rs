@@ -23,11 +23,12 @@ const MACROS: [&str; 5] = [
 ];
 
 /// The row-size estimate of a macro's source: the average in-memory row size
-/// (`partext_row_bytes`) of its first 100,000 rows.
+/// (`partext_row_bytes`) of its first 32,768 rows, which DuckDB reads without scanning the rest
+/// and without holding them (the sizes are averaged as they stream).
 fn row_bytes_sql(function: &str) -> String {
     format!(
-        "coalesce((SELECT avg(partext_row_bytes(partext_row)) FROM \
-         (SELECT * FROM query('SELECT * FROM ' || partext_source([CAST(tbl AS VARCHAR)], '{function}')) LIMIT 100000) partext_row), 0)"
+        "coalesce((SELECT avg(partext_bytes) FROM (SELECT partext_row_bytes(partext_row) AS partext_bytes \
+         FROM query('SELECT * FROM ' || partext_source([CAST(tbl AS VARCHAR)], '{function}')) AS partext_row LIMIT 32768)), 0)"
     )
 }
 

@@ -6,6 +6,7 @@ mod files;
 mod macros;
 mod manifest_rows;
 mod partext_advise;
+mod partext_chunk_column;
 mod partext_chunk_manifest;
 mod partext_chunk_positions_sql;
 mod partext_column;
@@ -47,6 +48,7 @@ pub fn register_all(conn: Connection) -> Result<(), Box<dyn std::error::Error>> 
     conn.register_scalar_function::<partext_range_bounds::PartextRangeBounds>("partext_range_bounds")?;
     conn.register_scalar_function::<partext_range_manifest::PartextRangeManifest>("partext_range_manifest")?;
     conn.register_scalar_function::<partext_chunk_positions_sql::PartextChunkPositionsSql>("partext_chunk_positions_sql")?;
+    conn.register_scalar_function::<partext_chunk_column::PartextChunkColumn>("partext_chunk_column")?;
     conn.register_scalar_function::<partext_chunk_manifest::PartextChunkUnit>("partext_chunk_unit")?;
     conn.register_scalar_function::<partext_chunk_manifest::PartextChunkManifest>("partext_chunk_manifest")?;
     conn.register_scalar_function::<partext_advise::PartextAdvise>("partext_advise")?;

@@ -1,10 +1,11 @@
-//! `partext_advise(ndv, mins, maxs, rows, row_bytes, tbl, col, memory_limit, threads)`:
-//! partition_advise's recommendations, best first (`core::advise`), from one row of statistics
-//! of the source: approximate distinct counts, minima and maxima of every column (each a
-//! STRUCT named by the source's columns), the row count and the bytes per row.
+//! `partext_advise(stats, tbl, col, memory_limit, threads)`: partition_advise's
+//! recommendations, best first (`core::advise`), from one row of statistics of the source:
+//! a STRUCT of every column's approximate distinct count, then every column's minimum, then
+//! every maximum (fields `ndv_<col>`, `min_<col>`, `max_<col>`), then the row count and the
+//! average row size (`partext_row_bytes`), all from one aggregate pass.
 //!
 //! ```sql
-//! SELECT partext_advise(ndv, mins, maxs, ...) FROM stats;   -- in the macro
+//! SELECT partext_advise(stats, ...) FROM (SELECT approx_count_distinct(COLUMNS('(.*)')) AS "ndv_\1", ...) stats;
 //! ```
 //!
 //! The column types come from the STRUCT's type: the temporal column is the one asked for or
@@ -43,11 +44,11 @@ fn schema() -> Schema {
     ])
 }
 
-/// The source's columns, from the type of the STRUCT argument `col`.
-fn columns(input: &DataChunkHandle, col: usize) -> Vec<(String, ColumnType)> {
-    // SAFETY: column `col` of the live input chunk; its type handle is destroyed after use.
+/// The statistics STRUCT's fields (argument 0), by name and type.
+fn stats_fields(input: &DataChunkHandle) -> Vec<(String, ColumnType)> {
+    // SAFETY: column 0 of the live input chunk; its type handle is destroyed after use.
     let t = unsafe {
-        let v = ffi::duckdb_data_chunk_get_vector(input.get_ptr(), col as u64);
+        let v = ffi::duckdb_data_chunk_get_vector(input.get_ptr(), 0);
         let mut t = ffi::duckdb_vector_get_column_type(v);
         let out = column_type(t);
         ffi::duckdb_destroy_logical_type(&mut t);
@@ -59,9 +60,9 @@ fn columns(input: &DataChunkHandle, col: usize) -> Vec<(String, ColumnType)> {
     }
 }
 
-/// Field `field` of row `row` of the STRUCT argument `col`.
-fn field<'a>(input: &'a DataChunkHandle, col: usize, field: usize) -> FlatVector<'a> {
-    input.struct_vector(col).child(field, input.len())
+/// Field `field` of the statistics STRUCT.
+fn field(input: &DataChunkHandle, field: usize) -> FlatVector<'_> {
+    input.struct_vector(0).child(field, input.len())
 }
 
 /// Seconds since the epoch of a date or timestamp value.
@@ -78,10 +79,13 @@ fn is_key_candidate(t: &ColumnType) -> bool {
 }
 
 fn advise(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
-    let cols = columns(input, 1);
+    let fields = stats_fields(input);
+    let k = fields.len().saturating_sub(2) / 3;
+    // The minima carry the columns' own types; their names lose the `min_` prefix.
+    let cols: Vec<(String, ColumnType)> = fields[k..2 * k].iter().map(|(n, t)| (n.get(4..).unwrap_or_default().to_string(), t.clone())).collect();
     let names: Vec<String> = cols.iter().map(|(n, _)| n.clone()).collect();
-    let tbl = args.text(4, row, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
-    let asked = match args.opt_text(5, row, "col")? {
+    let tbl = args.text(1, row, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
+    let asked = match args.opt_text(2, row, "col")? {
         None => None,
         Some(c) => Some(pick_column(&names, &c).ok_or_else(|| {
             let list: Vec<String> = cols.iter().map(|(n, t)| format!("{} {t}", quote_ident(n))).collect();
@@ -94,8 +98,8 @@ fn advise(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Va
         Some(i) => (None, vec![i], format!("; column {} as asked", quote_ident(&names[i]))),
         None => ((0..cols.len()).find(|&i| is_temporal(i)), (0..cols.len()).filter(|&i| is_key_candidate(&cols[i].1)).collect(), String::new()),
     };
-    let value = |col: usize, i: usize| -> Option<i64> {
-        let v = field(input, col, i);
+    let value = |f: usize| -> Option<i64> {
+        let v = field(input, f);
         if v.row_is_null(row as u64) {
             return None;
         }
@@ -103,9 +107,9 @@ fn advise(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Va
         let column = unsafe { Column::of(&v, input.len()) }?;
         epoch_seconds(column.cell(row))
     };
-    let span = temporal.map(|i| (names[i].clone(), value(2, i).zip(value(1, i)).map(|(hi, lo)| hi - lo).unwrap_or(0)));
+    let span = temporal.map(|i| (names[i].clone(), value(2 * k + i).zip(value(k + i)).map(|(hi, lo)| hi - lo).unwrap_or(0)));
     let ndv = |i: usize| -> u64 {
-        let v = field(input, 0, i);
+        let v = field(input, i);
         // SAFETY: approx_count_distinct fields are BIGINT, one per input row.
         if v.row_is_null(row as u64) { 0 } else { unsafe { v.as_slice_with_len::<i64>(input.len())[row] }.max(0) as u64 }
     };
@@ -117,14 +121,19 @@ fn advise(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Va
             _ => "; no temporal or key column found".to_string(),
         };
     }
-    let rows = args.opt_int(3, row).unwrap_or(0).max(0) as u64;
+    let count = field(input, 3 * k);
+    // SAFETY: the field after the maxima is count(*), BIGINT, one per input row.
+    let rows = if count.row_is_null(row as u64) { 0 } else { unsafe { count.as_slice_with_len::<i64>(input.len())[row] }.max(0) as u64 };
+    let bytes_field = field(input, 3 * k + 1);
+    // SAFETY: the last field is avg(partext_row_bytes(...)), DOUBLE, one per input row.
+    let row_bytes = if bytes_field.row_is_null(row as u64) { 0.0 } else { unsafe { bytes_field.as_slice_with_len::<f64>(input.len())[row] } };
     let kind = from_sql(&tbl).map_err(|e| format!("{NAME}: {e}"))?.kind;
     let input = AdviseInput {
         tbl,
         rows,
-        bytes: rows as f64 * args.opt_double(6, row).unwrap_or(0.0),
-        memory_limit: args.opt_text(7, row, "memory_limit")?.as_deref().and_then(crate::core::chunk::parse_memory).unwrap_or(8.0 * GIB),
-        threads: args.opt_int(8, row).filter(|t| *t >= 1).unwrap_or(1) as f64,
+        bytes: rows as f64 * row_bytes,
+        memory_limit: args.opt_text(3, row, "memory_limit")?.as_deref().and_then(crate::core::chunk::parse_memory).unwrap_or(8.0 * GIB),
+        threads: args.opt_int(4, row).filter(|t| *t >= 1).unwrap_or(1) as f64,
         temporal: span,
         key,
         chunkable: matches!(kind, SourceKind::Table | SourceKind::File),
@@ -164,7 +173,7 @@ impl VScalar for PartextAdvise {
         let t = |id: LogicalTypeId| LogicalTypeHandle::from(id);
         let boxed = |id: LogicalTypeId| LogicalTypeHandle::list(&t(id));
         vec![ScalarFunctionSignature::exact(
-            vec![t(Any), t(Any), t(Any), t(Bigint), boxed(Varchar), boxed(Varchar), t(Double), t(Varchar), t(Bigint)],
+            vec![t(Any), boxed(Varchar), boxed(Varchar), t(Varchar), t(Bigint)],
             schema().return_type(),
         )]
     }

@@ -3,11 +3,11 @@
 //! LIST and MAP at 16 bytes plus their elements, STRUCT and ARRAY the sum of their parts.
 //!
 //! ```sql
-//! SELECT avg(partext_row_bytes(partext_row)) FROM (FROM events LIMIT 100000) partext_row;
+//! SELECT avg(b) FROM (SELECT partext_row_bytes(partext_row) AS b FROM events AS partext_row LIMIT 32768);
 //! ```
 //!
 //! The argument is the whole row as a STRUCT. The manifest macros average it over the first
-//! 100,000 rows of the source, which DuckDB reads without scanning the rest. Cost: one visit
+//! 32,768 rows of the source, which DuckDB reads without scanning the rest. Cost: one visit
 //! per value of the variable-width columns; fixed-width columns cost nothing per row.
 
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};

@@ -87,7 +87,7 @@ def main():
                     months[month] = months.get(month, 0) + 1
         sql = f"""LOAD {quote_literal(EXTENSION)}; SET TimeZone = 'UTC';
                   CREATE TABLE users AS FROM read_airbyte('/dev/stdin', stream := 'users', catalog := {quote_literal(catalog)});
-                  SELECT label, row_count FROM partition_temporal('users', {quote_literal(ts)}, 'month') ORDER BY label;"""
+                  SELECT label, row_count FROM partext.partition_temporal('users', {quote_literal(ts)}, 'month') ORDER BY label;"""
         read = subprocess.Popen([FAKER, "read", "--config", config, "--catalog", configured], stdout=subprocess.PIPE)
         shell = subprocess.run([CLI, "-unsigned", "-csv", "-noheader", "-c", sql], stdin=read.stdout, capture_output=True, text=True, timeout=600)
         read.stdout.close()

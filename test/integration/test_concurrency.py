@@ -18,7 +18,7 @@ def main():
     con = connect()
     con.execute("CREATE TABLE events AS SELECT TIMESTAMP '2024-01-01' + to_minutes(i * 7) AS ts, i FROM range(20000) t(i)")
     expected = {
-        g: con.execute(f"SELECT sum(row_count), count(*) FROM partition_temporal('events', 'ts', '{g}')").fetchone()
+        g: con.execute(f"SELECT sum(row_count), count(*) FROM partext.partition_temporal('events', 'ts', '{g}')").fetchone()
         for g in ["hour", "day", "week", "month"]
     }
     errors = []
@@ -30,7 +30,7 @@ def main():
             for i in range(CALLS):
                 g = ["hour", "day", "week", "month"][(n + i) % 4]
                 src = "events" if i % 2 == 0 else "(SELECT * FROM events)"
-                got = cur.execute(f"SELECT sum(row_count), count(*) FROM partition_temporal('{src}', 'ts', '{g}')").fetchone()
+                got = cur.execute(f"SELECT sum(row_count), count(*) FROM partext.partition_temporal('{src}', 'ts', '{g}')").fetchone()
                 results.append((g, got))
                 k = cur.execute("SELECT count(DISTINCT partition_key_temporal(ts, 'month')) FROM events").fetchone()[0]
                 results.append(("key", (k, None)))

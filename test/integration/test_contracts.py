@@ -74,7 +74,7 @@ def build_sources(con, tmp, name, key_type, micros, rng):
 
 
 def check_manifest(con, checks, tbl, from_sql, gran, include_empty):
-    call = f"partition_temporal({quote_literal(tbl)}, 'k', '{gran}', include_empty := {str(include_empty).lower()})"
+    call = f"partext.partition_temporal({quote_literal(tbl)}, 'k', '{gran}', include_empty := {str(include_empty).lower()})"
     check_contracts(con, checks, call, from_sql, lambda label, pid: f"partition_key_temporal(k, '{gran}') IS DISTINCT FROM {sql_text(label)}",
                     allow_empty=include_empty)
 
@@ -92,7 +92,7 @@ def granularity_of(label):
 
 def check_auto(con, checks, tbl, from_sql, rng):
     target = rng.choice([0.001, 0.01, 0.1, 10])
-    call = f"partition_temporal({quote_literal(tbl)}, 'k', 'auto', target_mb := {target})"
+    call = f"partext.partition_temporal({quote_literal(tbl)}, 'k', 'auto', target_mb := {target})"
 
     def mismatch(label, pid):
         if label is None:
@@ -112,7 +112,7 @@ def check_chunk_plan(con, checks, tbl, from_sql, rng):
         # Deletes leave gaps in rowid; chunk counts must stay exact.
         con.execute(f"DELETE FROM {tbl} WHERE payload LIKE '%ppp%' AND length(payload) % 3 = 0")
     rows = rng.choice(["", ", rows := 7", ", rows := 64"])
-    call = f"chunk_plan({quote_literal(tbl)}, {rng.choice([0.0005, 0.002, 1])}{rows})"
+    call = f"partext.chunk_plan({quote_literal(tbl)}, {rng.choice([0.0005, 0.002, 1])}{rows})"
     check_contracts(con, checks, call, from_sql, lambda label, pid: "false", allow_empty=bool(rows))
     ids_labels = con.execute(f"SELECT partition_id, label FROM {call}").fetchall()
     width = max(3, len(str(len(ids_labels) - 1)))
@@ -187,14 +187,14 @@ def check_hash_and_range(con, checks, rng, tmp):
             for col, _ in KEY_COLUMNS:
                 if col != "k_double":
                     buckets = rng.choice([1, 2, 7, 64])
-                    call = f"partition_hash({quote_literal(tbl)}, '{col}', {buckets})"
+                    call = f"partext.partition_hash({quote_literal(tbl)}, '{col}', {buckets})"
                     check_contracts(con, checks, call, from_sql,
                                     lambda label, pid, col=col, b=buckets: f"CAST(partition_key_hash({col}, {b}) AS VARCHAR) IS DISTINCT FROM {sql_text(label)}")
                     count = con.execute(f"SELECT count(*) FILTER (bucket IS NOT NULL) FROM {call}").fetchone()[0]
                     checks.equal(count, buckets, f"all buckets listed by {call}")
                 parts = rng.choice([1, 3, 8, 33])
                 method = rng.choice(["", ", method := 'exact'"])
-                call = f"partition_range({quote_literal(tbl)}, '{col}', {parts}{method})"
+                call = f"partext.partition_range({quote_literal(tbl)}, '{col}', {parts}{method})"
                 con.execute(f"CREATE OR REPLACE TEMP TABLE bounds AS SELECT coalesce(list(lower ORDER BY partition_id) FILTER (lower IS NOT NULL), []) AS b FROM {call}")
                 check_contracts(con, checks, call, from_sql,
                                 lambda label, pid, col=col: f"partition_key_range({col}, (SELECT b FROM bounds)) IS DISTINCT FROM {('NULL' if label is None else pid)}",

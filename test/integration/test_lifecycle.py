@@ -17,7 +17,7 @@ HOLDER = textwrap.dedent("""
     con = duckdb.connect(sys.argv[1], config={"allow_unsigned_extensions": "true"})
     con.execute(f"LOAD '{sys.argv[2]}'")
     con.execute("CREATE TABLE IF NOT EXISTS events AS SELECT TIMESTAMP '2024-01-01' + to_hours(i) AS ts FROM range(1000) t(i)")
-    n = con.execute("SELECT count(*) FROM partition_temporal('events', 'ts', 'day')").fetchone()[0]
+    n = con.execute("SELECT count(*) FROM partext.partition_temporal('events', 'ts', 'day')").fetchone()[0]
     con.close()
     print(f"closed {n}", flush=True)
     time.sleep(float(sys.argv[3]))

@@ -14,9 +14,9 @@ def main():
     for col in ["x", "y"]:
         for p in [2, 10, 37, 64]:
             start = time.monotonic()
-            rows = con.execute(f"SELECT row_count, lower FROM partition_range('big', '{col}', {p})").fetchall()
+            rows = con.execute(f"SELECT row_count, lower FROM partext.partition_range('big', '{col}', {p})").fetchall()
             elapsed = time.monotonic() - start
-            again = con.execute(f"SELECT row_count, lower FROM partition_range('big', '{col}', {p})").fetchall()
+            again = con.execute(f"SELECT row_count, lower FROM partext.partition_range('big', '{col}', {p})").fetchall()
             checks.equal(again, rows, f"deterministic bounds for {col}, p={p}")
             checks.equal(len(rows), p, f"{p} ranges for {col}")
             checks.equal(sum(r[0] for r in rows), 1_000_000, f"all rows counted for {col}, p={p}")

@@ -40,12 +40,12 @@ def main():
     checks = Checks("row group skipping")
     con = connect()
     con.execute("CREATE TABLE big AS SELECT i AS id, i * 3 AS v FROM range(3000000) t(i)")
-    reported = check_chunks(con, checks, "big", "chunk_plan('big', 4)", ROW_GROUP)
+    reported = check_chunks(con, checks, "big", "partext.chunk_plan('big', 4)", ROW_GROUP)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "big.parquet")
         con.execute(f"COPY big TO {quote_literal(path)} (FORMAT parquet, ROW_GROUP_SIZE 100000)")
         group = con.execute(f"SELECT max(row_group_num_rows) FROM parquet_metadata({quote_literal(path)})").fetchone()[0]
-        reported += check_chunks(con, checks, path, f"chunk_plan({quote_literal(path)}, 2)", group)
+        reported += check_chunks(con, checks, path, f"partext.chunk_plan({quote_literal(path)}, 2)", group)
     note = "reported by the profiler" if reported else "not reported by this host's profiler; filters checked instead"
     print(f"  DuckDB {duckdb.__version__}: row groups scanned {note} ({reported} chunk queries)")
     checks.done(minimum=10)

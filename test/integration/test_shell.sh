@@ -7,7 +7,7 @@ extension="$2"
 out=$("$duckdb" -unsigned -csv -noheader -c "
 LOAD '$extension';
 CREATE TABLE events AS SELECT TIMESTAMP '2024-01-30 00:00:00' + to_hours(i) AS ts FROM range(72) t(i);
-SELECT label || ':' || row_count FROM partition_temporal('events', 'ts', 'month');
+SELECT label || ':' || row_count FROM partext.partition_temporal('events', 'ts', 'month');
 SELECT partition_key_temporal(DATE '2021-01-03', 'week');
 SELECT partext_version();")
 expected="2024-01:48

@@ -34,7 +34,7 @@ def main():
         map(list_transform(range(i % 4), lambda k: 'key' || k), list_transform(range(i % 4), lambda k: CAST(k AS INTEGER))) AS m
       FROM range(400000) t(i)""")
     exact = con.execute(EXACT).fetchone()[0]
-    for call in ["partition_hash('sized', 'id', 1)", "chunk_plan('sized', 1024)", "partition_range('sized', 'id', 4)"]:
+    for call in ["partext.partition_hash('sized', 'id', 1)", "partext.chunk_plan('sized', 1024)", "partext.partition_range('sized', 'id', 4)"]:
         est = con.execute(f"SELECT sum(estimated_bytes) FROM {call}").fetchone()[0]
         again = con.execute(f"SELECT sum(estimated_bytes) FROM {call}").fetchone()[0]
         error = est / exact - 1
@@ -43,7 +43,7 @@ def main():
         checks.equal(again, est, f"{call}: the estimate is deterministic")
     # Fixed-width only: exact by construction.
     con.execute("CREATE TABLE fixed AS SELECT i AS a, CAST(i AS INTEGER) AS b, CAST(i AS DECIMAL(18,2)) AS c, [1.0, 2.0]::DOUBLE[2] AS d FROM range(300000) t(i)")
-    est = con.execute("SELECT sum(estimated_bytes) FROM partition_hash('fixed', 'a', 3)").fetchone()[0]
+    est = con.execute("SELECT sum(estimated_bytes) FROM partext.partition_hash('fixed', 'a', 3)").fetchone()[0]
     checks.true(abs(est - 300000 * (8 + 4 + 8 + 16)) <= 3, f"fixed-width rows are exact: {est}")
     checks.done(minimum=7)
 

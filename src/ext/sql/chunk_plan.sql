@@ -2,7 +2,11 @@
 -- One scan counts live rows per block of positions (a table's rowid; a Parquet file's row
 -- groups come from its metadata); partext_chunk_manifest cuts the blocks into chunks.
 CREATE MACRO partext.main.chunk_plan(tbl, target_mb, rows := NULL, overlap_rows := NULL) AS TABLE
-WITH positions AS NOT MATERIALIZED (
+WITH guard AS (
+    SELECT COLUMNS(lambda c: partext_chunk_column(c, [CAST(tbl AS VARCHAR)]))
+    FROM query('SELECT * FROM ' || partext_source([CAST(tbl AS VARCHAR)], 'chunk_plan')) LIMIT 0
+),
+positions AS NOT MATERIALIZED (
     FROM query(partext_chunk_positions_sql([CAST(tbl AS VARCHAR)]))
 ),
 sizing AS (
@@ -29,6 +33,6 @@ manifest AS (
 SELECT COLUMNS(lambda c: c <> 'overlap_predicate' OR overlap_rows IS NOT NULL) FROM (
     SELECT r.partition_id, r.label, r.predicate, r.query, r.row_count, r.estimated_bytes,
            r.lower_rowid, r.upper_rowid, r.overlap_predicate
-    FROM (SELECT unnest(manifest_rows) AS r FROM manifest)
+    FROM (SELECT unnest(manifest_rows) AS r FROM manifest), (SELECT count(*) FROM guard)
     ORDER BY r.partition_id
 );
