@@ -27,6 +27,8 @@ HOST_STAMPS  := $(foreach v,$(HOSTS),$(VENV)/duckdb-$(v)/.installed)
 BENCH_HOST   ?= 2.0.1
 MATPLOTLIB   := 3.10.7
 
+PANDAS_VERSION := 3.1.1
+PYARROW_VERSION := 26.0.1
 TQDM_VERSION := 4.70.1
 DASK_VERSION := 2026.8.0
 
@@ -41,10 +43,11 @@ $(EXT): FORCE
 	target/release/append-metadata target/release/libpartext.so $@ v$(VERSION) $(MIN_API) $(PLATFORM)
 	@echo "built $@ (v$(VERSION), C API $(MIN_API), $(PLATFORM))"
 
-# One venv per supported DuckDB host, and one for the shell.
+# One venv per supported DuckDB host (with pandas and pyarrow: manifests over DataFrames and Arrow
+# tables are tested), and one for the shell.
 $(VENV)/duckdb-%/.installed:
 	$(PYTHON) -m venv $(VENV)/duckdb-$*
-	$(VENV)/duckdb-$*/bin/pip install --quiet duckdb==$* mmh3==5.3.1
+	$(VENV)/duckdb-$*/bin/pip install --quiet duckdb==$* mmh3==5.3.1 pandas==$(PANDAS_VERSION) pyarrow==$(PYARROW_VERSION)
 	touch $@
 
 $(VENV)/cli-$(CLI_VERSION)/.installed:
