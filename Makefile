@@ -7,6 +7,8 @@
 #   make bench            benchmark harness, quick (20M rows, ~5 min): bench/RESULTS.md and bench/ratios.png
 #   make bench-full       the same at 100M rows and a 1 GB memory limit (~40 min)
 #                         (BENCH_HOST=1.5.6 runs either on the other supported host)
+#   make exit-stress      process exits with a query in flight, partext against plain DuckDB,
+#                         EXIT_RUNS (default 500) runs of each per host (~20 min per host)
 # Everything the build and the tests need is installed here, from the package registries.
 
 HOSTS        := 1.5.6 2.0.1
@@ -32,7 +34,7 @@ PYARROW_VERSION := 26.0.1
 TQDM_VERSION := 4.70.1
 DASK_VERSION := 2026.8.0
 
-.PHONY: all release test unit sqltest integration examples run shell hosts bench bench-full clean FORCE
+.PHONY: all release test unit sqltest integration examples run shell hosts bench bench-full exit-stress clean FORCE
 
 all: release
 release: $(EXT)
@@ -82,6 +84,13 @@ bench: release $(VENV)/duckdb-$(BENCH_HOST)/.bench-installed
 
 bench-full: release $(VENV)/duckdb-$(BENCH_HOST)/.bench-installed
 	$(VENV)/duckdb-$(BENCH_HOST)/bin/python bench/run.py --full
+
+EXIT_RUNS    ?= 500
+
+exit-stress: release $(HOST_STAMPS)
+	@for v in $(HOSTS); do \
+	  $(VENV)/duckdb-$$v/bin/python test/stress/exit_stress.py --runs $(EXIT_RUNS) --extension $(EXT) || exit 1; \
+	done
 
 hosts: $(HOST_STAMPS) $(VENV)/cli-$(CLI_VERSION)/.installed $(VENV)/airbyte-faker/.installed
 

@@ -276,10 +276,65 @@ pub fn is_infinite(key_type: TemporalType, raw: i64) -> bool {
 /// The fine unit (hours or days since the epoch, floored) holding a finite raw value of
 /// `key_type`: what the scan of partition_temporal groups rows by.
 pub fn fine_unit(key_type: TemporalType, raw: i64, unit_seconds: i64) -> i64 {
-    if key_type == TemporalType::Date {
-        return if unit_seconds == SECONDS_PER_DAY { raw } else { (raw * SECONDS_PER_DAY).div_euclid(unit_seconds) };
+    raw.div_euclid(raw_per_unit(key_type, unit_seconds))
+}
+
+/// Raw values of `key_type` per fine unit of `unit_seconds` (DATE: days per unit, which is 1
+/// for days; an hour of a DATE is handled by [`fine_units`]).
+fn raw_per_unit(key_type: TemporalType, unit_seconds: i64) -> i64 {
+    match key_type {
+        TemporalType::Date => (unit_seconds / SECONDS_PER_DAY).max(1),
+        t => t.units_per_second() * unit_seconds,
     }
-    raw.div_euclid(key_type.units_per_second()).div_euclid(unit_seconds)
+}
+
+/// Writes the fine unit of every raw value of `key_type` into `out` (rows where `valid` is
+/// false are skipped); the index of the first infinite value is the error. The divisor is a
+/// compile-time constant for every type and unit, so each row costs a multiplication, not a
+/// division.
+pub fn fine_units<F: Fn(usize) -> bool>(key_type: TemporalType, raw: &[i64], unit_seconds: i64, valid: F, out: &mut [i64]) -> Result<(), usize> {
+    fn fill<const D: i64, F: Fn(usize) -> bool>(key_type: TemporalType, raw: &[i64], valid: &F, out: &mut [i64]) -> Result<(), usize> {
+        for (i, (&r, o)) in raw.iter().zip(out.iter_mut()).enumerate() {
+            if valid(i) {
+                if is_infinite(key_type, r) {
+                    return Err(i);
+                }
+                *o = r.div_euclid(D);
+            }
+        }
+        Ok(())
+    }
+    const H: i64 = crate::core::calendar::SECONDS_PER_HOUR;
+    const D: i64 = SECONDS_PER_DAY;
+    let valid = &valid;
+    if key_type == TemporalType::Date && unit_seconds < SECONDS_PER_DAY {
+        // Hours of a DATE: 24 per day.
+        let result = fill::<1, F>(key_type, raw, valid, out);
+        out.iter_mut().for_each(|u| *u = u.saturating_mul(SECONDS_PER_DAY / unit_seconds));
+        return result;
+    }
+    match raw_per_unit(key_type, unit_seconds) {
+        1 => fill::<1, F>(key_type, raw, valid, out),
+        3_600 => fill::<{ H }, F>(key_type, raw, valid, out),
+        86_400 => fill::<{ D }, F>(key_type, raw, valid, out),
+        3_600_000 => fill::<{ H * 1_000 }, F>(key_type, raw, valid, out),
+        86_400_000 => fill::<{ D * 1_000 }, F>(key_type, raw, valid, out),
+        3_600_000_000 => fill::<{ H * 1_000_000 }, F>(key_type, raw, valid, out),
+        86_400_000_000 => fill::<{ D * 1_000_000 }, F>(key_type, raw, valid, out),
+        3_600_000_000_000 => fill::<{ H * 1_000_000_000 }, F>(key_type, raw, valid, out),
+        86_400_000_000_000 => fill::<{ D * 1_000_000_000 }, F>(key_type, raw, valid, out),
+        divisor => {
+            for (i, (&r, o)) in raw.iter().zip(out.iter_mut()).enumerate() {
+                if valid(i) {
+                    if is_infinite(key_type, r) {
+                        return Err(i);
+                    }
+                    *o = r.div_euclid(divisor);
+                }
+            }
+            Ok(())
+        }
+    }
 }
 
 /// The message for ±infinity in a key column.
@@ -462,7 +517,22 @@ mod tests {
         assert_eq!(fine_unit(TemporalType::TimestampNs, 86_399_999_999_999, SECONDS_PER_DAY), 0);
         assert_eq!(fine_unit(TemporalType::TimestampS, -86_400, SECONDS_PER_DAY), -1);
         assert_eq!(fine_unit(TemporalType::Date, -3, SECONDS_PER_DAY), -3);
-        assert_eq!(fine_unit(TemporalType::Date, 1, SECONDS_PER_HOUR), 24);
+        let mut out = [0i64; 3];
+        assert_eq!(fine_units(TemporalType::Date, &[1, -1, 0], SECONDS_PER_HOUR, |_| true, &mut out), Ok(()));
+        assert_eq!(out, [24, -24, 0]);
+        for t in [TemporalType::Timestamp, TemporalType::TimestampS, TemporalType::TimestampMs, TemporalType::TimestampNs] {
+            for unit in [SECONDS_PER_HOUR, SECONDS_PER_DAY] {
+                let raw = [-1, 0, 1, 7_777_777_777, -7_777_777_777, i64::MAX - 1];
+                let mut out = [0i64; 6];
+                fine_units(t, &raw, unit, |_| true, &mut out).unwrap();
+                for (r, o) in raw.iter().zip(out) {
+                    assert_eq!(o, fine_unit(t, *r, unit), "{t:?} {unit} {r}");
+                }
+            }
+            let mut out = [0i64; 2];
+            assert_eq!(fine_units(t, &[5, i64::MAX], SECONDS_PER_DAY, |_| true, &mut out), Err(1));
+            assert_eq!(fine_units(t, &[5, i64::MAX], SECONDS_PER_DAY, |i| i == 0, &mut out), Ok(()));
+        }
         assert!(is_infinite(TemporalType::Date, i32::MAX as i64) && is_infinite(TemporalType::Date, -(i32::MAX as i64)));
         assert!(is_infinite(TemporalType::TimestampNs, i64::MAX) && is_infinite(TemporalType::Timestamp, -i64::MAX));
         assert!(!is_infinite(TemporalType::Timestamp, 0));

@@ -1,9 +1,13 @@
 //! The manifest rows a native manifest function returns to its macro: one `LIST(STRUCT(...))`
 //! value, which the macro unnests. Each function declares its fields once, as a [`Schema`]
-//! that gives both its return type and the writer of its rows.
+//! that gives both its return type and the writer of its rows, and implements [`RowsFunction`];
+//! [`Rows`] does the rest.
 
-use duckdb::core::{Inserter, LogicalTypeHandle, LogicalTypeId};
+use duckdb::core::{DataChunkHandle, Inserter, LogicalTypeHandle, LogicalTypeId};
+use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
+
+use crate::ext::args::Args;
 
 use crate::core::manifest::{ManifestRow, PartitionCounts};
 use crate::core::size::estimate;
@@ -114,3 +118,51 @@ pub fn counts(keys: &[Option<i64>], rows: &[Option<i64>], null_rows: Option<i64>
     PartitionCounts { keys, null_rows, null_bytes: estimate(null_rows, row_bytes) }
 }
 
+
+/// A manifest row: the common fields of `row`, then the function's own.
+pub fn manifest_row(row: &ManifestRow, own: impl IntoIterator<Item = Value>) -> Vec<Value> {
+    let mut values = common_values(row);
+    values.extend(own);
+    values
+}
+
+/// A native function that returns rows to its macro as one `LIST(STRUCT(...))` per input row.
+/// [`Rows`] makes a DuckDB scalar function of it.
+pub trait RowsFunction {
+    /// The SQL function the user called, for messages.
+    const NAME: &'static str;
+
+    fn schema() -> Schema;
+
+    fn parameters() -> Vec<LogicalTypeHandle>;
+
+    /// The rows for input row `row`.
+    fn rows(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String>;
+}
+
+/// The DuckDB scalar function of a [`RowsFunction`].
+pub struct Rows<F>(std::marker::PhantomData<F>);
+
+impl<F: RowsFunction> VScalar for Rows<F> {
+    type State = ();
+
+    fn invoke(_: &(), input: &mut DataChunkHandle, output: &mut dyn WritableVector) -> Result<(), Box<dyn std::error::Error>> {
+        let args = Args::new(input, F::NAME);
+        let lists = (0..args.rows()).map(|row| F::rows(input, &args, row)).collect::<Result<Vec<_>, _>>()?;
+        F::schema().write(output, &lists)?;
+        Ok(())
+    }
+
+    fn signatures() -> Vec<ScalarFunctionSignature> {
+        vec![ScalarFunctionSignature::exact(F::parameters(), F::schema().return_type())]
+    }
+}
+
+/// A parameter type, and the same type boxed as a one-element list (see `Args`).
+pub fn param(id: LogicalTypeId) -> LogicalTypeHandle {
+    LogicalTypeHandle::from(id)
+}
+
+pub fn boxed(id: LogicalTypeId) -> LogicalTypeHandle {
+    LogicalTypeHandle::list(&LogicalTypeHandle::from(id))
+}

@@ -14,8 +14,6 @@
 
 use duckdb::core::{DataChunkHandle, FlatVector, LogicalTypeHandle, LogicalTypeId};
 use duckdb::ffi;
-use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
-use duckdb::vtab::arrow::WritableVector;
 
 use crate::core::advise::{AdviseInput, GIB};
 use crate::core::hash::is_bucketable;
@@ -23,7 +21,7 @@ use crate::core::source::{from_sql, pick_column, SourceKind};
 use crate::core::sql::quote_ident;
 use crate::core::types::{ColumnType, TemporalType};
 use crate::ext::args::Args;
-use crate::ext::manifest_rows::{Field, Schema, Value};
+use crate::ext::manifest_rows::{boxed, param as t, Field, RowsFunction, Schema, Value};
 use crate::ext::partext_row_bytes::column_type;
 use crate::ext::vector::{Cell, Column};
 
@@ -158,23 +156,19 @@ fn advise(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Va
         .collect())
 }
 
-impl VScalar for PartextAdvise {
-    type State = ();
+impl RowsFunction for PartextAdvise {
+    const NAME: &'static str = NAME;
 
-    fn invoke(_: &(), input: &mut DataChunkHandle, output: &mut dyn WritableVector) -> Result<(), Box<dyn std::error::Error>> {
-        let args = Args::new(input, NAME);
-        let lists = (0..args.rows()).map(|row| advise(input, &args, row)).collect::<Result<Vec<_>, _>>()?;
-        schema().write(output, &lists)?;
-        Ok(())
+    fn schema() -> Schema {
+        schema()
     }
 
-    fn signatures() -> Vec<ScalarFunctionSignature> {
+    fn parameters() -> Vec<LogicalTypeHandle> {
         use LogicalTypeId::*;
-        let t = |id: LogicalTypeId| LogicalTypeHandle::from(id);
-        let boxed = |id: LogicalTypeId| LogicalTypeHandle::list(&t(id));
-        vec![ScalarFunctionSignature::exact(
-            vec![t(Any), boxed(Varchar), boxed(Varchar), t(Varchar), t(Bigint)],
-            schema().return_type(),
-        )]
+        vec![t(Any), boxed(Varchar), boxed(Varchar), t(Varchar), t(Bigint)]
+    }
+
+    fn rows(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
+        advise(input, args, row)
     }
 }

@@ -1,6 +1,6 @@
 //! `partext_chunk_unit(target_mb, rows, row_bytes, memory_limit, threads)` and
 //! `partext_chunk_manifest(files, starts, rows, unit_len, row_bytes, target_mb, fixed_rows,
-//! overlap_rows, source, memory_limit, threads)`: chunk_plan's unit length (the block of
+//! overlap_rows, source, memory_limit, threads, contiguous_rows)`: chunk_plan's unit length (the block of
 //! positions its scan counts live rows by) and its manifest from those counts
 //! (`core::chunk`).
 //!
@@ -15,9 +15,9 @@ use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
-use crate::core::chunk::{parquet_units, row_budget, table_units, ChunkRequest, ChunkUnit};
+use crate::core::chunk::{contiguous_units, parquet_units, row_budget, table_units, ChunkRequest, ChunkUnit};
 use crate::ext::args::{target_bytes, Args};
-use crate::ext::manifest_rows::{common_values, Field, Schema, Value};
+use crate::ext::manifest_rows::{boxed, manifest_row, param as t, Field, RowsFunction, Schema, Value};
 
 const NAME: &str = "chunk_plan";
 
@@ -86,6 +86,10 @@ fn manifest(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
         }
     }
     parts.sort_by(|a, b| a.0.cmp(&b.0));
+    // A table without deletes: every block full, known without the positions scan.
+    if let Some(rows) = args.opt_int(11, row) {
+        parts = vec![(None, contiguous_units(rows.max(0) as u64, len).into_iter().map(|u| (u.start, u.rows as i64)).collect())];
+    }
     let units: Vec<(Option<String>, Vec<ChunkUnit>)> = parts
         .into_iter()
         .map(|(file, mut entries)| {
@@ -102,36 +106,26 @@ fn manifest(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
     Ok(request
         .plan(&units, per_row, &source)
         .iter()
-        .map(|r| {
-            let mut values = common_values(&r.common);
-            values.push(Value::Int(Some(r.lower)));
-            values.push(Value::Int(Some(r.upper)));
-            values.push(Value::Text(r.overlap_predicate.clone()));
-            values
-        })
+        .map(|r| manifest_row(&r.common, [Value::Int(Some(r.lower)), Value::Int(Some(r.upper)), Value::Text(r.overlap_predicate.clone())]))
         .collect())
 }
 
-impl VScalar for PartextChunkManifest {
-    type State = ();
+impl RowsFunction for PartextChunkManifest {
+    const NAME: &'static str = NAME;
 
-    fn invoke(_: &(), input: &mut DataChunkHandle, output: &mut dyn WritableVector) -> Result<(), Box<dyn std::error::Error>> {
-        let args = Args::new(input, NAME);
-        let lists = (0..args.rows()).map(|row| manifest(&args, row)).collect::<Result<Vec<_>, _>>()?;
-        schema().write(output, &lists)?;
-        Ok(())
+    fn schema() -> Schema {
+        schema()
     }
 
-    fn signatures() -> Vec<ScalarFunctionSignature> {
+    fn parameters() -> Vec<LogicalTypeHandle> {
         use LogicalTypeId::*;
-        let t = |id: LogicalTypeId| LogicalTypeHandle::from(id);
-        let boxed = |id: LogicalTypeId| LogicalTypeHandle::list(&t(id));
-        vec![ScalarFunctionSignature::exact(
-            vec![
-                boxed(Varchar), boxed(Bigint), boxed(Bigint), t(Bigint), t(Double), boxed(Double), boxed(Bigint), boxed(Bigint),
-                t(Varchar), t(Varchar), t(Bigint),
-            ],
-            schema().return_type(),
-        )]
+        vec![
+            boxed(Varchar), boxed(Bigint), boxed(Bigint), t(Bigint), t(Double), boxed(Double), boxed(Bigint), boxed(Bigint),
+            t(Varchar), t(Varchar), t(Bigint), boxed(Bigint),
+        ]
+    }
+
+    fn rows(_: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
+        manifest(args, row)
     }
 }

@@ -7,13 +7,11 @@
 //! ```
 
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
-use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
-use duckdb::vtab::arrow::WritableVector;
 
 use crate::core::hash::BucketSpec;
 use crate::core::manifest::Strategy;
 use crate::ext::args::Args;
-use crate::ext::manifest_rows::{common_values, counts, Field, Schema, Value};
+use crate::ext::manifest_rows::{boxed, counts, manifest_row, param as t, Field, RowsFunction, Schema, Value};
 use crate::ext::partext_count_arg::check_count;
 
 const NAME: &str = "partition_hash";
@@ -36,31 +34,23 @@ fn manifest(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
     Ok(spec
         .plan(&counts, &source)
         .iter()
-        .map(|r| {
-            let mut values = common_values(&r.common);
-            values.push(Value::Int(r.bucket.map(i64::from)));
-            values
-        })
+        .map(|r| manifest_row(&r.common, [Value::Int(r.bucket.map(i64::from))]))
         .collect())
 }
 
-impl VScalar for PartextHashManifest {
-    type State = ();
+impl RowsFunction for PartextHashManifest {
+    const NAME: &'static str = NAME;
 
-    fn invoke(_: &(), input: &mut DataChunkHandle, output: &mut dyn WritableVector) -> Result<(), Box<dyn std::error::Error>> {
-        let args = Args::new(input, NAME);
-        let lists = (0..args.rows()).map(|row| manifest(&args, row)).collect::<Result<Vec<_>, _>>()?;
-        schema().write(output, &lists)?;
-        Ok(())
+    fn schema() -> Schema {
+        schema()
     }
 
-    fn signatures() -> Vec<ScalarFunctionSignature> {
+    fn parameters() -> Vec<LogicalTypeHandle> {
         use LogicalTypeId::*;
-        let t = |id: LogicalTypeId| LogicalTypeHandle::from(id);
-        let boxed = |id: LogicalTypeId| LogicalTypeHandle::list(&t(id));
-        vec![ScalarFunctionSignature::exact(
-            vec![boxed(Bigint), boxed(Bigint), t(Bigint), t(Double), t(Varchar), boxed(Varchar), boxed(Bigint), t(Varchar)],
-            schema().return_type(),
-        )]
+        vec![boxed(Bigint), boxed(Bigint), t(Bigint), t(Double), t(Varchar), boxed(Varchar), boxed(Bigint), t(Varchar)]
+    }
+
+    fn rows(_: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
+        manifest(args, row)
     }
 }

@@ -1,9 +1,11 @@
-//! `partext_range_bounds(sample, partitions)`: the 1-based positions in `sample` (a list of
-//! the key column's values) of partition_range's equi-depth bounds, so that the macro keeps
-//! the bounds in the column's own type with `list_select(sample, ...)`.
+//! `partext_range_bounds(values, partitions, custom)`: the 1-based positions in `values` (a
+//! list of the key column's values) of partition_range's bounds, so that the macro keeps the
+//! bounds in the column's own type with `list_select(values, ...)`. For a sample, the
+//! equi-depth bounds; for custom bounds (`custom` true), every position, once the list is
+//! checked to be sorted and free of NULLs.
 //!
 //! ```sql
-//! SELECT list_select(s, partext_range_bounds(s, [16])) FROM sample;
+//! SELECT list_select(s, partext_range_bounds(s, [16], false)) FROM sample;
 //! ```
 //!
 //! `core::range::equi_depth_cuts` chooses: heavy values get a range of their own. Cost: one
@@ -13,7 +15,7 @@ use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
-use crate::core::range::{equi_depth_cuts, RangeValue};
+use crate::core::range::{check_bounds, equi_depth_cuts, RangeValue};
 use crate::ext::args::Args;
 use crate::ext::partext_count_arg::check_count;
 use crate::ext::partition_key_range::range_value;
@@ -53,8 +55,16 @@ impl VScalar for PartextRangeBounds {
         for row in 0..args.rows() {
             let partitions = args.opt_int(1, row).ok_or_else(|| args.null_error("partitions", "a partition count between 1 and 65536"))?;
             let partitions = check_count(NAME, "partitions", partitions)? as usize;
-            let sample: Vec<RangeValue> = list_values(input, 0, row)?.into_iter().flatten().collect();
-            lists.push(equi_depth_cuts(&sample, partitions));
+            let values = list_values(input, 0, row)?;
+            if args.opt_bool(2, row).unwrap_or(false) {
+                let bounds: Vec<RangeValue> =
+                    values.into_iter().map(|b| b.ok_or_else(|| format!("{NAME}: bounds must not contain NULL"))).collect::<Result<_, _>>()?;
+                check_bounds(&bounds).map_err(|e| format!("{NAME}: {e}"))?;
+                lists.push((0..bounds.len()).collect());
+            } else {
+                let sample: Vec<RangeValue> = values.into_iter().flatten().collect();
+                lists.push(equi_depth_cuts(&sample, partitions));
+            }
         }
         let total: usize = lists.iter().map(Vec::len).sum();
         let mut out = output.list_vector();
@@ -76,7 +86,7 @@ impl VScalar for PartextRangeBounds {
     fn signatures() -> Vec<ScalarFunctionSignature> {
         let t = |id: LogicalTypeId| LogicalTypeHandle::from(id);
         vec![ScalarFunctionSignature::exact(
-            vec![t(LogicalTypeId::Any), LogicalTypeHandle::list(&t(LogicalTypeId::Bigint))],
+            vec![t(LogicalTypeId::Any), LogicalTypeHandle::list(&t(LogicalTypeId::Bigint)), t(LogicalTypeId::Boolean)],
             LogicalTypeHandle::list(&t(LogicalTypeId::Integer)),
         )]
     }

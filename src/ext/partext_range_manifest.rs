@@ -13,14 +13,12 @@
 use std::cmp::Ordering;
 
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
-use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
-use duckdb::vtab::arrow::WritableVector;
 
 use crate::core::manifest::Strategy;
 use crate::core::range::{check_bounds, BoundsMethod, RangeSpec, RangeType, RangeValue};
 use crate::core::types::ColumnType;
 use crate::ext::args::Args;
-use crate::ext::manifest_rows::{common_values, counts, Field, Schema, Value};
+use crate::ext::manifest_rows::{boxed, counts, manifest_row, param as t, Field, RowsFunction, Schema, Value};
 use crate::ext::partext_range_bounds::list_values;
 
 const NAME: &str = "partition_range";
@@ -55,32 +53,23 @@ fn manifest(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<
         .plan(&bounds, &counts, &source)
         .map_err(|e| format!("{NAME}: {e}"))?
         .iter()
-        .map(|r| {
-            let mut values = common_values(&r.common);
-            values.push(Value::Int(position(&r.lower)));
-            values.push(Value::Int(position(&r.upper)));
-            values
-        })
+        .map(|r| manifest_row(&r.common, [Value::Int(position(&r.lower)), Value::Int(position(&r.upper))]))
         .collect())
 }
 
-impl VScalar for PartextRangeManifest {
-    type State = ();
+impl RowsFunction for PartextRangeManifest {
+    const NAME: &'static str = NAME;
 
-    fn invoke(_: &(), input: &mut DataChunkHandle, output: &mut dyn WritableVector) -> Result<(), Box<dyn std::error::Error>> {
-        let args = Args::new(input, NAME);
-        let lists = (0..args.rows()).map(|row| manifest(input, &args, row)).collect::<Result<Vec<_>, _>>()?;
-        schema().write(output, &lists)?;
-        Ok(())
+    fn schema() -> Schema {
+        schema()
     }
 
-    fn signatures() -> Vec<ScalarFunctionSignature> {
+    fn parameters() -> Vec<LogicalTypeHandle> {
         use LogicalTypeId::*;
-        let t = |id: LogicalTypeId| LogicalTypeHandle::from(id);
-        let boxed = |id: LogicalTypeId| LogicalTypeHandle::list(&t(id));
-        vec![ScalarFunctionSignature::exact(
-            vec![t(Any), boxed(Bigint), boxed(Bigint), t(Bigint), t(Double), t(Varchar), boxed(Varchar), t(Boolean), t(Varchar)],
-            schema().return_type(),
-        )]
+        vec![t(Any), boxed(Bigint), boxed(Bigint), t(Bigint), t(Double), t(Varchar), boxed(Varchar), t(Boolean), t(Varchar)]
+    }
+
+    fn rows(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
+        manifest(input, args, row)
     }
 }

@@ -11,14 +11,12 @@
 //! `upper` as text the macro casts to the column's type. Cost: O(units + periods).
 
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
-use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
-use duckdb::vtab::arrow::WritableVector;
 
 use crate::core::manifest::Strategy;
 use crate::core::temporal::{parse_granularity, TemporalSpec};
 use crate::core::types::{ColumnType, TemporalType};
 use crate::ext::args::{target_bytes, Args};
-use crate::ext::manifest_rows::{common_values, counts, Field, Schema, Value};
+use crate::ext::manifest_rows::{boxed, counts, manifest_row, param as t, Field, RowsFunction, Schema, Value};
 
 pub const NAME: &str = "partition_temporal";
 
@@ -58,37 +56,26 @@ fn manifest(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
     .map_err(|e| format!("{NAME}: {e}"))?;
     Ok(rows
         .iter()
-        .map(|r| {
-            let mut values = common_values(&r.common);
-            values.push(Value::Text(r.lower.and_then(|v| spec.bound_text(v))));
-            values.push(Value::Text(r.upper.and_then(|v| spec.bound_text(v))));
-            values.push(Value::Text(r.overlap_predicate.clone()));
-            values
-        })
+        .map(|r| manifest_row(&r.common, [Value::Text(r.lower.and_then(|v| spec.bound_text(v))), Value::Text(r.upper.and_then(|v| spec.bound_text(v))), Value::Text(r.overlap_predicate.clone())]))
         .collect())
 }
 
-impl VScalar for PartextTemporalManifest {
-    type State = ();
+impl RowsFunction for PartextTemporalManifest {
+    const NAME: &'static str = NAME;
 
-    fn invoke(_: &(), input: &mut DataChunkHandle, output: &mut dyn WritableVector) -> Result<(), Box<dyn std::error::Error>> {
-        let args = Args::new(input, NAME);
-        let lists = (0..args.rows()).map(|row| manifest(&args, row)).collect::<Result<Vec<_>, _>>()?;
-        schema().write(output, &lists)?;
-        Ok(())
+    fn schema() -> Schema {
+        schema()
     }
 
-    fn signatures() -> Vec<ScalarFunctionSignature> {
+    fn parameters() -> Vec<LogicalTypeHandle> {
         use LogicalTypeId::*;
-        let t = |id: LogicalTypeId| LogicalTypeHandle::from(id);
-        // Arguments a user may give as NULL arrive boxed as one-element lists (see Args).
-        let boxed = |id: LogicalTypeId| LogicalTypeHandle::list(&t(id));
-        vec![ScalarFunctionSignature::exact(
-            vec![
-                boxed(Bigint), boxed(Bigint), t(Bigint), t(Double), t(Varchar), boxed(Varchar), boxed(Varchar), boxed(Boolean),
-                boxed(Interval), boxed(Double), t(Varchar), t(Varchar), t(Bigint),
-            ],
-            schema().return_type(),
-        )]
+        vec![
+            boxed(Bigint), boxed(Bigint), t(Bigint), t(Double), t(Varchar), boxed(Varchar), boxed(Varchar), boxed(Boolean),
+            boxed(Interval), boxed(Double), t(Varchar), t(Varchar), t(Bigint),
+        ]
+    }
+
+    fn rows(_: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
+        manifest(args, row)
     }
 }

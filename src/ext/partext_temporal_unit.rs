@@ -7,14 +7,14 @@
 //! ```
 //!
 //! The value parameter is ANY so that every date and time type arrives as stored; per row it
-//! costs two floor divisions (`core::temporal::fine_unit`). ±infinity and types that have no
-//! calendar are errors naming the column and the fix.
+//! costs one floor division by a compile-time constant (`core::temporal::fine_units`).
+//! ±infinity and types that have no calendar are errors naming the column and the fix.
 
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
-use crate::core::temporal::{fine_unit, infinite_error, is_infinite, parse_granularity};
+use crate::core::temporal::{fine_units, infinite_error, parse_granularity};
 use crate::core::types::TemporalType;
 use crate::ext::args::Args;
 use crate::ext::partition_key_temporal::temporal_type_of;
@@ -55,17 +55,8 @@ impl VScalar for PartextTemporalUnit {
             }
         };
         let units = unsafe { out.as_mut_slice_with_len::<i64>(n) };
-        let mut nulls = Vec::new();
-        for row in 0..n {
-            if !valid.is_valid(row) {
-                nulls.push(row);
-            } else if is_infinite(key_type, raw[row]) {
-                return Err(format!("{NAME}: {}", infinite_error(&col)).into());
-            } else {
-                units[row] = fine_unit(key_type, raw[row], unit_seconds);
-            }
-        }
-        for row in nulls {
+        fine_units(key_type, &raw, unit_seconds, |row| valid.is_valid(row), units).map_err(|_| format!("{NAME}: {}", infinite_error(&col)))?;
+        for row in (0..n).filter(|&row| !valid.is_valid(row)) {
             out.set_null(row);
         }
         Ok(())

@@ -16,8 +16,10 @@ sample AS (
                                         [CAST(method AS VARCHAR)], bounds IS NOT NULL))
 ),
 bnds AS (
-    SELECT CASE WHEN bounds IS NULL THEN list_select(s, partext_range_bounds(s, [CAST(partitions AS BIGINT)]))
-                ELSE cast_to_type(bounds, [(SELECT k FROM keyed LIMIT 0)]) END AS b
+    SELECT CASE WHEN bounds IS NULL THEN list_select(s, partext_range_bounds(s, [CAST(partitions AS BIGINT)], false))
+                ELSE list_select(cast_to_type(bounds, [(SELECT k FROM keyed LIMIT 0)]),
+                                 partext_range_bounds(cast_to_type(bounds, [(SELECT k FROM keyed LIMIT 0)]), [CAST(partitions AS BIGINT)], true))
+           END AS b
     FROM sample
 ),
 counts AS (

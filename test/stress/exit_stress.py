@@ -1,0 +1,130 @@
+"""Process exits with a query in flight: partext's manifests against a plain DuckDB GROUP BY.
+
+Each run is a short Python process that opens a database file, starts a query in a thread
+(daemon or not), waits a random 0-200 ms and exits: normally, with sys.exit or with os._exit,
+with or without closing the connection first. The partext variant loads partext and runs a
+manifest; the plain variant runs a GROUP BY of similar duration without partext. DuckDB's Python
+client itself can abort at exit with a query in flight in a daemon thread, so partext's crash
+rate is compared with the plain one, not with zero. After every run a second process opens the
+file at once.
+
+    python test/stress/exit_stress.py --runs 500 [--extension build/release/partext.duckdb_extension]
+
+Prints one line per variant and exits non-zero when partext crashes more often than plain
+DuckDB (beyond a two-standard-error margin), ever dies of SIGSEGV, or crashes with os._exit or
+a non-daemon thread, or when a second process cannot open the file.
+"""
+import argparse
+import math
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+
+import duckdb
+
+CHILD = textwrap.dedent("""
+    import os, sys, threading, time, duckdb
+    path, extension, variant, mode, close, daemon, delay = sys.argv[1:8]
+    config = {"allow_unsigned_extensions": "true"} if variant == "partext" else {}
+    con = duckdb.connect(path, config=config)
+    if variant == "partext":
+        con.execute(f"LOAD '{extension}'")
+        sql = "SELECT count(*) FROM partext.partition_hash('events', 'user_id', 64)"
+    else:
+        sql = "SELECT count(*) FROM (SELECT hash(user_id) % 64 AS b, count(*) FROM events GROUP BY 1)"
+    stop = threading.Event()
+    cur = con.cursor()
+    def work():
+        try:
+            while not stop.is_set():
+                cur.execute(sql).fetchall()
+        except Exception:
+            pass
+    threading.Thread(target=work, daemon=(daemon == "daemon")).start()
+    time.sleep(float(delay))
+    if daemon != "daemon":
+        stop.set()  # a non-daemon thread ends after its current query; the exit waits for it
+    if close == "close":
+        try:
+            con.close()
+        except Exception:
+            pass
+    if mode == "os_exit":
+        os._exit(0)
+    if mode == "sys_exit":
+        sys.exit(0)
+""")
+
+OPEN = "import sys, duckdb; duckdb.connect(sys.argv[1]).execute('SELECT count(*) FROM events').fetchall()"
+
+
+def one_run(path, extension, variant, rng):
+    mode = rng.choice(["normal", "sys_exit", "os_exit"])
+    close = rng.choice(["close", "keep"])
+    daemon = rng.choice(["daemon", "thread"])
+    delay = f"{rng.uniform(0, 0.2):.3f}"
+    try:
+        p = subprocess.run([sys.executable, "-c", CHILD, path, extension, variant, mode, close, daemon, delay],
+                           capture_output=True, timeout=60)
+        code = p.returncode
+    except subprocess.TimeoutExpired:
+        code = "timeout"
+    opened = subprocess.run([sys.executable, "-c", OPEN, path], capture_output=True, timeout=60).returncode == 0
+    return {"mode": mode, "close": close, "daemon": daemon, "code": code, "opened": opened}
+
+
+def crashed(r):
+    return r["code"] == "timeout" or (isinstance(r["code"], int) and r["code"] < 0)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=500)
+    ap.add_argument("--extension", default=os.path.join(os.path.dirname(__file__), "..", "..", "build", "release", "partext.duckdb_extension"))
+    ap.add_argument("--seed", type=int, default=11)
+    args = ap.parse_args()
+    extension = os.path.abspath(args.extension)
+    rng = random.Random(args.seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "exit.duckdb")
+        con = duckdb.connect(path)
+        con.execute("CREATE TABLE events AS SELECT i AS id, (i * 7919) % 100000 AS user_id FROM range(3000000) t(i)")
+        con.close()
+        results = {"partext": [], "plain": []}
+        for i in range(args.runs):
+            for variant in ("partext", "plain"):  # interleaved, so that both see the same machine load
+                results[variant].append(one_run(path, extension, variant, rng))
+    failures = []
+    rates = {}
+    for variant, rs in results.items():
+        crashes = [r for r in rs if crashed(r)]
+        segv = [r for r in crashes if r["code"] == -signal.SIGSEGV]
+        strict = [r for r in crashes if r["mode"] == "os_exit" or r["daemon"] == "thread"]
+        not_opened = [r for r in rs if not r["opened"]]
+        rate = len(crashes) / len(rs)
+        rates[variant] = (rate, len(rs))
+        signals = sorted({str(r["code"]) for r in crashes})
+        print(f"DuckDB {duckdb.__version__} {variant}: {len(crashes)}/{len(rs)} crashed ({rate:.1%}; codes {', '.join(signals) or 'none'}), "
+              f"SIGSEGV {len(segv)}, with os._exit or a non-daemon thread {len(strict)}, file not reopened {len(not_opened)}")
+        if variant == "partext":
+            if segv:
+                failures.append("partext: SIGSEGV")
+            if strict:
+                failures.append(f"partext: {len(strict)} crashes with os._exit or a non-daemon thread")
+        if not_opened:
+            failures.append(f"{variant}: {len(not_opened)} runs left a file a second process could not open")
+    (p, n), (q, m) = rates["partext"], rates["plain"]
+    margin = 2 * math.sqrt(max(p * (1 - p), 1e-9) / n + max(q * (1 - q), 1e-9) / m)
+    if p > q + margin:
+        failures.append(f"partext's crash rate {p:.1%} is above plain DuckDB's {q:.1%} (margin {margin:.1%})")
+    for f in failures:
+        print("FAIL", f)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
