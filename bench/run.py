@@ -200,6 +200,23 @@ def materialization_scenarios(out_dir):
     ]
 
 
+FIXED_COST_ROWS = 1_000
+FIXED_COST_CALLS = 50
+
+
+def fixed_cost_calls():
+    """One call of each manifest function, timed on a 1,000-row table: the cost of a call
+    itself (binding the macro, its native functions, the small scans), not of the data."""
+    return [
+        ("partition_temporal day", "SELECT * FROM partext.partition_temporal('events', 'ts', 'day')"),
+        ("partition_hash 8", "SELECT * FROM partext.partition_hash('events', 'user_id', 8)"),
+        ("partition_range 4", "SELECT * FROM partext.partition_range('events', 'amount', 4)"),
+        ("chunk_plan 64 MiB", "SELECT * FROM partext.chunk_plan('events', 64)"),
+        ("partition_advise", "SELECT * FROM partext.partition_advise('events')"),
+        ("plain GROUP BY (for scale)", "SELECT ts::DATE, count(*) FROM events GROUP BY 1"),
+    ]
+
+
 def beyond_memory_steps(out_dir):
     return [
         ("partition_temporal day", [{"sql": "SELECT * FROM partext.partition_temporal('events', 'ts', 'day')"}]),
@@ -303,6 +320,15 @@ def main():
             line = ", ".join(f"{m} {median(rs):.3f}s" for m, rs in runs.items() if median(rs) is not None)
             print(f"  {name}: {line}", flush=True)
 
+        fixed = []
+        if not args.only or "fixed" in args.only:
+            small = generate(duckdb, FIXED_COST_ROWS)
+            for what, sql in fixed_cost_calls():
+                runs = [measure(python, small, [{"sql": sql}] * FIXED_COST_CALLS) for _ in range(args.runs)]
+                per_call = median(runs)
+                fixed.append((what, per_call / FIXED_COST_CALLS if per_call is not None else None))
+                print(f"  fixed cost, {FIXED_COST_ROWS:,} rows: {what}: {fixed[-1][1] * 1000:.2f} ms per call", flush=True)
+
         beyond = []
         wide_bytes = 0
         if not args.only or "beyond" in args.only:
@@ -319,7 +345,7 @@ def main():
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
 
-    write_results(args, duckdb.__version__, version, rows, table_bytes, memory_limit, chunks, rows_per_chunk, results, beyond, wide_bytes, time.time() - started)
+    write_results(args, duckdb.__version__, version, rows, table_bytes, memory_limit, chunks, rows_per_chunk, results, beyond, wide_bytes, time.time() - started, fixed)
 
 
 def median(rs):
@@ -327,7 +353,7 @@ def median(rs):
     return statistics.median(ok) if ok else None
 
 
-def write_results(args, duckdb_version, version, rows, table_bytes, memory_limit, chunks, rows_per_chunk, results, beyond, wide_bytes, wall):
+def write_results(args, duckdb_version, version, rows, table_bytes, memory_limit, chunks, rows_per_chunk, results, beyond, wide_bytes, wall, fixed=()):
     hand = {name: median(rs) for name, method, rs in results if method == "hand"}
     lines = [
         "# partext benchmark results",
@@ -373,6 +399,12 @@ def write_results(args, duckdb_version, version, rows, table_bytes, memory_limit
     for name, r in ratio_of("processing: every chunk", method="seed", base="partext"):
         lines.append(f"| reading all chunks >= 10x faster than ordered LIMIT/OFFSET | {r:.1f}x faster | {'yes' if r >= 10 else '**no**'} |")
 
+    if fixed:
+        lines += ["", f"## Fixed cost of one call ({FIXED_COST_ROWS:,}-row table)", "",
+                  f"Each call runs {FIXED_COST_CALLS} times in one fresh process; the figure is the median over {args.runs} processes "
+                  "of their time per call.", "", "| call | ms per call |", "|---|---:|"]
+        for what, per_call in fixed:
+            lines.append(f"| {what} | {'error' if per_call is None else f'{per_call * 1000:.2f}'} |")
     lines += ["", f"## Beyond memory (memory_limit {memory_limit}, table {wide_bytes / 2**20:,.0f} MiB on disk, "
               f"{wide_bytes / parse_size(memory_limit):.1f}x the limit)", "",
               f"The same {rows:,} rows with a 96-character payload, so that the database file is at least 3x the memory limit. "
