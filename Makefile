@@ -19,7 +19,7 @@ VENV         := .venv
 CARGO        ?= cargo
 
 VERSION      := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
-MIN_API      := $(shell sed -n 's/.*min_duckdb_version = "\(v[0-9.]*\)".*/\1/p' src/lib.rs | head -n 1)
+MIN_API      := $(shell sed -n 's/.*MIN_DUCKDB_VERSION: &str = "\(v[0-9.]*\)".*/\1/p' src/ext/entry.rs | head -n 1)
 ARCH         := $(shell uname -m)
 PLATFORM     := $(if $(filter x86_64,$(ARCH)),linux_amd64,$(if $(filter aarch64 arm64,$(ARCH)),linux_arm64,linux_$(ARCH)))
 EXT          := build/release/partext.duckdb_extension

@@ -5,14 +5,12 @@
 pub mod core;
 pub mod ext;
 
-use duckdb::Connection;
-use duckdb::duckdb_entrypoint_c_api;
-
-/// Entry point DuckDB calls on `LOAD 'partext'`. `min_duckdb_version` is the C API version
-/// partext needs; the Makefile writes the same value into the extension's metadata footer.
-#[duckdb_entrypoint_c_api(ext_name = "partext", min_duckdb_version = "v1.5.6")]
-pub fn partext_init(conn: Connection) -> Result<(), Box<dyn std::error::Error>> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || ext::register_all(conn).map_err(|e| e.to_string())))
-        .unwrap_or_else(|_| Err("partext failed to load: internal error during registration".to_string()))
-        .map_err(Into::into)
+/// Entry point DuckDB calls on `LOAD partext`; `ext::entry` loads partext (and holds the C API
+/// version it needs, which the Makefile also writes into the metadata footer).
+///
+/// # Safety
+/// DuckDB calls it with the extension info and access struct of the load in progress.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn partext_init_c_api(info: duckdb::ffi::duckdb_extension_info, access: *const duckdb::ffi::duckdb_extension_access) -> bool {
+    unsafe { ext::entry::load(info, access) }
 }

@@ -12,7 +12,9 @@
 //! span, the key's approximate distinct count); the advice itself is arithmetic.
 
 use crate::core::calendar::{Granularity, SECONDS_PER_DAY};
-use crate::core::sql::quote_literal;
+use crate::core::hash::is_bucketable;
+use crate::core::sql::{quote_ident, quote_literal};
+use crate::core::types::{ColumnType, TemporalType};
 
 pub const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
@@ -203,6 +205,53 @@ impl AdviseInput {
     }
 }
 
+/// The columns partition_advise considers: the temporal column (the one asked for, else the
+/// first DATE/TIMESTAMP column) and the key candidates (the column asked for, else every
+/// column Iceberg can bucket that is not a date or time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnChoice {
+    pub temporal: Option<usize>,
+    pub candidates: Vec<usize>,
+    /// Set when the caller named the column.
+    pub asked: Option<usize>,
+}
+
+pub fn choose_columns(columns: &[(String, ColumnType)], asked: Option<usize>) -> ColumnChoice {
+    let is_temporal = |i: usize| TemporalType::from_column_type(&columns[i].1).is_some();
+    let is_key = |t: &ColumnType| is_bucketable(t) && TemporalType::from_column_type(t).is_none() && !matches!(t, ColumnType::Date | ColumnType::Time);
+    match asked {
+        Some(i) if is_temporal(i) => ColumnChoice { temporal: Some(i), candidates: vec![], asked },
+        Some(i) => ColumnChoice { temporal: None, candidates: vec![i], asked },
+        None => ColumnChoice {
+            temporal: (0..columns.len()).find(|&i| is_temporal(i)),
+            candidates: (0..columns.len()).filter(|&i| is_key(&columns[i].1)).collect(),
+            asked,
+        },
+    }
+}
+
+impl ColumnChoice {
+    /// The key: the candidate with the most distinct values (the first on a tie), with its
+    /// count and whether Iceberg can bucket it.
+    pub fn key(&self, columns: &[(String, ColumnType)], distinct: impl Fn(usize) -> u64) -> Option<(String, u64, bool)> {
+        self.candidates
+            .iter()
+            .map(|&i| (i, distinct(i)))
+            .max_by_key(|&(i, d)| (d, std::cmp::Reverse(i)))
+            .map(|(i, d)| (columns[i].0.clone(), d, is_bucketable(&columns[i].1)))
+    }
+
+    /// How the column was chosen, for the reasons.
+    pub fn note(&self, columns: &[(String, ColumnType)], key: Option<&(String, u64, bool)>) -> String {
+        match (self.asked, self.temporal, key) {
+            (Some(i), _, _) => format!("; column {} as asked", quote_ident(&columns[i].0)),
+            (None, Some(t), _) => format!("; temporal column {} chosen (the first DATE/TIMESTAMP column)", quote_ident(&columns[t].0)),
+            (None, None, Some((k, d, _))) => format!("; key column {} chosen (most distinct values, about {d})", quote_ident(k)),
+            _ => "; no temporal or key column found".to_string(),
+        }
+    }
+}
+
 /// The FROM text for a `tbl` argument as written (name, query or file).
 fn source_sql(tbl: &str) -> String {
     let t = tbl.trim();
@@ -266,5 +315,22 @@ mod tests {
         i.key = None;
         i.chunkable = true;
         assert_eq!(i.advise()[0].strategy, "chunks");
+    }
+
+    #[test]
+    fn columns_are_chosen_by_type_and_distinct_values() {
+        let cols: Vec<(String, ColumnType)> =
+            [("id", "BIGINT"), ("ts", "TIMESTAMP"), ("d", "DATE"), ("x", "DOUBLE"), ("name", "VARCHAR")].iter().map(|(n, t)| (n.to_string(), ColumnType::parse(t))).collect();
+        let c = choose_columns(&cols, None);
+        assert_eq!((c.temporal, c.candidates.clone()), (Some(1), vec![0, 4]));
+        let key = c.key(&cols, |i| if i == 4 { 90 } else { 10 });
+        assert_eq!(key, Some(("name".to_string(), 90, true)));
+        assert!(c.note(&cols, key.as_ref()).contains("temporal column \"ts\" chosen"));
+        let asked = choose_columns(&cols, Some(3));
+        assert_eq!((asked.temporal, asked.candidates.clone()), (None, vec![3]));
+        assert_eq!(asked.key(&cols, |_| 5), Some(("x".to_string(), 5, false)));
+        assert_eq!(asked.note(&cols, None), "; column \"x\" as asked");
+        let none = choose_columns(&cols[3..4], None);
+        assert_eq!(none.note(&cols[3..4], None), "; no temporal or key column found");
     }
 }

@@ -194,6 +194,34 @@ fn write_ymd(out: &mut String, date: NaiveDate) {
     push_2(out, date.day());
 }
 
+/// Labels of the periods values fall in, each formatted once: the last period is reused while
+/// values stay inside it (sorted or clustered data), the others are found by their start.
+#[derive(Default)]
+pub struct PeriodLabels {
+    last: Option<(Granularity, i64, i64, std::rc::Rc<str>)>,
+    seen: ahash::AHashMap<(Granularity, i64), (i64, std::rc::Rc<str>)>,
+}
+
+impl PeriodLabels {
+    /// The label of the `granularity` period holding `second`; None outside the calendar.
+    pub fn label(&mut self, granularity: Granularity, second: i64) -> Option<&str> {
+        let hit = matches!(&self.last, Some((g, start, end, _)) if *g == granularity && *start <= second && second < *end);
+        if !hit {
+            let start = granularity.period_start(second)?;
+            let (end, label) = match self.seen.get(&(granularity, start)) {
+                Some(p) => p.clone(),
+                None => {
+                    let p = (granularity.next_start(start).unwrap_or(i64::MAX), std::rc::Rc::<str>::from(granularity.label(start)?));
+                    self.seen.insert((granularity, start), p.clone());
+                    p
+                }
+            };
+            self.last = Some((granularity, start, end, label));
+        }
+        self.last.as_ref().map(|l| &*l.3)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,5 +314,16 @@ mod tests {
     fn far_dates_are_refused_not_wrapped() {
         assert_eq!(Granularity::Month.period_start(i64::MAX), None);
         assert_eq!(Granularity::Day.label(i64::MIN / 2), None);
+    }
+
+    #[test]
+    fn period_labels_are_reused_and_exact() {
+        let mut labels = PeriodLabels::default();
+        let jan = days_of(NaiveDate::from_ymd_opt(2024, 1, 31).unwrap()).unwrap() * SECONDS_PER_DAY;
+        assert_eq!(labels.label(Granularity::Month, jan), Some("2024-01"));
+        assert_eq!(labels.label(Granularity::Month, jan + SECONDS_PER_DAY), Some("2024-02"));
+        assert_eq!(labels.label(Granularity::Month, jan + 3600), Some("2024-01"));
+        assert_eq!(labels.label(Granularity::Year, jan), Some("2024"));
+        assert_eq!(labels.label(Granularity::Month, i64::MAX), None);
     }
 }

@@ -5,6 +5,7 @@ pub mod advise;
 pub mod airbyte;
 pub mod calendar;
 pub mod chunk;
+pub mod counts;
 pub mod glob;
 pub mod hash;
 pub mod json;

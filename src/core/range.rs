@@ -213,6 +213,33 @@ pub fn sample_size(partitions: usize) -> usize {
     (100 * partitions).max(100_000)
 }
 
+/// The seed of the reservoir sample: fixed, so that the same data gives the same bounds.
+pub const SAMPLE_SEED: u32 = 7;
+
+/// How partition_range samples its key column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SamplePolicy {
+    /// DuckDB's seeded reservoir sample of [`sample_size`] rows (the default).
+    Reservoir,
+    /// Every value (`method := 'exact'`).
+    Every,
+    /// None: custom bounds were given.
+    Nothing,
+}
+
+impl SamplePolicy {
+    /// The query over `from_sql` that yields the sample as one column `k`; `key` is the SQL
+    /// expression that selects the key column.
+    pub fn sample_sql(self, from_sql: &str, key: &str, partitions: usize) -> String {
+        let tail = match self {
+            SamplePolicy::Nothing => " LIMIT 0".to_string(),
+            SamplePolicy::Every => String::new(),
+            SamplePolicy::Reservoir => format!(" USING SAMPLE {} ROWS (reservoir, {SAMPLE_SEED})", sample_size(partitions)),
+        };
+        format!("SELECT {key} AS k FROM {from_sql}{tail}")
+    }
+}
+
 /// Equi-depth bounds for `partitions` ranges from a sample (k bounds make k + 1 ranges). A value
 /// holding more than a partition's share of the sample gets a range of its own; the other
 /// partitions are shared among the stretches between such values by their size.
@@ -561,5 +588,13 @@ mod tests {
         assert_eq!(RangeType::Double.literal(&RangeValue::float(f64::NAN)).unwrap(), "CAST('NaN' AS DOUBLE)");
         assert_eq!(RangeType::Varchar.literal(&RangeValue::Text(b"it's".to_vec())).unwrap(), "'it''s'");
         assert_eq!(RangeType::Time.literal(&RangeValue::Time(1)).unwrap(), "TIME '00:00:00.000001'");
+    }
+
+    #[test]
+    fn sample_queries_follow_the_policy() {
+        assert_eq!(SamplePolicy::Reservoir.sample_sql("\"t\"", "\"v\"", 16), "SELECT \"v\" AS k FROM \"t\" USING SAMPLE 100000 ROWS (reservoir, 7)");
+        assert!(SamplePolicy::Reservoir.sample_sql("t", "v", 2000).contains("SAMPLE 200000 ROWS"));
+        assert_eq!(SamplePolicy::Every.sample_sql("t", "v", 4), "SELECT v AS k FROM t");
+        assert_eq!(SamplePolicy::Nothing.sample_sql("t", "v", 4), "SELECT v AS k FROM t LIMIT 0");
     }
 }

@@ -2,6 +2,7 @@
 //! argument reading and manifest rows. All unsafe code of partext lives here.
 
 mod args;
+pub mod entry;
 mod files;
 mod macros;
 mod manifest_rows;
@@ -18,8 +19,8 @@ mod partext_range_manifest;
 mod partext_range_sample_sql;
 mod partext_row_bytes;
 mod partext_source;
+mod partext_temporal_counts;
 mod partext_temporal_manifest;
-mod partext_temporal_unit;
 mod partext_version;
 mod partition_key_hash;
 mod partition_key_range;
@@ -27,7 +28,14 @@ mod partition_key_temporal;
 mod read_airbyte;
 mod vector;
 
-use duckdb::Connection;
+use duckdb::{ffi, Connection};
+
+/// Registers partext's aggregate functions on a raw connection of the database being loaded.
+///
+/// SAFETY: `con` must be a live connection.
+pub unsafe fn register_aggregates(con: ffi::duckdb_connection) -> Result<(), String> {
+    unsafe { partext_temporal_counts::register(con) }
+}
 
 /// Registers every partext function on the database behind `conn` and creates the manifest
 /// macros; `conn` is closed when this returns.
@@ -39,7 +47,6 @@ pub fn register_all(conn: Connection) -> Result<(), Box<dyn std::error::Error>> 
     conn.register_scalar_function::<partext_source::PartextSource>("partext_source")?;
     conn.register_scalar_function::<partext_column::PartextColumn>("partext_column")?;
     conn.register_scalar_function::<partext_row_bytes::PartextRowBytes>("partext_row_bytes")?;
-    conn.register_scalar_function::<partext_temporal_unit::PartextTemporalUnit>("partext_temporal_unit")?;
     conn.register_scalar_function::<manifest_rows::Rows<partext_temporal_manifest::PartextTemporalManifest>>("partext_temporal_manifest")?;
     conn.register_scalar_function::<partext_key_check::PartextKeyCheck>("partext_key_check")?;
     conn.register_scalar_function::<partext_count_arg::PartextCountArg>("partext_count_arg")?;

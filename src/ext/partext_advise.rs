@@ -8,18 +8,16 @@
 //! SELECT partext_advise(stats, ...) FROM (SELECT approx_count_distinct(COLUMNS('(.*)')) AS "ndv_\1", ...) stats;
 //! ```
 //!
-//! The column types come from the STRUCT's type: the temporal column is the one asked for or
-//! the first DATE/TIMESTAMP column; the key column is the candidate with the most distinct
-//! values.
+//! The column types come from the STRUCT's type; `core::advise::choose_columns` picks the
+//! temporal column and the key.
 
 use duckdb::core::{DataChunkHandle, FlatVector, LogicalTypeHandle, LogicalTypeId};
 use duckdb::ffi;
 
-use crate::core::advise::{AdviseInput, GIB};
-use crate::core::hash::is_bucketable;
+use crate::core::advise::{choose_columns, AdviseInput, GIB};
 use crate::core::source::{from_sql, pick_column, SourceKind};
 use crate::core::sql::quote_ident;
-use crate::core::types::{ColumnType, TemporalType};
+use crate::core::types::ColumnType;
 use crate::ext::args::Args;
 use crate::ext::manifest_rows::{boxed, param as t, Field, RowsFunction, Schema, Value};
 use crate::ext::partext_row_bytes::column_type;
@@ -72,10 +70,6 @@ fn epoch_seconds(cell: Cell) -> Option<i64> {
     }
 }
 
-fn is_key_candidate(t: &ColumnType) -> bool {
-    is_bucketable(t) && TemporalType::from_column_type(t).is_none() && !matches!(t, ColumnType::Date | ColumnType::Time)
-}
-
 fn advise(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
     let fields = stats_fields(input);
     let k = fields.len().saturating_sub(2) / 3;
@@ -90,12 +84,7 @@ fn advise(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Va
             format!("{NAME}: column {} not found in the source; its columns are: {}", quote_ident(&c), list.join(", "))
         })?),
     };
-    let is_temporal = |i: usize| TemporalType::from_column_type(&cols[i].1).is_some();
-    let (temporal, candidates, mut note) = match asked {
-        Some(i) if is_temporal(i) => (Some(i), vec![], format!("; column {} as asked", quote_ident(&names[i]))),
-        Some(i) => (None, vec![i], format!("; column {} as asked", quote_ident(&names[i]))),
-        None => ((0..cols.len()).find(|&i| is_temporal(i)), (0..cols.len()).filter(|&i| is_key_candidate(&cols[i].1)).collect(), String::new()),
-    };
+    let choice = choose_columns(&cols, asked);
     let value = |f: usize| -> Option<i64> {
         let v = field(input, f);
         if v.row_is_null(row as u64) {
@@ -105,20 +94,14 @@ fn advise(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Va
         let column = unsafe { Column::of(&v, input.len()) }?;
         epoch_seconds(column.cell(row))
     };
-    let span = temporal.map(|i| (names[i].clone(), value(2 * k + i).zip(value(k + i)).map(|(hi, lo)| hi - lo).unwrap_or(0)));
+    let span = choice.temporal.map(|i| (names[i].clone(), value(2 * k + i).zip(value(k + i)).map(|(hi, lo)| hi - lo).unwrap_or(0)));
     let ndv = |i: usize| -> u64 {
         let v = field(input, i);
         // SAFETY: approx_count_distinct fields are BIGINT, one per input row.
         if v.row_is_null(row as u64) { 0 } else { unsafe { v.as_slice_with_len::<i64>(input.len())[row] }.max(0) as u64 }
     };
-    let key = candidates.iter().map(|&i| (i, ndv(i))).max_by_key(|&(i, d)| (d, std::cmp::Reverse(i))).map(|(i, d)| (names[i].clone(), d, is_bucketable(&cols[i].1)));
-    if note.is_empty() {
-        note = match (&span, &key) {
-            (Some((t, _)), _) => format!("; temporal column {} chosen (the first DATE/TIMESTAMP column)", quote_ident(t)),
-            (None, Some((k, d, _))) => format!("; key column {} chosen (most distinct values, about {d})", quote_ident(k)),
-            _ => "; no temporal or key column found".to_string(),
-        };
-    }
+    let key = choice.key(&cols, ndv);
+    let note = choice.note(&cols, key.as_ref());
     let count = field(input, 3 * k);
     // SAFETY: the field after the maxima is count(*), BIGINT, one per input row.
     let rows = if count.row_is_null(row as u64) { 0 } else { unsafe { count.as_slice_with_len::<i64>(input.len())[row] }.max(0) as u64 };

@@ -1,7 +1,7 @@
 //! `partext_range_sample_sql(tbl, col, partitions, method, custom)`: the query that gives
-//! partition_range its sample of the key column — DuckDB's seeded reservoir sample of
-//! `core::range::sample_size(partitions)` rows, every row for `method := 'exact'`, none when
-//! custom bounds were given — after checking the arguments that need no data.
+//! partition_range its sample of the key column (`core::range::SamplePolicy`: DuckDB's seeded
+//! reservoir sample, every row for `method := 'exact'`, none when custom bounds were given),
+//! after checking the arguments that need no data.
 //!
 //! ```sql
 //! FROM query(partext_range_sample_sql(['events'], ['amount'], [16], [NULL], false));
@@ -13,15 +13,13 @@ use duckdb::core::{DataChunkHandle, Inserter, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
-use crate::core::range::sample_size;
+use crate::core::range::SamplePolicy;
 use crate::core::source::from_sql;
 use crate::core::sql::quote_literal;
 use crate::ext::args::Args;
 use crate::ext::partext_count_arg::check_count;
 
 const NAME: &str = "partition_range";
-/// The reservoir's seed: fixed, so that the same data gives the same bounds.
-const SEED: u32 = 7;
 
 pub struct PartextRangeSampleSql;
 
@@ -42,14 +40,8 @@ fn sample_sql(args: &Args, row: usize) -> Result<String, String> {
     }
     let source = from_sql(&tbl).map_err(|e| format!("{NAME}: {e}"))?;
     let key = format!("COLUMNS(lambda c: partext_column(c, [{}], '{NAME}'))", quote_literal(&col));
-    let tail = if custom {
-        " LIMIT 0".to_string()
-    } else if exact {
-        String::new()
-    } else {
-        format!(" USING SAMPLE {} ROWS (reservoir, {SEED})", sample_size(partitions))
-    };
-    Ok(format!("SELECT {key} AS k FROM {}{tail}", source.from_sql))
+    let policy = if custom { SamplePolicy::Nothing } else if exact { SamplePolicy::Every } else { SamplePolicy::Reservoir };
+    Ok(policy.sample_sql(&source.from_sql, &key, partitions))
 }
 
 impl VScalar for PartextRangeSampleSql {

@@ -6,35 +6,22 @@
 //!   TO 'out' (FORMAT parquet, PARTITION_BY (period));
 //! ```
 //!
-//! Per row: one floor division to seconds, then a range check against the last period seen;
-//! a value outside it finds its period's start (`core::calendar`) and that period's label in a
-//! per-chunk map, so each label is formatted once per chunk. Sorted or clustered data costs a
-//! compare and a string copy per row.
+//! Per row: one floor division to seconds, then `core::calendar::PeriodLabels`: a range check
+//! against the last period seen, else a per-chunk map from period start to label, so each
+//! label is formatted once per chunk. Sorted or clustered data costs a compare and a string copy
+//! per row. ±infinity is an error, as in partition_temporal.
 
-use std::rc::Rc;
-
-use ahash::AHashMap;
 use duckdb::core::{DataChunkHandle, Inserter, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 use duckdb::ffi::duckdb_string_t;
 
-use crate::core::calendar::{Granularity, SECONDS_PER_DAY};
+use crate::core::calendar::{Granularity, PeriodLabels, SECONDS_PER_DAY};
+use crate::core::temporal::is_infinite;
 use crate::core::types::TemporalType;
 use crate::ext::vector::{string_bytes, Validity};
 
 pub struct PartitionKeyTemporal;
-
-/// A period and its label. The last one is reused while values stay inside it (sorted or
-/// clustered data); the others seen in the chunk are found by their start, so each label is
-/// formatted once per chunk.
-#[derive(Clone)]
-struct PeriodCache {
-    granularity: Granularity,
-    start: i64,
-    end: i64,
-    label: Rc<str>,
-}
 
 pub fn temporal_type_of(id: LogicalTypeId) -> Option<TemporalType> {
     Some(match id {
@@ -61,8 +48,7 @@ impl VScalar for PartitionKeyTemporal {
         // is VARCHAR by every signature below and holds `n` rows.
         let gran_strings = unsafe { grans.as_slice_with_len::<duckdb_string_t>(n) };
         let mut out = output.flat_vector();
-        let mut cache: Option<PeriodCache> = None;
-        let mut seen: AHashMap<(Granularity, i64), PeriodCache> = AHashMap::new();
+        let mut labels = PeriodLabels::default();
         let mut parsed: Option<(Vec<u8>, Granularity)> = None;
         let (valid_values, valid_grans) = (Validity::of(input, 0, n), Validity::of(input, 1, n));
         // SAFETY: DATE is stored as i32 days and every timestamp type as i64, `n` rows of them.
@@ -91,33 +77,15 @@ impl VScalar for PartitionKeyTemporal {
             if key_type == TemporalType::Date && granularity == Granularity::Hour {
                 return Err("partition_key_temporal: granularity 'hour' needs a timestamp value, not a DATE".into());
             }
-            let second = if key_type == TemporalType::Date {
-                i64::from(days[row]) * SECONDS_PER_DAY
-            } else {
-                stamps[row].div_euclid(per_second)
-            };
-            let hit = matches!(&cache, Some(c) if c.granularity == granularity && c.start <= second && second < c.end);
-            if !hit {
-                let out_of_range = || {
-                    "partition_key_temporal: value outside the supported calendar range (about ±262,000 years) or infinite"
-                        .to_string()
-                };
-                let start = granularity.period_start(second).ok_or_else(out_of_range)?;
-                let period = match seen.get(&(granularity, start)) {
-                    Some(p) => p.clone(),
-                    None => {
-                        let end = granularity.next_start(start).unwrap_or(i64::MAX);
-                        let label: Rc<str> = granularity.label(start).ok_or_else(out_of_range)?.into();
-                        let p = PeriodCache { granularity, start, end, label };
-                        seen.insert((granularity, start), p.clone());
-                        p
-                    }
-                };
-                cache = Some(period);
+            let raw = if key_type == TemporalType::Date { i64::from(days[row]) } else { stamps[row] };
+            if is_infinite(key_type, raw) {
+                return Err("partition_key_temporal: ±infinity belongs to no calendar period; filter it out with isfinite(value)".into());
             }
-            if let Some(c) = &cache {
-                out.insert(row, &*c.label);
-            }
+            let second = if key_type == TemporalType::Date { raw * SECONDS_PER_DAY } else { raw.div_euclid(per_second) };
+            let label = labels.label(granularity, second).ok_or_else(|| {
+                "partition_key_temporal: value outside the supported calendar range (about ±262,000 years) or infinite".to_string()
+            })?;
+            out.insert(row, label);
         }
         Ok(())
     }

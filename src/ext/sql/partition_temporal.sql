@@ -1,6 +1,7 @@
 -- partext.partition_temporal(tbl, col, granularity [, include_empty] [, overlap] [, target_mb])
--- One scan groups the key column by its fine unit (partext_temporal_unit); the calendar
--- math, labels and predicates are partext_temporal_manifest's. Arguments a user may pass as
+-- One scan counts the rows of each fine unit of the key column (the native aggregate
+-- partext_temporal_counts); the calendar math, labels and predicates are
+-- partext_temporal_manifest's. Arguments a user may pass as
 -- NULL go to native functions boxed as [value], so that the functions can name them.
 CREATE MACRO partext.main.partition_temporal(tbl, col, granularity, include_empty := true, overlap := NULL, target_mb := NULL) AS TABLE
 WITH keyed AS NOT MATERIALIZED (
@@ -8,13 +9,14 @@ WITH keyed AS NOT MATERIALIZED (
     FROM query('SELECT * FROM ' || partext_source([CAST(tbl AS VARCHAR)], 'partition_temporal'))
 ),
 counts AS (
-    SELECT partext_temporal_unit(k, [CAST(granularity AS VARCHAR)], [CAST(col AS VARCHAR)]) AS unit, count(*) AS n
-    FROM keyed GROUP BY ALL
+    SELECT partext_temporal_counts(k, [CAST(granularity AS VARCHAR)], [CAST(col AS VARCHAR)]) AS c FROM keyed
 ),
 manifest AS (
     SELECT partext_temporal_manifest(
-        list(unit) FILTER (unit IS NOT NULL), list(n) FILTER (unit IS NOT NULL),
-        CAST(coalesce(sum(n) FILTER (unit IS NULL), 0) AS BIGINT), {row_bytes:partition_temporal},
+        list_transform(list_filter(c, lambda x: x.key IS NOT NULL), lambda x: x.key),
+        list_transform(list_filter(c, lambda x: x.key IS NOT NULL), lambda x: x.rows),
+        CAST(coalesce(list_sum(list_transform(list_filter(c, lambda x: x.key IS NULL), lambda x: x.rows)), 0) AS BIGINT),
+        {row_bytes:partition_temporal},
         typeof((SELECT k FROM keyed LIMIT 0)), [CAST(col AS VARCHAR)], [CAST(granularity AS VARCHAR)],
         [CAST(include_empty AS BOOLEAN)], [CAST(overlap AS INTERVAL)], [CAST(target_mb AS DOUBLE)],
         partext_source([CAST(tbl AS VARCHAR)], 'partition_temporal'),
