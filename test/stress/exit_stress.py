@@ -3,7 +3,8 @@
 Each run is a short Python process that opens a database file, starts a query in a thread
 (daemon or not), waits a random 0-200 ms and exits: normally, with sys.exit or with os._exit,
 with or without closing the connection first. The partext variant loads partext and runs a
-manifest; the plain variant runs a GROUP BY of similar duration without partext. DuckDB's Python
+manifest; the plain variant runs a GROUP BY without partext over a table sized so that it
+takes as long (measured first). DuckDB's Python
 client itself can abort at exit with a query in flight in a daemon thread, so partext's crash
 rate is compared with the plain one, not with zero. After every run a second process opens the
 file at once.
@@ -26,16 +27,21 @@ import textwrap
 
 import duckdb
 
+PARTEXT_SQL = "SELECT count(*) FROM partext.partition_hash('events', 'user_id', 64)"
+# The plain query reads plain_events, which the parent sizes so that it takes as long as the
+# partext manifest.
+PLAIN_SQL = "SELECT count(*) FROM (SELECT hash(user_id) % 64 AS b, count(*) FROM plain_events GROUP BY 1)"
+
 CHILD = textwrap.dedent("""
     import os, sys, threading, time, duckdb
-    path, extension, variant, mode, close, daemon, delay = sys.argv[1:8]
+    path, extension, variant, mode, close, daemon, delay, PARTEXT_SQL, PLAIN_SQL = sys.argv[1:10]
     config = {"allow_unsigned_extensions": "true"} if variant == "partext" else {}
     con = duckdb.connect(path, config=config)
     if variant == "partext":
         con.execute(f"LOAD '{extension}'")
-        sql = "SELECT count(*) FROM partext.partition_hash('events', 'user_id', 64)"
+        sql = PARTEXT_SQL
     else:
-        sql = "SELECT count(*) FROM (SELECT hash(user_id) % 64 AS b, count(*) FROM events GROUP BY 1)"
+        sql = PLAIN_SQL
     stop = threading.Event()
     cur = con.cursor()
     def work():
@@ -62,19 +68,31 @@ CHILD = textwrap.dedent("""
 OPEN = "import sys, duckdb; duckdb.connect(sys.argv[1]).execute('SELECT count(*) FROM events').fetchall()"
 
 
+def timed(con, sql):
+    """Median wall time of `sql` over 7 runs."""
+    import time
+    times = []
+    for _ in range(7):
+        start = time.perf_counter()
+        con.execute(sql).fetchall()
+        times.append(time.perf_counter() - start)
+    return sorted(times)[3]
+
+
 def one_run(path, extension, variant, rng):
     mode = rng.choice(["normal", "sys_exit", "os_exit"])
     close = rng.choice(["close", "keep"])
     daemon = rng.choice(["daemon", "thread"])
     delay = f"{rng.uniform(0, 0.2):.3f}"
     try:
-        p = subprocess.run([sys.executable, "-c", CHILD, path, extension, variant, mode, close, daemon, delay],
+        p = subprocess.run([sys.executable, "-c", CHILD, path, extension, variant, mode, close, daemon, delay, PARTEXT_SQL, PLAIN_SQL],
                            capture_output=True, timeout=60)
         code = p.returncode
+        stderr = p.stderr.decode(errors="replace")[-400:]
     except subprocess.TimeoutExpired:
-        code = "timeout"
+        code, stderr = "timeout", ""
     opened = subprocess.run([sys.executable, "-c", OPEN, path], capture_output=True, timeout=60).returncode == 0
-    return {"mode": mode, "close": close, "daemon": daemon, "code": code, "opened": opened}
+    return {"mode": mode, "close": close, "daemon": daemon, "code": code, "opened": opened, "stderr": stderr}
 
 
 def crashed(r):
@@ -91,8 +109,15 @@ def main():
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "exit.duckdb")
-        con = duckdb.connect(path)
+        con = duckdb.connect(path, config={"allow_unsigned_extensions": "true"})
         con.execute("CREATE TABLE events AS SELECT i AS id, (i * 7919) % 100000 AS user_id FROM range(3000000) t(i)")
+        con.execute("CREATE TABLE plain_events AS SELECT * FROM events")
+        con.execute(f"LOAD '{extension}'")
+        ratio = timed(con, PARTEXT_SQL) / timed(con, PLAIN_SQL)
+        rows = int(3_000_000 * ratio)
+        con.execute(f"CREATE OR REPLACE TABLE plain_events AS SELECT i AS id, (i * 7919) % 100000 AS user_id FROM range({rows}) t(i)")
+        print(f"DuckDB {duckdb.__version__}: manifest {timed(con, PARTEXT_SQL) * 1000:.0f} ms, plain GROUP BY {timed(con, PLAIN_SQL) * 1000:.0f} ms "
+              f"({rows:,} rows)", flush=True)
         con.close()
         results = {"partext": [], "plain": []}
         for i in range(args.runs):
@@ -121,6 +146,10 @@ def main():
     margin = 2 * math.sqrt(max(p * (1 - p), 1e-9) / n + max(q * (1 - q), 1e-9) / m)
     if p > q + margin:
         failures.append(f"partext's crash rate {p:.1%} is above plain DuckDB's {q:.1%} (margin {margin:.1%})")
+    for variant, rs in results.items():
+        for r in [r for r in rs if crashed(r)][:3]:
+            last = r["stderr"].strip().splitlines()[-1:] or ["(nothing on stderr)"]
+            print(f"  {variant} crash ({r['mode']}, {r['close']}, {r['daemon']}): {last[0][:200]}")
     for f in failures:
         print("FAIL", f)
     sys.exit(1 if failures else 0)
