@@ -7,6 +7,10 @@
 #   make bench            benchmark harness, quick (20M rows, ~5 min): bench/RESULTS.md and bench/ratios.png
 #   make bench-full       the same at 100M rows and a 1 GB memory limit (~40 min)
 #                         (BENCH_HOST=1.5.6 runs either on the other supported host)
+#   make install          install partext into the DuckDB extension directory of every supported
+#                         version (DUCKDB_VERSIONS selects), so that LOAD partext works by name
+#   make repository       build/repository/<version>/<platform>/partext.duckdb_extension.gz
+#   make wheel            build/wheel/duckdb_extension_partext-<version>-py3-none-<platform>.whl
 #   make exit-stress      process exits with a query in flight, partext against plain DuckDB,
 #                         EXIT_RUNS (default 500) runs of each per host (~20 min per host)
 # Everything the build and the tests need is installed here, from the package registries.
@@ -20,8 +24,22 @@ CARGO        ?= cargo
 
 VERSION      := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 MIN_API      := $(shell sed -n 's/.*MIN_DUCKDB_VERSION: &str = "\(v[0-9.]*\)".*/\1/p' src/ext/entry.rs | head -n 1)
-ARCH         := $(shell uname -m)
-PLATFORM     := $(if $(filter x86_64,$(ARCH)),linux_amd64,$(if $(filter aarch64 arm64,$(ARCH)),linux_arm64,linux_$(ARCH)))
+# DuckDB's platform name and the library cargo builds. Linux (amd64, arm64) is what the tests
+# run on; macOS and Windows follow DuckDB's names and cargo's library names.
+ifeq ($(OS),Windows_NT)
+  PLATFORM   := windows_amd64
+  LIBRARY    := target/release/partext.dll
+else
+  UNAME_S    := $(shell uname -s)
+  ARCH       := $(shell uname -m)
+  ifeq ($(UNAME_S),Darwin)
+    PLATFORM := $(if $(filter arm64 aarch64,$(ARCH)),osx_arm64,osx_amd64)
+    LIBRARY  := target/release/libpartext.dylib
+  else
+    PLATFORM := $(if $(filter x86_64 amd64,$(ARCH)),linux_amd64,$(if $(filter aarch64 arm64,$(ARCH)),linux_arm64,linux_$(ARCH)))
+    LIBRARY  := target/release/libpartext.so
+  endif
+endif
 EXT          := build/release/partext.duckdb_extension
 CLI          := $(VENV)/cli-$(CLI_VERSION)/bin/duckdb
 HOST_STAMPS  := $(foreach v,$(HOSTS),$(VENV)/duckdb-$(v)/.installed)
@@ -34,7 +52,8 @@ PYARROW_VERSION := 26.0.1
 TQDM_VERSION := 4.70.1
 DASK_VERSION := 2026.8.0
 
-.PHONY: all release test unit sqltest integration examples run shell hosts bench bench-full exit-stress clean FORCE
+.PHONY: all release test unit lint sqltest integration install-test examples run shell hosts bench bench-full exit-stress \
+        wheel repository install clean FORCE
 
 all: release
 release: $(EXT)
@@ -42,7 +61,7 @@ release: $(EXT)
 $(EXT): FORCE
 	$(CARGO) build --release -p partext -p partext-tools
 	@mkdir -p $(dir $@)
-	target/release/append-metadata target/release/libpartext.so $@ v$(VERSION) $(MIN_API) $(PLATFORM)
+	target/release/append-metadata $(LIBRARY) $@ v$(VERSION) $(MIN_API) $(PLATFORM)
 	@echo "built $@ (v$(VERSION), C API $(MIN_API), $(PLATFORM))"
 
 # One venv per supported DuckDB host (with pandas and pyarrow: manifests over DataFrames and Arrow
@@ -85,6 +104,29 @@ bench: release $(VENV)/duckdb-$(BENCH_HOST)/.bench-installed
 bench-full: release $(VENV)/duckdb-$(BENCH_HOST)/.bench-installed
 	$(VENV)/duckdb-$(BENCH_HOST)/bin/python bench/run.py --full
 
+DUCKDB_VERSIONS ?= $(HOSTS)
+SETUPTOOLS_VERSION := 80.9.0
+WHEEL_VERSION := 0.45.1
+
+# Packaging tools for the wheel, from PyPI.
+$(VENV)/packaging/.installed:
+	$(PYTHON) -m venv $(VENV)/packaging
+	$(VENV)/packaging/bin/pip install --quiet setuptools==$(SETUPTOOLS_VERSION) wheel==$(WHEEL_VERSION)
+	touch $@
+
+wheel: release $(VENV)/packaging/.installed
+	$(VENV)/packaging/bin/python tools/package.py wheel --extension $(EXT) --platform $(PLATFORM) --versions $(HOSTS) --out build/wheel
+
+repository: release
+	$(PYTHON) tools/package.py repository --extension $(EXT) --platform $(PLATFORM) --versions $(HOSTS) --out build/repository
+
+# DuckDB's own INSTALL '<file>' copies the extension into ~/.duckdb/extensions/v<version>/<platform>/,
+# which the DuckDB shell and the Python client share.
+install: release $(foreach v,$(DUCKDB_VERSIONS),$(VENV)/duckdb-$(v)/.installed)
+	@for v in $(DUCKDB_VERSIONS); do \
+	  $(VENV)/duckdb-$$v/bin/python tools/package.py install --extension $(EXT) || exit 1; \
+	done
+
 EXIT_RUNS    ?= 500
 
 exit-stress: release $(HOST_STAMPS)
@@ -94,7 +136,7 @@ exit-stress: release $(HOST_STAMPS)
 
 hosts: $(HOST_STAMPS) $(VENV)/cli-$(CLI_VERSION)/.installed $(VENV)/airbyte-faker/.installed
 
-test: unit sqltest integration examples
+test: unit sqltest integration install-test examples
 	@echo "all partext tests passed on DuckDB $(HOSTS) and duckdb-cli $(CLI_VERSION)"
 
 unit:
@@ -104,6 +146,12 @@ sqltest: release hosts
 	@for v in $(HOSTS); do \
 	  target/release/slt-runner --python $(VENV)/duckdb-$$v/bin/python --extension $(EXT) test/sql/*.test || exit 1; \
 	done
+
+# Install by name: the wheel in fresh venvs, make install's mechanism in a fresh HOME, and a
+# repository served over HTTP and read from a path, on every host and the shell.
+install-test: release hosts wheel repository
+	$(PYTHON) test/install/test_install.py --extension $(CURDIR)/$(EXT) --wheel-dir build/wheel --repository build/repository \
+	  --platform $(PLATFORM) --cli $(CURDIR)/$(CLI) $(foreach v,$(HOSTS),--host $(v)=$(CURDIR)/$(VENV)/duckdb-$(v)/bin/python)
 
 integration: release hosts
 	@for v in $(HOSTS); do \

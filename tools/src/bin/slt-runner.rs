@@ -95,8 +95,16 @@ fn error_matches(expected: &ExpectedError, actual: &str) -> bool {
     }
 }
 
+/// The extensions a file names with DuckDB's `require <extension>` lines, which this runner
+/// honours: each must be loadable in the host, and `partext` (loaded by the worker) must be
+/// among them, so that DuckDB's own runner skips the file where partext is absent.
+fn required_extensions(text: &str) -> Vec<String> {
+    text.lines().filter_map(|l| l.trim().strip_prefix("require ")).map(|e| e.trim().to_string()).collect()
+}
+
 fn run_file(worker: &mut Worker, path: &Path, scratch: &Path) -> Result<Outcome, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let required = required_extensions(&text);
     let records = sqllogictest::parse_with_name::<DefaultColumnType>(&duckdb_dialect(&text), path.to_string_lossy())
         .map_err(|e| format!("{}: parse error: {e}", path.display()))?;
     let dir = scratch.join(path.file_stem().unwrap_or_default());
@@ -109,6 +117,15 @@ fn run_file(worker: &mut Worker, path: &Path, scratch: &Path) -> Result<Outcome,
     let test_dir = dir.to_string_lossy().to_string();
     let project_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().map_err(|e| e.to_string())?.to_string_lossy().to_string();
     let mut out = Outcome { passed: 0, failures: Vec::new() };
+    if !required.iter().any(|e| e == "partext") {
+        out.failures.push(format!("{}: the file does not start with `require partext`", path.display()));
+    }
+    for ext in &required {
+        let (op, sql) = if ext == "partext" { ("query", "SELECT partext_version()".to_string()) } else { ("statement", format!("LOAD {ext}")) };
+        if let Err(e) = succeeded(&worker.call(json!({"op": op, "sql": sql}))?) {
+            out.failures.push(format!("{}: required extension {ext} is not available: {e}", path.display()));
+        }
+    }
     for record in records {
         let (loc, sql, conditions, op) = match &record {
             Record::Statement { loc, sql, conditions, .. } => (loc, sql, conditions, "statement"),
@@ -157,6 +174,11 @@ fn duckdb_dialect(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 64);
     let (mut error_record, mut error_body) = (false, false);
     for line in text.lines() {
+        // `require` is honoured before the records run (see required_extensions).
+        if line.trim().starts_with("require ") {
+            out.push('\n');
+            continue;
+        }
         if line.starts_with("statement error") || line.starts_with("query error") {
             error_record = true;
         } else if error_record && line == "----" {
