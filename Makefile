@@ -1,6 +1,7 @@
 # partext build and test entry points.
 #   make / make release   build build/release/partext.duckdb_extension
-#   make test             unit tests, sqllogictest files and integration tests on every supported host
+#   make test             formatting and clippy, unit tests, sqllogictest files, integration and
+#                         install-by-name tests on every supported host
 #   make examples         the recipes under examples/ (also part of make test)
 #   make run              demo: a generated dataset, a monthly manifest, month partitions as Parquet in ./out
 #   make shell            an interactive DuckDB shell with partext loaded
@@ -136,8 +137,13 @@ exit-stress: release $(HOST_STAMPS)
 
 hosts: $(HOST_STAMPS) $(VENV)/cli-$(CLI_VERSION)/.installed $(VENV)/airbyte-faker/.installed
 
-test: unit sqltest integration install-test examples
+test: lint unit sqltest integration install-test examples
 	@echo "all partext tests passed on DuckDB $(HOSTS) and duckdb-cli $(CLI_VERSION)"
+
+# Formatting (rustfmt.toml) and clippy with warnings as errors, on every crate and test.
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
 
 unit:
 	$(CARGO) test --workspace --release

@@ -11,6 +11,9 @@ pub mod ext;
 /// # Safety
 /// DuckDB calls it with the extension info and access struct of the load in progress.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn partext_init_c_api(info: duckdb::ffi::duckdb_extension_info, access: *const duckdb::ffi::duckdb_extension_access) -> bool {
+pub unsafe extern "C" fn partext_init_c_api(
+    info: duckdb::ffi::duckdb_extension_info,
+    access: *const duckdb::ffi::duckdb_extension_access,
+) -> bool {
     unsafe { ext::entry::load(info, access) }
 }

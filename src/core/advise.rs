@@ -113,7 +113,7 @@ impl AdviseInput {
 
     /// The partition size to aim for: a quarter of the memory cap, at most 1 GiB.
     fn target(&self) -> f64 {
-        (self.cap() / 4.0).min(GIB).max(1.0)
+        (self.cap() / 4.0).clamp(1.0, GIB)
     }
 
     fn fit_note(&self, size: f64) -> String {
@@ -192,7 +192,11 @@ impl AdviseInput {
                 strategy: "chunks".into(),
                 column: None,
                 arguments: format!("target_mb := {:.0}", self.target() / (1024.0 * 1024.0)),
-                sql: format!("SELECT * FROM partext.chunk_plan({}, {:.0})", quote_literal(&self.tbl), (self.target() / (1024.0 * 1024.0)).max(1.0)),
+                sql: format!(
+                    "SELECT * FROM partext.chunk_plan({}, {:.0})",
+                    quote_literal(&self.tbl),
+                    (self.target() / (1024.0 * 1024.0)).max(1.0)
+                ),
                 partitions: parts,
                 partition_bytes: (total / parts as f64) as u64,
                 reason: format!("{size_note}; consecutive row ranges, when no column matters for the split"),
@@ -218,7 +222,9 @@ pub struct ColumnChoice {
 
 pub fn choose_columns(columns: &[(String, ColumnType)], asked: Option<usize>) -> ColumnChoice {
     let is_temporal = |i: usize| TemporalType::from_column_type(&columns[i].1).is_some();
-    let is_key = |t: &ColumnType| is_bucketable(t) && TemporalType::from_column_type(t).is_none() && !matches!(t, ColumnType::Date | ColumnType::Time);
+    let is_key = |t: &ColumnType| {
+        is_bucketable(t) && TemporalType::from_column_type(t).is_none() && !matches!(t, ColumnType::Date | ColumnType::Time)
+    };
     match asked {
         Some(i) if is_temporal(i) => ColumnChoice { temporal: Some(i), candidates: vec![], asked },
         Some(i) => ColumnChoice { temporal: None, candidates: vec![i], asked },
@@ -319,8 +325,10 @@ mod tests {
 
     #[test]
     fn columns_are_chosen_by_type_and_distinct_values() {
-        let cols: Vec<(String, ColumnType)> =
-            [("id", "BIGINT"), ("ts", "TIMESTAMP"), ("d", "DATE"), ("x", "DOUBLE"), ("name", "VARCHAR")].iter().map(|(n, t)| (n.to_string(), ColumnType::parse(t))).collect();
+        let cols: Vec<(String, ColumnType)> = [("id", "BIGINT"), ("ts", "TIMESTAMP"), ("d", "DATE"), ("x", "DOUBLE"), ("name", "VARCHAR")]
+            .iter()
+            .map(|(n, t)| (n.to_string(), ColumnType::parse(t)))
+            .collect();
         let c = choose_columns(&cols, None);
         assert_eq!((c.temporal, c.candidates.clone()), (Some(1), vec![0, 4]));
         let key = c.key(&cols, |i| if i == 4 { 90 } else { 10 });

@@ -231,9 +231,7 @@ fn parse_date(s: &str) -> Option<NaiveDate> {
 }
 
 fn parse_naive_timestamp(s: &str) -> Option<NaiveDateTime> {
-    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
-        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f"))
-        .ok()
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f")).ok()
 }
 
 /// A RECORD message, borrowing from its line: field values stay raw JSON text until converted.
@@ -550,7 +548,12 @@ mod tests {
             let zone = ["", "Z", "+01:30", "-05:00", "+0100", "+24:00"][next(6) as usize];
             let s = format!(
                 "{:04}-{:02}-{:02}{sep}{:02}:{:02}:{:02}{frac}{zone}",
-                1 + next(2999), 1 + next(13), 1 + next(31), next(25), next(61), next(61)
+                1 + next(2999),
+                1 + next(13),
+                1 + next(31),
+                next(25),
+                next(61),
+                next(61)
             );
             for t in [AirbyteType::TimestampTz, AirbyteType::Timestamp] {
                 let fast = fast_timestamp(&s).map(|(local, off)| local - off.unwrap_or(0) * 1_000_000);
@@ -578,20 +581,29 @@ mod tests {
         assert_eq!(convert_raw(fields.get("name").unwrap(), AirbyteType::Varchar), Some(FieldValue::Text("a\"b".into())));
         assert_eq!(convert_raw(fields.get("when").unwrap(), AirbyteType::Date), Some(FieldValue::Date(19724)));
         assert_eq!(convert_raw(fields.get("id").unwrap(), AirbyteType::Date), None);
-        assert_eq!((fields.get_near(1, "name"), fields.get_near(0, "when"), fields.get_near(7, "id")), (fields.get("name"), fields.get("when"), Some("1")));
+        assert_eq!(
+            (fields.get_near(1, "name"), fields.get_near(0, "when"), fields.get_near(7, "id")),
+            (fields.get("name"), fields.get("when"), Some("1"))
+        );
         assert_eq!(fields.get_near(0, "missing"), None);
         assert!(matches!(parse_line(r#"{"type":"STATE","state":{}}"#).unwrap(), Message::Other));
         assert!(matches!(parse_line("").unwrap(), Message::Other));
         assert!(parse_line("{not json").unwrap_err().contains("not valid JSON"));
         assert!(parse_line(r#"{"record":{}}"#).unwrap_err().contains("without a \"type\""));
-        assert!(parse_line(r#"{"type":"RECORD","record":{"stream":"s","data":[1]}}"#).unwrap_err().contains("\"data\" is not a JSON object"));
+        assert!(parse_line(r#"{"type":"RECORD","record":{"stream":"s","data":[1]}}"#)
+            .unwrap_err()
+            .contains("\"data\" is not a JSON object"));
         assert!(parse_line(r#"{"type":7}"#).unwrap_err().contains("\"type\" is not a string"));
         assert!(parse_line(r#"{"type":"RECORD","record":{"stream":"s","data":{}},"x":[}"#).unwrap_err().contains("not valid JSON"));
         assert!(parse_line(r#"[1]"#).unwrap_err().contains("not valid JSON"));
         assert!(parse_line(r#"{"type":"STATE"} trailing"#).unwrap_err().contains("not valid JSON"));
         // Syntax errors are found even after a problem with the message's fields.
         assert!(parse_line(r#"{"type":1, "x": tru}"#).unwrap_err().contains("not valid JSON"));
-        let Message::Record(r) = parse_line(r#"{"record":{"meta":{"a":1},"data":{},"stream":"s","emitted_at":5.9},"type":"RECORD"}"#).unwrap() else { panic!() };
+        let Message::Record(r) =
+            parse_line(r#"{"record":{"meta":{"a":1},"data":{},"stream":"s","emitted_at":5.9},"type":"RECORD"}"#).unwrap()
+        else {
+            panic!()
+        };
         assert_eq!((r.meta, r.emitted_at), (Some(r#"{"a":1}"#), Some(5)));
     }
 
@@ -600,7 +612,8 @@ mod tests {
         let text = r#"{"type":"CATALOG","catalog":{"streams":[{"name":"users","json_schema":{"properties":{"z":{"type":"integer"},"a":{"type":"string"}}}}]}}"#;
         let streams = parse_catalog(text).unwrap();
         assert_eq!(streams[0].columns, vec![("z".into(), AirbyteType::BigInt), ("a".into(), AirbyteType::Varchar)]);
-        let configured = r#"{"streams":[{"stream":{"name":"p","json_schema":{"properties":{"x":{"type":"number"}}}},"sync_mode":"full_refresh"}]}"#;
+        let configured =
+            r#"{"streams":[{"stream":{"name":"p","json_schema":{"properties":{"x":{"type":"number"}}}},"sync_mode":"full_refresh"}]}"#;
         assert_eq!(parse_catalog(configured).unwrap()[0].name, "p");
     }
 
@@ -609,11 +622,14 @@ mod tests {
         let a = json!({"id": 1, "when": "2024-01-01", "x": 1}).as_object().unwrap().clone();
         let b = json!({"id": 2.5, "when": "2024-01-02", "y": null, "x": "s"}).as_object().unwrap().clone();
         let cols = infer_columns([&a, &b].into_iter());
-        assert_eq!(cols, vec![
-            ("id".into(), AirbyteType::Double),
-            ("when".into(), AirbyteType::Date),
-            ("x".into(), AirbyteType::Json),
-            ("y".into(), AirbyteType::Varchar),
-        ]);
+        assert_eq!(
+            cols,
+            vec![
+                ("id".into(), AirbyteType::Double),
+                ("when".into(), AirbyteType::Date),
+                ("x".into(), AirbyteType::Json),
+                ("y".into(), AirbyteType::Varchar),
+            ]
+        );
     }
 }

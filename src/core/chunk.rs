@@ -297,7 +297,9 @@ mod tests {
 
     #[test]
     fn chunks_fit_the_budget_with_and_without_deletes() {
-        for (n, budget, gap) in [(1_000_000, 300_000, 0), (1_000_000, 50_000, 7), (2_000_000, 122_880, 0), (500, 7, 3), (10, 1, 0), (5_000_000, 1_000_000, 2)] {
+        for (n, budget, gap) in
+            [(1_000_000, 300_000, 0), (1_000_000, 50_000, 7), (2_000_000, 122_880, 0), (500, 7, 3), (10, 1, 0), (5_000_000, 1_000_000, 2)]
+        {
             let len = unit_len(budget);
             let us = units(n, len, gap);
             let chunks = plan_chunks(&us, budget);

@@ -31,7 +31,11 @@ pub fn expand(pattern: &str) -> Vec<String> {
         .into_iter()
         .map(|p| {
             let s = p.to_string_lossy().into_owned();
-            if absolute { s } else { s.strip_prefix("./").map(str::to_string).unwrap_or(s) }
+            if absolute {
+                s
+            } else {
+                s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+            }
         })
         .collect();
     files.sort();

@@ -158,9 +158,27 @@ pub fn is_bucketable(t: &ColumnType) -> bool {
     use ColumnType::*;
     matches!(
         t,
-        TinyInt | SmallInt | Integer | BigInt | HugeInt | UTinyInt | USmallInt | UInteger | UBigInt | UHugeInt
-            | Decimal { .. } | Date | Time | Timestamp | TimestampS | TimestampMs | TimestampNs | TimestampTz
-            | Varchar | Blob | Uuid
+        TinyInt
+            | SmallInt
+            | Integer
+            | BigInt
+            | HugeInt
+            | UTinyInt
+            | USmallInt
+            | UInteger
+            | UBigInt
+            | UHugeInt
+            | Decimal { .. }
+            | Date
+            | Time
+            | Timestamp
+            | TimestampS
+            | TimestampMs
+            | TimestampNs
+            | TimestampTz
+            | Varchar
+            | Blob
+            | Uuid
     )
 }
 
@@ -310,13 +328,16 @@ mod tests {
         let counts = PartitionCounts { keys: vec![(2, 5, 50), (0, 1, 10)], null_rows: 3, null_bytes: 30 };
         let rows = spec.plan(&counts, "t");
         let summary: Vec<_> = rows.iter().map(|r| (r.common.label.clone(), r.common.row_count, r.bucket)).collect();
-        assert_eq!(summary, vec![
-            (Some("0".into()), 1, Some(0)),
-            (Some("1".into()), 0, Some(1)),
-            (Some("2".into()), 5, Some(2)),
-            (Some("3".into()), 0, Some(3)),
-            (None, 3, None),
-        ]);
+        assert_eq!(
+            summary,
+            vec![
+                (Some("0".into()), 1, Some(0)),
+                (Some("1".into()), 0, Some(1)),
+                (Some("2".into()), 5, Some(2)),
+                (Some("3".into()), 0, Some(3)),
+                (None, 3, None),
+            ]
+        );
         assert_eq!(rows[2].common.predicate, "partition_key_hash(\"user id\", 4) = 2");
         assert_eq!(rows[4].common.predicate, "\"user id\" IS NULL");
     }

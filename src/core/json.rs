@@ -329,8 +329,22 @@ mod tests {
     #[test]
     fn accepts_what_json_accepts() {
         for text in [
-            "0", "-0", "12", "-1.5e+10", "1E5", "0.25", "true", "false", "null", r#""""#, r#""a\"b\\c\/\b\f\n\r\t\u00e9""#,
-            "[]", "{}", "[1, [2, {}], {\"a\": [null]}]", " {\"k\" : \"v\" , \"n\":1} ", "\"naïve ☃\"",
+            "0",
+            "-0",
+            "12",
+            "-1.5e+10",
+            "1E5",
+            "0.25",
+            "true",
+            "false",
+            "null",
+            r#""""#,
+            r#""a\"b\\c\/\b\f\n\r\t\u00e9""#,
+            "[]",
+            "{}",
+            "[1, [2, {}], {\"a\": [null]}]",
+            " {\"k\" : \"v\" , \"n\":1} ",
+            "\"naïve ☃\"",
         ] {
             assert!(check(text).is_ok(), "{text}: {:?}", check(text));
             // The scanner agrees with serde_json on every accepted text.
@@ -342,8 +356,29 @@ mod tests {
     #[test]
     fn refuses_what_json_refuses() {
         for text in [
-            "", "01", "1.", ".5", "-", "1e", "+1", "tru", "nul", "\"abc", "\"a\\x\"", "\"\\u12g4\"", "\"tab\there\"", "[1,]", "[1 2]",
-            "{\"a\" 1}", "{a: 1}", "{\"a\":1,}", "{\"a\":1", "[", "1 2", "NaN", "Infinity",
+            "",
+            "01",
+            "1.",
+            ".5",
+            "-",
+            "1e",
+            "+1",
+            "tru",
+            "nul",
+            "\"abc",
+            "\"a\\x\"",
+            "\"\\u12g4\"",
+            "\"tab\there\"",
+            "[1,]",
+            "[1 2]",
+            "{\"a\" 1}",
+            "{a: 1}",
+            "{\"a\":1,}",
+            "{\"a\":1",
+            "[",
+            "1 2",
+            "NaN",
+            "Infinity",
         ] {
             assert!(check(text).is_err(), "accepted {text:?}");
             assert!(serde_json::from_str::<serde_json::Value>(text).is_err(), "serde_json accepts {text:?}");

@@ -57,7 +57,10 @@ impl SourceSpec {
     /// Whether a name that matched no catalog object should be read as a file path.
     pub fn looks_like_file(text: &str) -> bool {
         let lower = text.to_ascii_lowercase();
-        text.contains('/') || text.contains('\\') || text.contains('*') || text.contains('?')
+        text.contains('/')
+            || text.contains('\\')
+            || text.contains('*')
+            || text.contains('?')
             || [".parquet", ".csv", ".tsv", ".json", ".ndjson", ".jsonl", ".gz", ".zst", ".arrow", ".txt"]
                 .iter()
                 .any(|ext| lower.ends_with(ext))
@@ -198,7 +201,11 @@ fn check_single_parenthesized(text: &str) -> Result<(), String> {
         }
         i += 1;
     }
-    if depth == 0 { Ok(()) } else { Err(bad()) }
+    if depth == 0 {
+        Ok(())
+    } else {
+        Err(bad())
+    }
 }
 
 #[cfg(test)]

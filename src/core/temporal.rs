@@ -15,10 +15,10 @@
 use std::collections::BTreeMap;
 
 use crate::core::calendar::{date_of, Granularity, SECONDS_PER_DAY};
+use crate::core::literal::temporal_literal;
 use crate::core::manifest::{ManifestRow, PartitionCounts};
 use crate::core::sql::quote_ident;
 use crate::core::types::TemporalType;
-use crate::core::literal::temporal_literal;
 use chrono::Duration;
 
 /// The most partitions one manifest may hold; a finer request is refused with advice.
@@ -122,12 +122,7 @@ impl TemporalSpec {
         target_bytes: f64,
         source_sql: &str,
     ) -> Result<(Granularity, Vec<TemporalRow>), String> {
-        let candidates: Vec<Granularity> = Granularity::ALL
-            .iter()
-            .rev()
-            .copied()
-            .filter(|g| g.fine_unit_seconds() >= fine_unit)
-            .collect();
+        let candidates: Vec<Granularity> = Granularity::ALL.iter().rev().copied().filter(|g| g.fine_unit_seconds() >= fine_unit).collect();
         let mut chosen = None;
         for &g in &candidates {
             let periods = self.periods(g, counts, fine_unit)?;
@@ -218,14 +213,7 @@ impl TemporalSpec {
         if counts.null_rows > 0 {
             let predicate = format!("{col} IS NULL");
             rows.push(TemporalRow {
-                common: ManifestRow::new(
-                    rows.len() as i64,
-                    None,
-                    predicate.clone(),
-                    source_sql,
-                    counts.null_rows,
-                    counts.null_bytes,
-                ),
+                common: ManifestRow::new(rows.len() as i64, None, predicate.clone(), source_sql, counts.null_rows, counts.null_bytes),
                 lower: None,
                 upper: None,
                 overlap_predicate: self.overlap.map(|_| predicate),
@@ -292,7 +280,13 @@ fn raw_per_unit(key_type: TemporalType, unit_seconds: i64) -> i64 {
 /// false are skipped); the index of the first infinite value is the error. The divisor is a
 /// compile-time constant for every type and unit, so each row costs a multiplication, not a
 /// division.
-pub fn fine_units<F: Fn(usize) -> bool>(key_type: TemporalType, raw: &[i64], unit_seconds: i64, valid: F, out: &mut [i64]) -> Result<(), usize> {
+pub fn fine_units<F: Fn(usize) -> bool>(
+    key_type: TemporalType,
+    raw: &[i64],
+    unit_seconds: i64,
+    valid: F,
+    out: &mut [i64],
+) -> Result<(), usize> {
     fn fill<const D: i64, F: Fn(usize) -> bool>(key_type: TemporalType, raw: &[i64], valid: &F, out: &mut [i64]) -> Result<(), usize> {
         for (i, (&r, o)) in raw.iter().zip(out.iter_mut()).enumerate() {
             if valid(i) {
@@ -413,14 +407,14 @@ mod tests {
         assert_eq!(labels, vec![Some("2024-01".into()), Some("2024-02".into()), Some("2024-03".into()), None]);
         let counts_out: Vec<_> = rows.iter().map(|r| r.common.row_count).collect();
         assert_eq!(counts_out, vec![3, 0, 4, 1]);
-        assert_eq!(
-            rows[0].common.predicate,
-            "\"ts\" >= TIMESTAMP '2024-01-01 00:00:00' AND \"ts\" < TIMESTAMP '2024-02-01 00:00:00'"
-        );
+        assert_eq!(rows[0].common.predicate, "\"ts\" >= TIMESTAMP '2024-01-01 00:00:00' AND \"ts\" < TIMESTAMP '2024-02-01 00:00:00'");
         assert_eq!(rows[3].common.predicate, "\"ts\" IS NULL");
         assert_eq!(rows[3].common.partition_id, 3);
         assert_eq!(rows[0].lower, Some(day(2024, 1, 1) * 86_400_000_000));
-        assert_eq!(rows[0].common.query, "SELECT * FROM \"t\" WHERE \"ts\" >= TIMESTAMP '2024-01-01 00:00:00' AND \"ts\" < TIMESTAMP '2024-02-01 00:00:00'");
+        assert_eq!(
+            rows[0].common.query,
+            "SELECT * FROM \"t\" WHERE \"ts\" >= TIMESTAMP '2024-01-01 00:00:00' AND \"ts\" < TIMESTAMP '2024-02-01 00:00:00'"
+        );
     }
 
     #[test]

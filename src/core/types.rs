@@ -26,7 +26,10 @@ pub enum ColumnType {
     UHugeInt,
     Float,
     Double,
-    Decimal { width: u8, scale: u8 },
+    Decimal {
+        width: u8,
+        scale: u8,
+    },
     Date,
     Time,
     TimeTz,
@@ -131,8 +134,7 @@ pub enum TemporalType {
 
 impl TemporalType {
     /// The key types partition_temporal supports, as listed in error messages.
-    pub const SUPPORTED: &'static str =
-        "DATE, TIMESTAMP, TIMESTAMP_S, TIMESTAMP_MS, TIMESTAMP_NS, TIMESTAMP WITH TIME ZONE";
+    pub const SUPPORTED: &'static str = "DATE, TIMESTAMP, TIMESTAMP_S, TIMESTAMP_MS, TIMESTAMP_NS, TIMESTAMP WITH TIME ZONE";
 
     pub fn from_column_type(t: &ColumnType) -> Option<TemporalType> {
         match t {
@@ -380,7 +382,8 @@ impl TypeParser<'_> {
     /// Consumes `WITH TIME ZONE` if it follows.
     fn with_time_zone(&mut self) -> bool {
         let save = self.i;
-        if self.word().eq_ignore_ascii_case("WITH") && self.word().eq_ignore_ascii_case("TIME") && self.word().eq_ignore_ascii_case("ZONE") {
+        if self.word().eq_ignore_ascii_case("WITH") && self.word().eq_ignore_ascii_case("TIME") && self.word().eq_ignore_ascii_case("ZONE")
+        {
             return true;
         }
         self.i = save;

@@ -151,9 +151,9 @@ pub fn target_bytes(function: &str, target_mb: Option<f64>, memory_limit: Option
             let memory = memory_limit.and_then(crate::core::chunk::parse_memory);
             match (memory, threads.filter(|t| *t >= 1)) {
                 (Some(m), Some(t)) => Ok(m / (4.0 * t as f64)),
-                _ => Err(format!(
-                    "{function}: target_mb is NULL and the memory_limit or threads setting could not be read; pass target_mb"
-                )),
+                _ => {
+                    Err(format!("{function}: target_mb is NULL and the memory_limit or threads setting could not be read; pass target_mb"))
+                }
             }
         }
     }

@@ -10,7 +10,8 @@ pub const MIN_DUCKDB_VERSION: &str = "v1.5.6";
 
 /// Loads partext into the database behind `access`; false with DuckDB's error set on failure.
 ///
-/// SAFETY: `info` and `access` are the arguments DuckDB passes to the extension's entry point.
+/// # Safety
+/// `info` and `access` are the arguments DuckDB passes to the extension's entry point.
 pub unsafe fn load(info: ffi::duckdb_extension_info, access: *const ffi::duckdb_extension_access) -> bool {
     let result = std::panic::catch_unwind(|| unsafe { try_load(info, access) })
         .unwrap_or_else(|_| Err("partext failed to load: internal error during registration".to_string()));
@@ -29,7 +30,9 @@ pub unsafe fn load(info: ffi::duckdb_extension_info, access: *const ffi::duckdb_
     }
 }
 
-/// SAFETY: as for [`load`].
+///
+/// # Safety
+/// as for [`load`].
 unsafe fn try_load(info: ffi::duckdb_extension_info, access: *const ffi::duckdb_extension_access) -> Result<bool, String> {
     unsafe {
         // Fills the C API function table; false when the host's API is older than partext needs

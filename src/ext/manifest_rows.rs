@@ -118,7 +118,6 @@ pub fn counts(keys: &[Option<i64>], rows: &[Option<i64>], null_rows: Option<i64>
     PartitionCounts { keys, null_rows, null_bytes: estimate(null_rows, row_bytes) }
 }
 
-
 /// A manifest row: the common fields of `row`, then the function's own.
 pub fn manifest_row(row: &ManifestRow, own: impl IntoIterator<Item = Value>) -> Vec<Value> {
     let mut values = common_values(row);

@@ -32,7 +32,8 @@ use duckdb::{ffi, Connection};
 
 /// Registers partext's aggregate functions on a raw connection of the database being loaded.
 ///
-/// SAFETY: `con` must be a live connection.
+/// # Safety
+/// `con` must be a live connection.
 pub unsafe fn register_aggregates(con: ffi::duckdb_connection) -> Result<(), String> {
     unsafe { partext_temporal_counts::register(con) }
 }

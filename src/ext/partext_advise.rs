@@ -74,7 +74,8 @@ fn advise(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Va
     let fields = stats_fields(input);
     let k = fields.len().saturating_sub(2) / 3;
     // The minima carry the columns' own types; their names lose the `min_` prefix.
-    let cols: Vec<(String, ColumnType)> = fields[k..2 * k].iter().map(|(n, t)| (n.get(4..).unwrap_or_default().to_string(), t.clone())).collect();
+    let cols: Vec<(String, ColumnType)> =
+        fields[k..2 * k].iter().map(|(n, t)| (n.get(4..).unwrap_or_default().to_string(), t.clone())).collect();
     let names: Vec<String> = cols.iter().map(|(n, _)| n.clone()).collect();
     let tbl = args.text(1, row, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
     let asked = match args.opt_text(2, row, "col")? {
@@ -98,7 +99,11 @@ fn advise(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Va
     let ndv = |i: usize| -> u64 {
         let v = field(input, i);
         // SAFETY: approx_count_distinct fields are BIGINT, one per input row.
-        if v.row_is_null(row as u64) { 0 } else { unsafe { v.as_slice_with_len::<i64>(input.len())[row] }.max(0) as u64 }
+        if v.row_is_null(row as u64) {
+            0
+        } else {
+            unsafe { v.as_slice_with_len::<i64>(input.len())[row] }.max(0) as u64
+        }
     };
     let key = choice.key(&cols, ndv);
     let note = choice.note(&cols, key.as_ref());
@@ -107,7 +112,8 @@ fn advise(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Va
     let rows = if count.row_is_null(row as u64) { 0 } else { unsafe { count.as_slice_with_len::<i64>(input.len())[row] }.max(0) as u64 };
     let bytes_field = field(input, 3 * k + 1);
     // SAFETY: the last field is avg(partext_row_bytes(...)), DOUBLE, one per input row.
-    let row_bytes = if bytes_field.row_is_null(row as u64) { 0.0 } else { unsafe { bytes_field.as_slice_with_len::<f64>(input.len())[row] } };
+    let row_bytes =
+        if bytes_field.row_is_null(row as u64) { 0.0 } else { unsafe { bytes_field.as_slice_with_len::<f64>(input.len())[row] } };
     let kind = from_sql(&tbl).map_err(|e| format!("{NAME}: {e}"))?.kind;
     let input = AdviseInput {
         tbl,

@@ -47,6 +47,9 @@ impl VScalar for PartextChunkColumn {
 
     fn signatures() -> Vec<ScalarFunctionSignature> {
         let text = || LogicalTypeHandle::from(LogicalTypeId::Varchar);
-        vec![ScalarFunctionSignature::exact(vec![text(), LogicalTypeHandle::list(&text())], LogicalTypeHandle::from(LogicalTypeId::Boolean))]
+        vec![ScalarFunctionSignature::exact(
+            vec![text(), LogicalTypeHandle::list(&text())],
+            LogicalTypeHandle::from(LogicalTypeId::Boolean),
+        )]
     }
 }

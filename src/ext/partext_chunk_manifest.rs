@@ -21,9 +21,20 @@ use crate::ext::manifest_rows::{boxed, manifest_row, param as t, Field, RowsFunc
 
 const NAME: &str = "chunk_plan";
 
+/// The positions of one part: a table (file None) or one Parquet file, as (start, rows).
+type Part = (Option<String>, Vec<(i64, i64)>);
+
 /// The request from the arguments at `first` (target_mb), `first + 1` (rows),
 /// `first + 2` (overlap_rows, if `with_overlap`), then row_bytes, memory_limit, threads.
-fn request(args: &Args, row: usize, target: usize, rows: usize, overlap: Option<usize>, bytes: usize, memory: usize) -> Result<ChunkRequest, String> {
+fn request(
+    args: &Args,
+    row: usize,
+    target: usize,
+    rows: usize,
+    overlap: Option<usize>,
+    bytes: usize,
+    memory: usize,
+) -> Result<ChunkRequest, String> {
     let positive = |col: usize, name: &str, min: i64| -> Result<Option<u64>, String> {
         match args.opt_int(col, row) {
             None => Ok(None),
@@ -36,7 +47,12 @@ fn request(args: &Args, row: usize, target: usize, rows: usize, overlap: Option<
         Some(col) => positive(col, "overlap_rows", 0)?,
         None => None,
     };
-    let target = target_bytes(NAME, args.opt_double(target, row), args.opt_text(memory, row, "memory_limit")?.as_deref(), args.opt_int(memory + 1, row))?;
+    let target = target_bytes(
+        NAME,
+        args.opt_double(target, row),
+        args.opt_text(memory, row, "memory_limit")?.as_deref(),
+        args.opt_int(memory + 1, row),
+    )?;
     let per_row = args.opt_double(bytes, row).unwrap_or(0.0);
     let budget = fixed_rows.unwrap_or_else(|| row_budget(target, per_row));
     Ok(ChunkRequest { budget, fixed_rows, overlap_rows })
@@ -49,7 +65,8 @@ impl VScalar for PartextChunkUnit {
 
     fn invoke(_: &(), input: &mut DataChunkHandle, output: &mut dyn WritableVector) -> Result<(), Box<dyn std::error::Error>> {
         let args = Args::new(input, NAME);
-        let lens = (0..args.rows()).map(|row| request(&args, row, 0, 1, None, 2, 3).map(|r| r.unit_len())).collect::<Result<Vec<_>, _>>()?;
+        let lens =
+            (0..args.rows()).map(|row| request(&args, row, 0, 1, None, 2, 3).map(|r| r.unit_len())).collect::<Result<Vec<_>, _>>()?;
         let mut out = output.flat_vector();
         // SAFETY: the return type is BIGINT and the output holds one value per input row.
         unsafe { out.as_mut_slice_with_len::<i64>(lens.len()) }.copy_from_slice(&lens);
@@ -77,7 +94,7 @@ fn manifest(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
     let starts = args.int_list(1, row);
     let counts = args.int_list(2, row);
     // Positions per part: a table's blocks (file NULL) or each Parquet file's row groups.
-    let mut parts: Vec<(Option<String>, Vec<(i64, i64)>)> = Vec::new();
+    let mut parts: Vec<Part> = Vec::new();
     for ((file, start), n) in files.into_iter().zip(starts).zip(counts) {
         let entry = (start.unwrap_or(0), n.unwrap_or(0));
         match parts.iter_mut().find(|p| p.0 == file) {
@@ -120,8 +137,18 @@ impl RowsFunction for PartextChunkManifest {
     fn parameters() -> Vec<LogicalTypeHandle> {
         use LogicalTypeId::*;
         vec![
-            boxed(Varchar), boxed(Bigint), boxed(Bigint), t(Bigint), t(Double), boxed(Double), boxed(Bigint), boxed(Bigint),
-            t(Varchar), t(Varchar), t(Bigint), boxed(Bigint),
+            boxed(Varchar),
+            boxed(Bigint),
+            boxed(Bigint),
+            t(Bigint),
+            t(Double),
+            boxed(Double),
+            boxed(Bigint),
+            boxed(Bigint),
+            t(Varchar),
+            t(Varchar),
+            t(Bigint),
+            boxed(Bigint),
         ]
     }
 

@@ -39,11 +39,12 @@ pub fn chunk_sql(tbl: &str, extent: bool) -> Result<String, String> {
         SourceKind::Table | SourceKind::View if extent => {
             Ok(format!("SELECT count(*) AS live_rows, max(\"rowid\") AS last_rowid FROM {}", source.from_sql))
         }
-        SourceKind::Table | SourceKind::View => Ok(format!(
-            "SELECT CAST(NULL AS VARCHAR) AS file, \"rowid\" AS pos, CAST(1 AS BIGINT) AS n FROM {}",
-            source.from_sql
-        )),
-        SourceKind::File if extent && is_parquet => Ok("SELECT CAST(-1 AS BIGINT) AS live_rows, CAST(NULL AS BIGINT) AS last_rowid".to_string()),
+        SourceKind::Table | SourceKind::View => {
+            Ok(format!("SELECT CAST(NULL AS VARCHAR) AS file, \"rowid\" AS pos, CAST(1 AS BIGINT) AS n FROM {}", source.from_sql))
+        }
+        SourceKind::File if extent && is_parquet => {
+            Ok("SELECT CAST(-1 AS BIGINT) AS live_rows, CAST(NULL AS BIGINT) AS last_rowid".to_string())
+        }
         SourceKind::File if is_parquet => Ok(format!(
             "SELECT file_name AS file, CAST(sum(n) OVER (PARTITION BY file_name ORDER BY row_group_id) - n AS BIGINT) AS pos, n \
              FROM (SELECT file_name, row_group_id, CAST(any_value(row_group_num_rows) AS BIGINT) AS n \

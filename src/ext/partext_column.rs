@@ -32,7 +32,9 @@ impl VScalar for PartextColumn {
         // then can the match be in another call.
         if picked.is_none() && n < 2048 {
             let list: Vec<String> = names.iter().map(|c| quote_ident(c)).collect();
-            return Err(format!("{function}: column {} not found in the source; its columns are: {}", quote_ident(&col), list.join(", ")).into());
+            return Err(
+                format!("{function}: column {} not found in the source; its columns are: {}", quote_ident(&col), list.join(", ")).into()
+            );
         }
         let mut out = output.flat_vector();
         // SAFETY: the return type is BOOLEAN (one byte per row) and the output holds `n` rows.
@@ -45,6 +47,9 @@ impl VScalar for PartextColumn {
 
     fn signatures() -> Vec<ScalarFunctionSignature> {
         let text = || LogicalTypeHandle::from(LogicalTypeId::Varchar);
-        vec![ScalarFunctionSignature::exact(vec![text(), LogicalTypeHandle::list(&text()), text()], LogicalTypeHandle::from(LogicalTypeId::Boolean))]
+        vec![ScalarFunctionSignature::exact(
+            vec![text(), LogicalTypeHandle::list(&text()), text()],
+            LogicalTypeHandle::from(LogicalTypeId::Boolean),
+        )]
     }
 }

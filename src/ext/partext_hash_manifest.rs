@@ -31,11 +31,7 @@ fn manifest(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
     let buckets = check_count(NAME, "buckets", buckets)? as u32;
     let source = args.text(7, row, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
     let spec = BucketSpec { column: col, buckets };
-    Ok(spec
-        .plan(&counts, &source)
-        .iter()
-        .map(|r| manifest_row(&r.common, [Value::Int(r.bucket.map(i64::from))]))
-        .collect())
+    Ok(spec.plan(&counts, &source).iter().map(|r| manifest_row(&r.common, [Value::Int(r.bucket.map(i64::from))])).collect())
 }
 
 impl RowsFunction for PartextHashManifest {

@@ -41,9 +41,7 @@ pub fn list_values(input: &DataChunkHandle, col: usize, row: usize) -> Result<Ve
     // inside it.
     let column = unsafe { Column::of(&child, lists.len()) }.ok_or_else(|| format!("{NAME}: the key column's type has no range order"))?;
     let (offset, len) = (entry.offset as usize, entry.length as usize);
-    (offset..offset + len)
-        .map(|i| if child.row_is_null(i as u64) { Ok(None) } else { range_value(column.cell(i)).map(Some) })
-        .collect()
+    (offset..offset + len).map(|i| if child.row_is_null(i as u64) { Ok(None) } else { range_value(column.cell(i)).map(Some) }).collect()
 }
 
 impl VScalar for PartextRangeBounds {
@@ -57,8 +55,10 @@ impl VScalar for PartextRangeBounds {
             let partitions = check_count(NAME, "partitions", partitions)? as usize;
             let values = list_values(input, 0, row)?;
             if args.opt_bool(2, row).unwrap_or(false) {
-                let bounds: Vec<RangeValue> =
-                    values.into_iter().map(|b| b.ok_or_else(|| format!("{NAME}: bounds must not contain NULL"))).collect::<Result<_, _>>()?;
+                let bounds: Vec<RangeValue> = values
+                    .into_iter()
+                    .map(|b| b.ok_or_else(|| format!("{NAME}: bounds must not contain NULL")))
+                    .collect::<Result<_, _>>()?;
                 check_bounds(&bounds).map_err(|e| format!("{NAME}: {e}"))?;
                 lists.push((0..bounds.len()).collect());
             } else {

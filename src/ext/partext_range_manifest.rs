@@ -33,7 +33,8 @@ fn manifest(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<
     let type_text = args.text(5, row, "key type", "a column type")?;
     let col = args.text(6, row, "col", "the name of the column to split into ranges")?;
     Strategy::Range.check_key(&col, &type_text)?;
-    let range_type = RangeType::from_column_type(&ColumnType::parse(&type_text)).ok_or_else(|| format!("{NAME}: unsupported type {type_text}"))?;
+    let range_type =
+        RangeType::from_column_type(&ColumnType::parse(&type_text)).ok_or_else(|| format!("{NAME}: unsupported type {type_text}"))?;
     let custom = args.opt_bool(7, row).unwrap_or(false);
     let bounds: Vec<RangeValue> = list_values(input, 0, row)?
         .into_iter()

@@ -40,7 +40,13 @@ fn sample_sql(args: &Args, row: usize) -> Result<String, String> {
     }
     let source = from_sql(&tbl).map_err(|e| format!("{NAME}: {e}"))?;
     let key = format!("COLUMNS(lambda c: partext_column(c, [{}], '{NAME}'))", quote_literal(&col));
-    let policy = if custom { SamplePolicy::Nothing } else if exact { SamplePolicy::Every } else { SamplePolicy::Reservoir };
+    let policy = if custom {
+        SamplePolicy::Nothing
+    } else if exact {
+        SamplePolicy::Every
+    } else {
+        SamplePolicy::Reservoir
+    };
     Ok(policy.sample_sql(&source.from_sql, &key, partitions))
 }
 

@@ -23,7 +23,8 @@ pub struct PartextRowBytes;
 
 /// partext's view of a DuckDB logical type, recursively, with the names of STRUCT fields.
 ///
-/// SAFETY: `t` must be a live logical type handle; the children it hands out are destroyed
+/// # Safety
+/// `t` must be a live logical type handle; the children it hands out are destroyed
 /// here after use.
 pub unsafe fn column_type(t: ffi::duckdb_logical_type) -> ColumnType {
     unsafe {
@@ -62,10 +63,9 @@ pub unsafe fn column_type(t: ffi::duckdb_logical_type) -> ColumnType {
             LogicalTypeId::Blob => ColumnType::Blob,
             LogicalTypeId::Enum => ColumnType::Enum(ffi::duckdb_enum_dictionary_size(t) as usize),
             LogicalTypeId::List => ColumnType::List(Box::new(child_of(ffi::duckdb_list_type_child_type(t)))),
-            LogicalTypeId::Array => ColumnType::Array(
-                Box::new(child_of(ffi::duckdb_array_type_child_type(t))),
-                ffi::duckdb_array_type_array_size(t) as usize,
-            ),
+            LogicalTypeId::Array => {
+                ColumnType::Array(Box::new(child_of(ffi::duckdb_array_type_child_type(t))), ffi::duckdb_array_type_array_size(t) as usize)
+            }
             LogicalTypeId::Map => ColumnType::Map(
                 Box::new(child_of(ffi::duckdb_map_type_key_type(t))),
                 Box::new(child_of(ffi::duckdb_map_type_value_type(t))),
@@ -87,7 +87,8 @@ pub unsafe fn column_type(t: ffi::duckdb_logical_type) -> ColumnType {
 
 /// The size of row `row` of vector `v`, whose type is `t`.
 ///
-/// SAFETY: `v` is a live, flat vector of type `t` holding `row` (DuckDB flattens a scalar
+/// # Safety
+/// `v` is a live, flat vector of type `t` holding `row` (DuckDB flattens a scalar
 /// function's input; children of flat STRUCT, LIST and ARRAY vectors are flat).
 unsafe fn value_bytes(v: ffi::duckdb_vector, t: &ColumnType, row: u64) -> u64 {
     if let Some(w) = fixed_width(t) {

@@ -24,8 +24,8 @@ use duckdb::vtab::arrow::WritableVector;
 use crate::core::counts::KeyCounts;
 use crate::core::temporal::{fine_units, infinite_error, parse_granularity};
 use crate::core::types::TemporalType;
-use crate::ext::partition_key_temporal::temporal_type_of;
 use crate::ext::partext_temporal_manifest::{unsupported_type, NAME};
+use crate::ext::partition_key_temporal::temporal_type_of;
 use crate::ext::vector::string_bytes;
 
 /// What DuckDB stores per aggregate state: a pointer to the Rust state.
@@ -33,7 +33,8 @@ type StatePtr = *mut KeyCounts;
 
 /// The state behind DuckDB's state handle.
 ///
-/// SAFETY: `state` must be a state handle of this aggregate, whose memory (`state_size` bytes)
+/// # Safety
+/// `state` must be a state handle of this aggregate, whose memory (`state_size` bytes)
 /// holds a `StatePtr` written by `init`.
 unsafe fn counts<'a>(state: ffi::duckdb_aggregate_state) -> &'a mut KeyCounts {
     unsafe { &mut **(state as *mut StatePtr) }
@@ -81,14 +82,16 @@ fn guarded(info: ffi::duckdb_function_info, body: impl FnOnce() -> Result<(), St
 
 /// Column `col` of a chunk handed to a callback.
 ///
-/// SAFETY: `chunk` is live and has column `col`.
+/// # Safety
+/// `chunk` is live and has column `col`.
 unsafe fn column(chunk: ffi::duckdb_data_chunk, col: u64) -> ffi::duckdb_vector {
     unsafe { ffi::duckdb_data_chunk_get_vector(chunk, col) }
 }
 
 /// Whether row `row` of `vector` is valid.
 ///
-/// SAFETY: `vector` is live and holds `row`.
+/// # Safety
+/// `vector` is live and holds `row`.
 unsafe fn is_valid(vector: ffi::duckdb_vector, row: u64) -> bool {
     unsafe {
         let mask = ffi::duckdb_vector_get_validity(vector);
@@ -98,7 +101,8 @@ unsafe fn is_valid(vector: ffi::duckdb_vector, row: u64) -> bool {
 
 /// The first value of a boxed VARCHAR argument (`['month']`) in row 0, or None for NULL.
 ///
-/// SAFETY: `vector` is a live, flat VARCHAR[] vector with at least one row.
+/// # Safety
+/// `vector` is a live, flat VARCHAR[] vector with at least one row.
 unsafe fn boxed_text(vector: ffi::duckdb_vector, name: &str) -> Result<Option<String>, String> {
     unsafe {
         if !is_valid(vector, 0) {
@@ -116,7 +120,8 @@ unsafe fn boxed_text(vector: ffi::duckdb_vector, name: &str) -> Result<Option<St
 
 /// The logical type id of `vector`.
 ///
-/// SAFETY: `vector` is live.
+/// # Safety
+/// `vector` is live.
 unsafe fn type_id(vector: ffi::duckdb_vector) -> LogicalTypeId {
     unsafe {
         let mut t = ffi::duckdb_vector_get_column_type(vector);
@@ -140,8 +145,9 @@ unsafe extern "C" fn update(info: ffi::duckdb_function_info, input: ffi::duckdb_
             let values = column(input, 0);
             let id = type_id(values);
             let key_type = temporal_type_of(id).ok_or_else(|| unsupported_type(&col, &format!("{id:?}").to_uppercase()))?;
-            let gran = boxed_text(column(input, 1), "granularity")?
-                .ok_or_else(|| format!("{NAME}: argument 'granularity' is NULL; pass 'hour', 'day', 'week', 'month', 'quarter', 'year' or 'auto'"))?;
+            let gran = boxed_text(column(input, 1), "granularity")?.ok_or_else(|| {
+                format!("{NAME}: argument 'granularity' is NULL; pass 'hour', 'day', 'week', 'month', 'quarter', 'year' or 'auto'")
+            })?;
             let (granularity, _) = parse_granularity(&gran, key_type).map_err(|e| format!("{NAME}: {e}"))?;
             let data = ffi::duckdb_vector_get_data(values);
             let raw: Vec<i64> = if key_type == TemporalType::Date {
@@ -152,7 +158,8 @@ unsafe extern "C" fn update(info: ffi::duckdb_function_info, input: ffi::duckdb_
             let mask = ffi::duckdb_vector_get_validity(values);
             let valid = |row: usize| mask.is_null() || ffi::duckdb_validity_row_is_valid(mask, row as u64);
             let mut units = vec![0i64; n];
-            fine_units(key_type, &raw, granularity.fine_unit_seconds(), valid, &mut units).map_err(|_| format!("{NAME}: {}", infinite_error(&col)))?;
+            fine_units(key_type, &raw, granularity.fine_unit_seconds(), valid, &mut units)
+                .map_err(|_| format!("{NAME}: {}", infinite_error(&col)))?;
             for (row, &unit) in units.iter().enumerate() {
                 let state = counts(*states.add(row));
                 if valid(row) {
@@ -262,7 +269,8 @@ fn return_type() -> RawType {
 
 /// Registers the aggregate on a raw connection (the duckdb crate has no aggregate API).
 ///
-/// SAFETY: `con` must be a live connection of the database being loaded.
+/// # Safety
+/// `con` must be a live connection of the database being loaded.
 pub unsafe fn register(con: ffi::duckdb_connection) -> Result<(), String> {
     let text = RawType::of(ffi::DUCKDB_TYPE_DUCKDB_TYPE_VARCHAR);
     let params = [RawType::of(ffi::DUCKDB_TYPE_DUCKDB_TYPE_ANY), RawType::list(&text), RawType::list(&text)];

@@ -56,7 +56,16 @@ fn manifest(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
     .map_err(|e| format!("{NAME}: {e}"))?;
     Ok(rows
         .iter()
-        .map(|r| manifest_row(&r.common, [Value::Text(r.lower.and_then(|v| spec.bound_text(v))), Value::Text(r.upper.and_then(|v| spec.bound_text(v))), Value::Text(r.overlap_predicate.clone())]))
+        .map(|r| {
+            manifest_row(
+                &r.common,
+                [
+                    Value::Text(r.lower.and_then(|v| spec.bound_text(v))),
+                    Value::Text(r.upper.and_then(|v| spec.bound_text(v))),
+                    Value::Text(r.overlap_predicate.clone()),
+                ],
+            )
+        })
         .collect())
 }
 
@@ -70,8 +79,19 @@ impl RowsFunction for PartextTemporalManifest {
     fn parameters() -> Vec<LogicalTypeHandle> {
         use LogicalTypeId::*;
         vec![
-            boxed(Bigint), boxed(Bigint), t(Bigint), t(Double), t(Varchar), boxed(Varchar), boxed(Varchar), boxed(Boolean),
-            boxed(Interval), boxed(Double), t(Varchar), t(Varchar), t(Bigint),
+            boxed(Bigint),
+            boxed(Bigint),
+            t(Bigint),
+            t(Double),
+            t(Varchar),
+            boxed(Varchar),
+            boxed(Varchar),
+            boxed(Boolean),
+            boxed(Interval),
+            boxed(Double),
+            t(Varchar),
+            t(Varchar),
+            t(Bigint),
         ]
     }
 

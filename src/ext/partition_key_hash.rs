@@ -14,7 +14,9 @@ use duckdb::core::{DataChunkHandle, FlatVector, LogicalTypeHandle, LogicalTypeId
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
-use crate::core::hash::{check_buckets, BucketDivisor, hash_bytes, hash_decimal, hash_long, hash_unsigned, hash_uuid, hash_wide, SUPPORTED};
+use crate::core::hash::{
+    check_buckets, hash_bytes, hash_decimal, hash_long, hash_unsigned, hash_uuid, hash_wide, BucketDivisor, SUPPORTED,
+};
 use crate::ext::vector::{string_bytes, Cell, Column, Validity};
 
 pub struct PartitionKeyHash;

@@ -26,10 +26,9 @@ pub struct PartitionKeyRange;
 pub fn range_value(cell: Cell) -> Result<RangeValue, String> {
     Ok(match cell {
         Cell::Signed(v) => RangeValue::Num(v, 0),
-        Cell::Unsigned(v) => RangeValue::Num(
-            i128::try_from(v).map_err(|_| format!("{NAME}: UHUGEINT values above 2^127 - 1 are not supported"))?,
-            0,
-        ),
+        Cell::Unsigned(v) => {
+            RangeValue::Num(i128::try_from(v).map_err(|_| format!("{NAME}: UHUGEINT values above 2^127 - 1 are not supported"))?, 0)
+        }
         Cell::Decimal(v, s) => RangeValue::Num(v, s),
         Cell::Float(f) => RangeValue::float(f),
         Cell::Date(d) => RangeValue::Instant(i128::from(d) * NANOS_PER_DAY),
@@ -64,10 +63,10 @@ impl VScalar for PartitionKeyRange {
         // `n` rows; the list's child is a flat vector holding `lists.len()` elements.
         let column = unsafe { Column::of(&values, n) }.ok_or_else(|| unsupported(&type_name()))?;
         let child = lists.child(lists.len());
-        if lists.len() > 0 && child.logical_type().id() == LogicalTypeId::SqlNull {
+        if !lists.is_empty() && child.logical_type().id() == LogicalTypeId::SqlNull {
             return Err(format!("{NAME}: bounds must not contain NULL").into());
         }
-        let bound_column = if lists.len() > 0 {
+        let bound_column = if !lists.is_empty() {
             // SAFETY: see above.
             Some(unsafe { Column::of(&child, lists.len()) }.ok_or_else(|| format!("{NAME}: bounds must be a LIST of the value's type"))?)
         } else {

@@ -12,9 +12,9 @@
 //! per row. ±infinity is an error, as in partition_temporal.
 
 use duckdb::core::{DataChunkHandle, Inserter, LogicalTypeHandle, LogicalTypeId};
+use duckdb::ffi::duckdb_string_t;
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
-use duckdb::ffi::duckdb_string_t;
 
 use crate::core::calendar::{Granularity, PeriodLabels, SECONDS_PER_DAY};
 use crate::core::temporal::is_infinite;

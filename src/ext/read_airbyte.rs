@@ -162,11 +162,17 @@ fn bind_airbyte(bind: &BindInfo) -> Result<AirbyteBind, String> {
             let streams = parse_catalog(&text).map_err(|e| format!("{NAME}: {e}"))?;
             let names: Vec<String> = streams.iter().filter(|s| matches_ns(&s.namespace)).map(|s| s.name.clone()).collect();
             let chosen = match &stream {
-                Some(name) => streams.iter().find(|s| &s.name == name && matches_ns(&s.namespace)).ok_or_else(|| {
-                    format!("{NAME}: stream '{name}' is not in the catalog; its streams are: {}", names.join(", "))
-                })?,
+                Some(name) => streams
+                    .iter()
+                    .find(|s| &s.name == name && matches_ns(&s.namespace))
+                    .ok_or_else(|| format!("{NAME}: stream '{name}' is not in the catalog; its streams are: {}", names.join(", ")))?,
                 None if names.len() == 1 => streams.iter().find(|s| matches_ns(&s.namespace)).expect("one stream"),
-                None => return Err(format!("{NAME}: the catalog has several streams; choose one with stream := '...' (streams: {})", names.join(", "))),
+                None => {
+                    return Err(format!(
+                        "{NAME}: the catalog has several streams; choose one with stream := '...' (streams: {})",
+                        names.join(", ")
+                    ))
+                }
             };
             (chosen.name.clone(), chosen.columns.clone())
         }
@@ -207,7 +213,12 @@ fn bind_airbyte(bind: &BindInfo) -> Result<AirbyteBind, String> {
                     s
                 }
                 None if seen.len() <= 1 => seen.first().cloned().unwrap_or_default(),
-                None => return Err(format!("{NAME}: the input has several streams; choose one with stream := '...' (streams seen: {})", seen.join(", "))),
+                None => {
+                    return Err(format!(
+                        "{NAME}: the input has several streams; choose one with stream := '...' (streams seen: {})",
+                        seen.join(", ")
+                    ))
+                }
             };
             let records = samples.iter().filter(|(s, _)| *s == chosen).take(INFER_RECORDS).map(|(_, d)| d);
             (chosen.clone(), infer_columns(records))
@@ -268,7 +279,9 @@ impl<'a> Batch<'a> {
             };
             match convert_raw(v, *t) {
                 Some(f) => self.fields.push(f),
-                None if b.strict => return Err(format!("{NAME}: line {n} of {file}: field \"{name}\" holds {v}, which is not a valid {}", t.sql_name())),
+                None if b.strict => {
+                    return Err(format!("{NAME}: line {n} of {file}: field \"{name}\" holds {v}, which is not a valid {}", t.sql_name()))
+                }
                 None => {
                     changes.push(json!({"field": name, "change": "NULLED", "reason": "DESTINATION_TYPECAST_ERROR"}));
                     self.fields.push(FieldValue::Null);

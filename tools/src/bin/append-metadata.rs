@@ -69,8 +69,10 @@ mod tests {
             let s = &f[22 + i * 32..22 + (i + 1) * 32];
             String::from_utf8(s.iter().copied().take_while(|&b| b != 0).collect()).unwrap()
         };
-        assert_eq!((field(0), field(3), field(4), field(5), field(6), field(7)),
-            ("".into(), "C_STRUCT".into(), "0.1.0".into(), "v1.2.0".into(), "linux_amd64".into(), "4".into()));
+        assert_eq!(
+            (field(0), field(3), field(4), field(5), field(6), field(7)),
+            ("".into(), "C_STRUCT".into(), "0.1.0".into(), "v1.2.0".into(), "linux_amd64".into(), "4".into())
+        );
         assert!(f[22 + 256..].iter().all(|&b| b == 0));
         assert!(footer(&"x".repeat(33), "v1.2.0", "p").is_err());
     }

@@ -115,13 +115,15 @@ fn run_file(worker: &mut Worker, path: &Path, scratch: &Path) -> Result<Outcome,
         return Err(format!("{}: could not start a database: {}", path.display(), reset["error"]));
     }
     let test_dir = dir.to_string_lossy().to_string();
-    let project_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().map_err(|e| e.to_string())?.to_string_lossy().to_string();
+    let project_dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().map_err(|e| e.to_string())?.to_string_lossy().to_string();
     let mut out = Outcome { passed: 0, failures: Vec::new() };
     if !required.iter().any(|e| e == "partext") {
         out.failures.push(format!("{}: the file does not start with `require partext`", path.display()));
     }
     for ext in &required {
-        let (op, sql) = if ext == "partext" { ("query", "SELECT partext_version()".to_string()) } else { ("statement", format!("LOAD {ext}")) };
+        let (op, sql) =
+            if ext == "partext" { ("query", "SELECT partext_version()".to_string()) } else { ("statement", format!("LOAD {ext}")) };
         if let Err(e) = succeeded(&worker.call(json!({"op": op, "sql": sql}))?) {
             out.failures.push(format!("{}: required extension {ext} is not available: {e}", path.display()));
         }
@@ -277,5 +279,9 @@ fn main() -> ExitCode {
     }
     let _ = std::fs::remove_dir_all(&scratch);
     println!("sqllogictest ({python}): {passed} passed, {failed} failed in {} file(s)", files.len());
-    if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
