@@ -10,8 +10,6 @@
 //! and must be sorted. `lower_index` and `upper_index` are 1-based positions in `bounds`, so
 //! that the macro returns `lower` and `upper` in the column's own type.
 
-use std::cmp::Ordering;
-
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 
 use crate::core::manifest::Strategy;
@@ -47,9 +45,8 @@ fn manifest(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<
     let source = args.text(8, row, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
     let method = if custom { BoundsMethod::Custom(bounds.clone()) } else { BoundsMethod::Sampled };
     let spec = RangeSpec { column: col, range_type, partitions: bounds.len() + 1, method };
-    let position = |v: &Option<RangeValue>| {
-        v.as_ref().and_then(|v| bounds.iter().position(|b| b.total_cmp(v) == Ordering::Equal)).map(|i| i as i64 + 1)
-    };
+    // Bounds are sorted and distinct (checked, or computed so): a binary search finds each.
+    let position = |v: &Option<RangeValue>| v.as_ref().and_then(|v| bounds.binary_search_by(|b| b.total_cmp(v)).ok()).map(|i| i as i64 + 1);
     Ok(spec
         .plan(&bounds, &counts, &source)
         .map_err(|e| format!("{NAME}: {e}"))?

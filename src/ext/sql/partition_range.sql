@@ -32,8 +32,15 @@ manifest AS (
         typeof((SELECT k FROM keyed LIMIT 0)), [CAST(col AS VARCHAR)], bounds IS NOT NULL,
         partext_source([CAST(tbl AS VARCHAR)], 'partition_range')) AS manifest_rows
     FROM counts
+),
+-- lower and upper in the column's type, joined by position (not indexed per row, which would
+-- copy the whole bounds list into every row).
+bound_values AS (
+    SELECT unnest(b) AS v, generate_subscripts(b, 1) AS i FROM bnds
+),
+ranges AS (
+    SELECT unnest(manifest_rows) AS r FROM manifest
 )
-SELECT r.partition_id, r.label, r.predicate, r.query, r.row_count, r.estimated_bytes,
-       (SELECT b FROM bnds)[r.lower_index] AS lower, (SELECT b FROM bnds)[r.upper_index] AS upper
-FROM (SELECT unnest(manifest_rows) AS r FROM manifest)
+SELECT r.partition_id, r.label, r.predicate, r.query, r.row_count, r.estimated_bytes, lo.v AS lower, hi.v AS upper
+FROM ranges LEFT JOIN bound_values lo ON lo.i = r.lower_index LEFT JOIN bound_values hi ON hi.i = r.upper_index
 ORDER BY r.partition_id;
