@@ -11,6 +11,7 @@ use duckdb::vtab::arrow::WritableVector;
 use crate::core::source::{from_sql, SourceKind};
 use crate::core::sql::quote_ident;
 use crate::ext::args::Args;
+use crate::ext::vector::write_flags;
 
 const NAME: &str = "chunk_plan";
 
@@ -39,9 +40,7 @@ impl VScalar for PartextChunkColumn {
                 .into());
             }
         }
-        let mut out = output.flat_vector();
-        // SAFETY: the return type is BOOLEAN (one byte per row) and the output holds `n` rows.
-        unsafe { out.as_mut_slice_with_len::<bool>(n) }.fill(true);
+        write_flags(output, n, |_| true);
         Ok(())
     }
 

@@ -12,6 +12,7 @@ use duckdb::vtab::arrow::WritableVector;
 use crate::core::source::pick_column;
 use crate::core::sql::quote_ident;
 use crate::ext::args::Args;
+use crate::ext::vector::write_flags;
 
 pub struct PartextColumn;
 
@@ -36,12 +37,7 @@ impl VScalar for PartextColumn {
                 format!("{function}: column {} not found in the source; its columns are: {}", quote_ident(&col), list.join(", ")).into()
             );
         }
-        let mut out = output.flat_vector();
-        // SAFETY: the return type is BOOLEAN (one byte per row) and the output holds `n` rows.
-        let flags = unsafe { out.as_mut_slice_with_len::<bool>(n) };
-        for (row, flag) in flags.iter_mut().enumerate() {
-            *flag = picked == Some(row);
-        }
+        write_flags(output, n, |row| picked == Some(row));
         Ok(())
     }
 

@@ -16,6 +16,7 @@ use duckdb::vtab::arrow::WritableVector;
 
 use crate::core::manifest::Strategy;
 use crate::ext::args::Args;
+use crate::ext::vector::write_flags;
 
 pub struct PartextKeyCheck;
 
@@ -33,9 +34,7 @@ impl VScalar for PartextKeyCheck {
             let col = args.text(1, row, "col", "the name of a column of the source")?;
             strategy.check_key(&col, &type_text)?;
         }
-        let mut out = output.flat_vector();
-        // SAFETY: the return type is BOOLEAN (one byte per row) and the output holds `n` rows.
-        unsafe { out.as_mut_slice_with_len::<bool>(n) }.fill(true);
+        write_flags(output, n, |_| true);
         Ok(())
     }
 

@@ -207,3 +207,15 @@ pub fn list_entries(chunk: &DataChunkHandle, col: usize, n: usize) -> &[duckdb::
         }
     }
 }
+
+/// Writes one BOOLEAN per row into a scalar function's output vector (declared BOOLEAN, with
+/// room for `n` rows): `flag(row)` for every row below `n`.
+pub fn write_flags(output: &mut dyn duckdb::vtab::arrow::WritableVector, n: usize, flag: impl Fn(usize) -> bool) {
+    let mut out = output.flat_vector();
+    // SAFETY: the caller's signature declares the result BOOLEAN (one byte per row), and DuckDB
+    // gives a scalar function's output room for its input's `n` rows.
+    let flags = unsafe { out.as_mut_slice_with_len::<bool>(n) };
+    for (row, f) in flags.iter_mut().enumerate() {
+        *f = flag(row);
+    }
+}
