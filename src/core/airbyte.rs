@@ -345,13 +345,22 @@ fn parse_record<'a>(sc: &mut Scanner<'a>, problem: &mut Option<String>) -> Resul
                     Ok(ms) => Some(ms),
                     Err(_) if text == "null" => None,
                     Err(_) => match text.parse::<f64>() {
-                        Ok(ms) => Some(ms as i64),
+                        Ok(ms) if ms.is_finite() && ms.abs() < 9.3e15 => Some(ms as i64),
+                        // Beyond any timestamp: refused below.
+                        Ok(_) => Some(i64::MAX),
                         _ => {
                             note(problem, "emitted_at", "is not a number of milliseconds");
                             None
                         }
                     },
                 };
+                // DuckDB's timestamps reach from 290309-12-22 (BC) to 294247-01-10: a time
+                // outside that range makes the line malformed (an error naming it, or skipped
+                // with ignore_errors), in both directions.
+                if parts.emitted_at.is_some_and(|ms| emitted_at_micros(ms).is_none()) {
+                    note(problem, "emitted_at", "is outside the range of DuckDB's timestamps");
+                    parts.emitted_at = None;
+                }
             }
             "meta" => parts.meta = Some(sc.value()?).filter(|m| *m != "null"),
             _ => {
@@ -470,6 +479,14 @@ pub fn infer_columns<'a>(records: impl Iterator<Item = &'a Map<String, Value>>) 
         }
     }
     columns.into_iter().map(|(n, t)| (n, t.unwrap_or(AirbyteType::Varchar))).collect()
+}
+
+/// Microseconds of the lowest and highest finite TIMESTAMP DuckDB holds.
+const TIMESTAMP_MICROS: std::ops::RangeInclusive<i64> = -9_223_372_022_400_000_000..=9_223_372_036_854_775_806;
+
+/// `emitted_at` (milliseconds since the epoch) as microseconds, if DuckDB's TIMESTAMPTZ can hold it.
+pub fn emitted_at_micros(ms: i64) -> Option<i64> {
+    ms.checked_mul(1000).filter(|us| TIMESTAMP_MICROS.contains(us))
 }
 
 #[cfg(test)]
@@ -631,5 +648,15 @@ mod tests {
                 ("y".into(), AirbyteType::Varchar),
             ]
         );
+    }
+
+    #[test]
+    fn emitted_at_outside_duckdbs_range_is_null_both_ways() {
+        assert_eq!(emitted_at_micros(1_700_000_000_000), Some(1_700_000_000_000_000));
+        assert_eq!(emitted_at_micros(i64::MIN), None);
+        assert_eq!(emitted_at_micros(-9_223_372_036_854_775), None);
+        assert_eq!(emitted_at_micros(9_223_372_036_854_775), Some(9_223_372_036_854_775_000));
+        assert_eq!(emitted_at_micros(9_223_372_036_854_776), None);
+        assert_eq!(emitted_at_micros(-9_223_372_022_400_000), Some(-9_223_372_022_400_000_000));
     }
 }

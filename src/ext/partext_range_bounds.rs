@@ -18,7 +18,7 @@ use duckdb::vtab::arrow::WritableVector;
 use crate::core::range::{check_bounds, equi_depth_cuts, RangeValue};
 use crate::ext::args::Args;
 use crate::ext::partext_count_arg::check_count;
-use crate::ext::partition_key_range::range_value;
+use crate::ext::partition_key_range::range_value_for;
 use crate::ext::vector::{list_entries, Column};
 
 const NAME: &str = "partition_range";
@@ -41,7 +41,9 @@ pub fn list_values(input: &DataChunkHandle, col: usize, row: usize) -> Result<Ve
     // inside it.
     let column = unsafe { Column::of(&child, lists.len()) }.ok_or_else(|| format!("{NAME}: the key column's type has no range order"))?;
     let (offset, len) = (entry.offset as usize, entry.length as usize);
-    (offset..offset + len).map(|i| if child.row_is_null(i as u64) { Ok(None) } else { range_value(column.cell(i)).map(Some) }).collect()
+    (offset..offset + len)
+        .map(|i| if child.row_is_null(i as u64) { Ok(None) } else { range_value_for(column.cell(i), NAME).map(Some) })
+        .collect()
 }
 
 impl VScalar for PartextRangeBounds {

@@ -22,8 +22,23 @@ const NAME: &str = "partition_key_range";
 
 pub struct PartitionKeyRange;
 
-/// A value as partition_range compares it.
-pub fn range_value(cell: Cell) -> Result<RangeValue, String> {
+/// The message for ±infinity among range values: it has no literal that sorts and compares
+/// like the value, so partition_range and partition_key_range refuse it, as partition_temporal
+/// and partition_key_temporal do.
+const INFINITE: &str = "±infinity has no place in a range partitioning; exclude it with a query source such as \
+                        '(SELECT * FROM tbl WHERE isfinite(col))'";
+
+/// A value as partition_range compares it; errors name `function`.
+pub fn range_value_for(cell: Cell, function: &str) -> Result<RangeValue, String> {
+    match cell {
+        Cell::Date(d) if d.unsigned_abs() == i32::MAX as u32 => Err(format!("{function}: {INFINITE}")),
+        Cell::Timestamp(v, _) if v.unsigned_abs() == i64::MAX as u64 => Err(format!("{function}: {INFINITE}")),
+        cell => range_value(cell).map_err(|e| e.replacen(NAME, function, 1)),
+    }
+}
+
+/// A value as partition_range compares it (±infinity included: see [`range_value_for`]).
+fn range_value(cell: Cell) -> Result<RangeValue, String> {
     Ok(match cell {
         Cell::Signed(v) => RangeValue::Num(v, 0),
         Cell::Unsigned(v) => {
@@ -94,7 +109,7 @@ impl VScalar for PartitionKeyRange {
                         return Err(format!("{NAME}: bounds must not contain NULL").into());
                     }
                     if let Some(c) = &bound_column {
-                        bounds.push(range_value(c.cell(i))?);
+                        bounds.push(range_value_for(c.cell(i), NAME)?);
                     }
                 }
                 check_bounds(&bounds).map_err(|e| format!("{NAME}: {e}"))?;
@@ -107,7 +122,7 @@ impl VScalar for PartitionKeyRange {
                     RangeValue::Text(t) => Some(t.as_slice().cmp(v)),
                     _ => None,
                 }),
-                cell => range_index(&range_value(cell)?, bounds),
+                cell => range_index(&range_value_for(cell, NAME)?, bounds),
             };
             indexes[row] = index.map_err(|e| format!("{NAME}: {e}"))? as i32;
         }

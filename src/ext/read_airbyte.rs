@@ -302,7 +302,7 @@ impl<'a> Batch<'a> {
             Some(Cow::Owned(Value::Object(m).to_string()))
         };
         self.meta.push(meta);
-        self.emitted_at.push(r.emitted_at.map(|ms| ms.saturating_mul(1000)));
+        self.emitted_at.push(r.emitted_at.and_then(crate::core::airbyte::emitted_at_micros));
         Ok(())
     }
 
