@@ -8,7 +8,7 @@ use duckdb::core::{DataChunkHandle, LogicalTypeId};
 use duckdb::ffi::{duckdb_interval, duckdb_string_t};
 
 use crate::core::temporal::Interval;
-use crate::ext::vector::{list_entries, string_bytes, Validity};
+use crate::ext::vector::{list_entries, string_bytes, ListChild, Validity};
 
 /// The input chunk of one scalar function call.
 pub struct Args<'a> {
@@ -37,12 +37,8 @@ impl<'a> Args<'a> {
             LogicalTypeId::SqlNull => None,
             LogicalTypeId::List => {
                 let (offset, len) = self.list_entry(col, row);
-                let lists = self.chunk.list_vector(col);
-                let child = lists.child(lists.len());
-                (len > 0 && !child.row_is_null(offset as u64)).then(|| {
-                    // SAFETY: the list vector of column `col` is live for the chunk's lifetime.
-                    (unsafe { duckdb::ffi::duckdb_list_vector_get_child(self.raw(col)) }, offset)
-                })
+                let child = ListChild::of(self.chunk, col);
+                (len > 0 && child.is_valid(offset)).then_some((child.vector, offset))
             }
             _ => Validity::of(self.chunk, col, self.n).is_valid(row).then(|| (self.raw(col), row)),
         }
@@ -108,23 +104,21 @@ impl<'a> Args<'a> {
     /// A BIGINT[] argument; NULL elements read as None.
     pub fn int_list(&self, col: usize, row: usize) -> Vec<Option<i64>> {
         let (offset, len) = self.list_entry(col, row);
-        let lists = self.chunk.list_vector(col);
-        let child = lists.child(lists.len());
+        let child = ListChild::of(self.chunk, col);
         // SAFETY: the signature declares column `col` BIGINT[], so the child holds i64 values,
-        // `lists.len()` of them, and every entry lies inside it.
-        let values = unsafe { child.as_slice_with_len::<i64>(lists.len()) };
-        (offset..offset + len).map(|i| (!child.row_is_null(i as u64)).then(|| values[i])).collect()
+        // and every entry lies inside it.
+        let values = unsafe { child.values::<i64>() };
+        (offset..offset + len).map(|i| child.is_valid(i).then(|| values[i])).collect()
     }
 
     /// A VARCHAR[] argument; NULL elements read as None.
     pub fn text_list(&self, col: usize, row: usize, name: &str) -> Result<Vec<Option<String>>, String> {
         let (offset, len) = self.list_entry(col, row);
-        let lists = self.chunk.list_vector(col);
-        let child = lists.child(lists.len());
+        let child = ListChild::of(self.chunk, col);
         // SAFETY: the signature declares column `col` VARCHAR[]: the child holds strings.
-        let values = unsafe { child.as_slice_with_len::<duckdb_string_t>(lists.len()) };
+        let values = unsafe { child.values::<duckdb_string_t>() };
         (offset..offset + len)
-            .map(|i| if child.row_is_null(i as u64) { Ok(None) } else { text_of(string_bytes(&values[i]), self.function, name).map(Some) })
+            .map(|i| if child.is_valid(i) { text_of(string_bytes(&values[i]), self.function, name).map(Some) } else { Ok(None) })
             .collect()
     }
 

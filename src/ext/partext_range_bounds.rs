@@ -19,7 +19,7 @@ use crate::core::range::{check_bounds, equi_depth_cuts, RangeValue};
 use crate::ext::args::Args;
 use crate::ext::partext_count_arg::check_count;
 use crate::ext::partition_key_range::range_value_for;
-use crate::ext::vector::{list_entries, Column};
+use crate::ext::vector::{list_entries, ListChild};
 
 const NAME: &str = "partition_range";
 
@@ -33,17 +33,13 @@ pub fn list_values(input: &DataChunkHandle, col: usize, row: usize) -> Result<Ve
         return Ok(Vec::new());
     }
     let entry = list_entries(input, col, n)[row];
-    let child = lists.child(lists.len());
-    if child.logical_type().id() == LogicalTypeId::SqlNull || entry.length == 0 {
+    let child = ListChild::of(input, col);
+    if child.type_id() == LogicalTypeId::SqlNull || entry.length == 0 {
         return Ok(vec![None; entry.length as usize]);
     }
-    // SAFETY: the list's child is a flat vector holding `lists.len()` values; every entry lies
-    // inside it.
-    let column = unsafe { Column::of(&child, lists.len()) }.ok_or_else(|| format!("{NAME}: the key column's type has no range order"))?;
+    let column = child.column().ok_or_else(|| format!("{NAME}: the key column's type has no range order"))?;
     let (offset, len) = (entry.offset as usize, entry.length as usize);
-    (offset..offset + len)
-        .map(|i| if child.row_is_null(i as u64) { Ok(None) } else { range_value_for(column.cell(i), NAME).map(Some) })
-        .collect()
+    (offset..offset + len).map(|i| if child.is_valid(i) { range_value_for(column.cell(i), NAME).map(Some) } else { Ok(None) }).collect()
 }
 
 impl VScalar for PartextRangeBounds {

@@ -16,7 +16,7 @@ use duckdb::vtab::arrow::WritableVector;
 
 use crate::core::literal::NANOS_PER_DAY;
 use crate::core::range::{check_bounds, range_index, range_index_by, RangeValue, SUPPORTED};
-use crate::ext::vector::{list_entries, Cell, Column, Validity};
+use crate::ext::vector::{list_entries, Cell, Column, ListChild, Validity};
 
 const NAME: &str = "partition_key_range";
 
@@ -67,7 +67,6 @@ impl VScalar for PartitionKeyRange {
         if input.flat_vector(1).logical_type().id() != LogicalTypeId::List {
             return Err(format!("{NAME}: bounds must be a sorted LIST such as [10, 20, 30]").into());
         }
-        let lists = input.list_vector(1);
         let mut out = output.flat_vector();
         if values.logical_type().id() == LogicalTypeId::SqlNull {
             (0..n).for_each(|row| out.set_null(row));
@@ -75,15 +74,14 @@ impl VScalar for PartitionKeyRange {
         }
         let type_name = || format!("{:?}", values.logical_type().id()).to_uppercase();
         // SAFETY: DuckDB flattens a C API scalar function's input, so column 0 is a flat vector of
-        // `n` rows; the list's child is a flat vector holding `lists.len()` elements.
+        // `n` rows; the list's child is read in place (`ListChild`).
         let column = unsafe { Column::of(&values, n) }.ok_or_else(|| unsupported(&type_name()))?;
-        let child = lists.child(lists.len());
-        if !lists.is_empty() && child.logical_type().id() == LogicalTypeId::SqlNull {
+        let child = ListChild::of(input, 1);
+        if child.len > 0 && child.type_id() == LogicalTypeId::SqlNull {
             return Err(format!("{NAME}: bounds must not contain NULL").into());
         }
-        let bound_column = if !lists.is_empty() {
-            // SAFETY: see above.
-            Some(unsafe { Column::of(&child, lists.len()) }.ok_or_else(|| format!("{NAME}: bounds must be a LIST of the value's type"))?)
+        let bound_column = if child.len > 0 {
+            Some(child.column().ok_or_else(|| format!("{NAME}: bounds must be a LIST of the value's type"))?)
         } else {
             None
         };
@@ -105,7 +103,7 @@ impl VScalar for PartitionKeyRange {
             if cached.as_ref().map(|c| c.0) != Some(entry) {
                 let mut bounds = Vec::with_capacity(entry.1);
                 for i in entry.0..entry.0 + entry.1 {
-                    if child.row_is_null(i as u64) {
+                    if !child.is_valid(i) {
                         return Err(format!("{NAME}: bounds must not contain NULL").into());
                     }
                     if let Some(c) = &bound_column {

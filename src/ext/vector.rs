@@ -2,6 +2,7 @@
 //! Shared by the key functions, which accept values of many types.
 
 use duckdb::core::{DataChunkHandle, FlatVector, LogicalTypeId};
+use duckdb::ffi;
 use duckdb::ffi::duckdb_string_t;
 
 /// Timestamp units, as multiples of a nanosecond.
@@ -95,44 +96,69 @@ impl<'a> Column<'a> {
     /// Views `vector`, a flat vector of `n` rows, by its logical type; None for other types
     /// (the caller's error names them).
     ///
-    /// SAFETY: `vector` must be flat with `n` rows (DuckDB flattens C API scalar function input
-    /// and list children are flat); each arm reads the physical type DuckDB uses for the type.
+    /// # Safety
+    /// `vector` must be flat with `n` rows (DuckDB flattens C API scalar function input).
     pub unsafe fn of(vector: &'a FlatVector<'a>, n: usize) -> Option<Column<'a>> {
         let t = vector.logical_type();
+        let decimal = if t.id() == LogicalTypeId::Decimal { (t.decimal_width(), t.decimal_scale()) } else { (0, 0) };
+        // SAFETY: a zero-length view keeps the vector's data pointer; `of_data` reads `n` rows.
+        unsafe { Column::of_data(t.id(), decimal, vector.as_slice_with_len::<u8>(0).as_ptr(), n) }
+    }
+
+    /// Views a raw flat vector of `n` rows (such as a list's child, which must not be resized
+    /// to be read: `duckdb_list_vector_reserve` on an input may move its data).
+    ///
+    /// # Safety
+    /// `vector` must be a live flat vector with at least `n` rows, valid for `'a`.
+    pub unsafe fn of_raw(vector: ffi::duckdb_vector, n: usize) -> Option<Column<'a>> {
         unsafe {
-            Some(match t.id() {
-                LogicalTypeId::Tinyint => Column::I8(vector.as_slice_with_len(n)),
-                LogicalTypeId::Smallint => Column::I16(vector.as_slice_with_len(n)),
-                LogicalTypeId::Integer => Column::I32(vector.as_slice_with_len(n)),
-                LogicalTypeId::Bigint => Column::I64(vector.as_slice_with_len(n)),
-                LogicalTypeId::UTinyint => Column::U8(vector.as_slice_with_len(n)),
-                LogicalTypeId::USmallint => Column::U16(vector.as_slice_with_len(n)),
-                LogicalTypeId::UInteger => Column::U32(vector.as_slice_with_len(n)),
-                LogicalTypeId::UBigint => Column::U64(vector.as_slice_with_len(n)),
-                LogicalTypeId::Hugeint => Column::I128(vector.as_slice_with_len(n)),
-                LogicalTypeId::UHugeint => Column::U128(vector.as_slice_with_len(n)),
-                LogicalTypeId::Decimal => {
-                    let scale = t.decimal_scale();
-                    match t.decimal_width() {
-                        0..=4 => Column::Dec16(vector.as_slice_with_len(n), scale),
-                        5..=9 => Column::Dec32(vector.as_slice_with_len(n), scale),
-                        10..=18 => Column::Dec64(vector.as_slice_with_len(n), scale),
-                        _ => Column::Dec128(vector.as_slice_with_len(n), scale),
-                    }
-                }
-                LogicalTypeId::Float => Column::F32(vector.as_slice_with_len(n)),
-                LogicalTypeId::Double => Column::F64(vector.as_slice_with_len(n)),
-                LogicalTypeId::Date => Column::Date(vector.as_slice_with_len(n)),
-                LogicalTypeId::Time => Column::Time(vector.as_slice_with_len(n)),
-                LogicalTypeId::Timestamp | LogicalTypeId::TimestampTZ => Column::Timestamp(vector.as_slice_with_len(n), TsUnit::Micro),
-                LogicalTypeId::TimestampS => Column::Timestamp(vector.as_slice_with_len(n), TsUnit::Second),
-                LogicalTypeId::TimestampMs => Column::Timestamp(vector.as_slice_with_len(n), TsUnit::Milli),
-                LogicalTypeId::TimestampNs => Column::Timestamp(vector.as_slice_with_len(n), TsUnit::Nano),
-                LogicalTypeId::Varchar | LogicalTypeId::Blob => Column::Strings(vector.as_slice_with_len(n)),
-                LogicalTypeId::Uuid => Column::Uuid(vector.as_slice_with_len(n)),
-                _ => return None,
-            })
+            let mut t = ffi::duckdb_vector_get_column_type(vector);
+            let id = LogicalTypeId::from(ffi::duckdb_get_type_id(t));
+            let decimal = if id == LogicalTypeId::Decimal { (ffi::duckdb_decimal_width(t), ffi::duckdb_decimal_scale(t)) } else { (0, 0) };
+            ffi::duckdb_destroy_logical_type(&mut t);
+            Column::of_data(id, decimal, ffi::duckdb_vector_get_data(vector) as *const u8, n)
         }
+    }
+
+    /// # Safety
+    /// `data` points to `n` values of the physical type DuckDB uses for `id`, valid for `'a`.
+    unsafe fn of_data(id: LogicalTypeId, (width, scale): (u8, u8), data: *const u8, n: usize) -> Option<Column<'a>> {
+        fn view<'b, T>(data: *const u8, n: usize) -> &'b [T] {
+            if n == 0 {
+                return &[];
+            }
+            // SAFETY: guaranteed by of_data's caller.
+            unsafe { std::slice::from_raw_parts(data.cast::<T>(), n) }
+        }
+        Some(match id {
+            LogicalTypeId::Tinyint => Column::I8(view(data, n)),
+            LogicalTypeId::Smallint => Column::I16(view(data, n)),
+            LogicalTypeId::Integer => Column::I32(view(data, n)),
+            LogicalTypeId::Bigint => Column::I64(view(data, n)),
+            LogicalTypeId::UTinyint => Column::U8(view(data, n)),
+            LogicalTypeId::USmallint => Column::U16(view(data, n)),
+            LogicalTypeId::UInteger => Column::U32(view(data, n)),
+            LogicalTypeId::UBigint => Column::U64(view(data, n)),
+            LogicalTypeId::Hugeint => Column::I128(view(data, n)),
+            LogicalTypeId::UHugeint => Column::U128(view(data, n)),
+            LogicalTypeId::Decimal => match width {
+                0..=4 => Column::Dec16(view(data, n), scale),
+                5..=9 => Column::Dec32(view(data, n), scale),
+                10..=18 => Column::Dec64(view(data, n), scale),
+                _ => Column::Dec128(view(data, n), scale),
+            },
+            LogicalTypeId::Float => Column::F32(view(data, n)),
+            LogicalTypeId::Double => Column::F64(view(data, n)),
+            LogicalTypeId::Date => Column::Date(view(data, n)),
+            LogicalTypeId::Time => Column::Time(view(data, n)),
+            LogicalTypeId::Timestamp | LogicalTypeId::TimestampTZ => Column::Timestamp(view(data, n), TsUnit::Micro),
+            LogicalTypeId::TimestampS => Column::Timestamp(view(data, n), TsUnit::Second),
+            LogicalTypeId::TimestampMs => Column::Timestamp(view(data, n), TsUnit::Milli),
+            LogicalTypeId::TimestampNs => Column::Timestamp(view(data, n), TsUnit::Nano),
+            LogicalTypeId::Varchar | LogicalTypeId::Blob => Column::Strings(view(data, n)),
+            LogicalTypeId::Uuid => Column::Uuid(view(data, n)),
+            _ => return None,
+        })
     }
 
     /// Row `i` (which must be below the `n` the view was made with).
@@ -217,5 +243,62 @@ pub fn write_flags(output: &mut dyn duckdb::vtab::arrow::WritableVector, n: usiz
     let flags = unsafe { out.as_mut_slice_with_len::<bool>(n) };
     for (row, f) in flags.iter_mut().enumerate() {
         *f = flag(row);
+    }
+}
+
+/// The child of a LIST column of a scalar function's input, read in place: never through
+/// `duckdb_list_vector_reserve`, which may move an input's data (seen on DuckDB 1.5 for lists
+/// of more than 2,048 values).
+pub struct ListChild {
+    pub vector: ffi::duckdb_vector,
+    pub len: usize,
+}
+
+impl ListChild {
+    /// The child of column `col` of `chunk`, a LIST column.
+    pub fn of(chunk: &DataChunkHandle, col: usize) -> ListChild {
+        // SAFETY: `chunk` is live and its column `col` is a LIST (the caller's signature says
+        // so); the child and its size belong to that vector and live as long as the chunk.
+        unsafe {
+            let list = ffi::duckdb_data_chunk_get_vector(chunk.get_ptr(), col as u64);
+            ListChild { vector: ffi::duckdb_list_vector_get_child(list), len: ffi::duckdb_list_vector_get_size(list) as usize }
+        }
+    }
+
+    /// Whether element `i` (below `len`) is valid.
+    pub fn is_valid(&self, i: usize) -> bool {
+        // SAFETY: `vector` is live and `i` is below its size.
+        unsafe {
+            let mask = ffi::duckdb_vector_get_validity(self.vector);
+            mask.is_null() || ffi::duckdb_validity_row_is_valid(mask, i as u64)
+        }
+    }
+
+    /// The type of the elements.
+    pub fn type_id(&self) -> LogicalTypeId {
+        // SAFETY: `vector` is live; the type handle is destroyed after use.
+        unsafe {
+            let mut t = ffi::duckdb_vector_get_column_type(self.vector);
+            let id = LogicalTypeId::from(ffi::duckdb_get_type_id(t));
+            ffi::duckdb_destroy_logical_type(&mut t);
+            id
+        }
+    }
+
+    /// The elements viewed by their type; None for types partext does not read.
+    pub fn column(&self) -> Option<Column<'_>> {
+        // SAFETY: the child is a live flat vector of `len` elements.
+        unsafe { Column::of_raw(self.vector, self.len) }
+    }
+
+    /// The elements as values of physical type T.
+    ///
+    /// # Safety
+    /// The list's element type must be stored as T.
+    pub unsafe fn values<T>(&self) -> &[T] {
+        if self.len == 0 {
+            return &[];
+        }
+        unsafe { std::slice::from_raw_parts(ffi::duckdb_vector_get_data(self.vector) as *const T, self.len) }
     }
 }
