@@ -68,11 +68,15 @@ impl Input {
             }
             if self.current.is_none() {
                 let Some(file) = self.files.pop_front() else { return Ok(()) };
-                let reader: Box<dyn BufRead + Send> = if file == "/dev/stdin" {
+                let mut reader: Box<dyn BufRead + Send> = if file == "/dev/stdin" {
                     Box::new(BufReader::with_capacity(1 << 20, std::io::stdin()))
                 } else {
                     Box::new(BufReader::with_capacity(1 << 20, self.fs.open(&file).map_err(|e| format!("{NAME}: {e}"))?))
                 };
+                // A UTF-8 byte order mark at the start of a file is not part of its first line.
+                if reader.fill_buf().map_err(|e| format!("{NAME}: cannot read {file}: {e}"))?.starts_with(UTF8_BOM) {
+                    reader.consume(UTF8_BOM.len());
+                }
                 self.current = Some((file.into(), reader, 0));
             }
             let (file, reader, n) = self.current.as_mut().expect("opened above");
@@ -107,6 +111,9 @@ impl Input {
         Ok(())
     }
 }
+
+/// The UTF-8 encoding of U+FEFF, which some writers put at the start of a file.
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 pub struct AirbyteBind {
     columns: Vec<(String, AirbyteType)>,
