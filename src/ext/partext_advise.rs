@@ -72,7 +72,16 @@ fn epoch_seconds(cell: Cell) -> Option<i64> {
 
 fn advise(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
     let fields = stats_fields(input);
-    let k = fields.len().saturating_sub(2) / 3;
+    // The macro's statistics: 3 fields per column, then the row count and the row size. Any
+    // other shape (a direct call) would index fields the STRUCT does not have.
+    let shaped = fields.len() >= 2 && (fields.len() - 2).is_multiple_of(3) && {
+        let k = (fields.len() - 2) / 3;
+        fields[..k].iter().chain([&fields[3 * k]]).all(|(_, t)| *t == ColumnType::BigInt) && fields[3 * k + 1].1 == ColumnType::Double
+    };
+    if !shaped {
+        return Err(format!("{NAME}: internal function called without the statistics STRUCT it expects; use partext.partition_advise"));
+    }
+    let k = (fields.len() - 2) / 3;
     // The minima carry the columns' own types; their names lose the `min_` prefix.
     let cols: Vec<(String, ColumnType)> =
         fields[k..2 * k].iter().map(|(n, t)| (n.get(4..).unwrap_or_default().to_string(), t.clone())).collect();

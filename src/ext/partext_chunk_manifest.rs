@@ -11,6 +11,8 @@
 //! Both read the same request (`ChunkRequest`): the row budget from `target_mb` (default:
 //! memory_limit / (4 × threads)) and the bytes per row, or `rows := N`.
 
+use std::collections::BTreeMap;
+
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
@@ -93,16 +95,12 @@ fn manifest(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
     let files = args.text_list(0, row, "file")?;
     let starts = args.int_list(1, row);
     let counts = args.int_list(2, row);
-    // Positions per part: a table's blocks (file NULL) or each Parquet file's row groups.
-    let mut parts: Vec<Part> = Vec::new();
+    // Positions per part, in order: a table's blocks (file NULL) or each Parquet file's row groups.
+    let mut by_part: BTreeMap<Option<String>, Vec<(i64, i64)>> = BTreeMap::new();
     for ((file, start), n) in files.into_iter().zip(starts).zip(counts) {
-        let entry = (start.unwrap_or(0), n.unwrap_or(0));
-        match parts.iter_mut().find(|p| p.0 == file) {
-            Some(p) => p.1.push(entry),
-            None => parts.push((file, vec![entry])),
-        }
+        by_part.entry(file).or_default().push((start.unwrap_or(0), n.unwrap_or(0)));
     }
-    parts.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut parts: Vec<Part> = by_part.into_iter().collect();
     // A table without deletes: every block full, known without the positions scan.
     if let Some(rows) = args.opt_int(11, row) {
         parts = vec![(None, contiguous_units(rows.max(0) as u64, len).into_iter().map(|u| (u.start, u.rows as i64)).collect())];

@@ -28,6 +28,10 @@ pub struct PartextRangeBounds;
 /// The values of row `row`'s list in column `col` of `input` (a LIST of any supported type).
 pub fn list_values(input: &DataChunkHandle, col: usize, row: usize) -> Result<Vec<Option<RangeValue>>, String> {
     let n = input.len();
+    // The parameter is ANY: anything but a LIST would be read as list entries it does not hold.
+    if input.flat_vector(col).logical_type().id() != LogicalTypeId::List {
+        return Err(format!("{NAME}: internal function called with a value that is not a LIST; use partext.partition_range"));
+    }
     let lists = input.list_vector(col);
     if lists.row_is_null(row as u64) {
         return Ok(Vec::new());
