@@ -372,29 +372,85 @@ fn parse_record<'a>(sc: &mut Scanner<'a>, problem: &mut Option<String>) -> Resul
     Ok(parts)
 }
 
-/// A record's fields as raw JSON text, in input order, looked up by name. Records have few
-/// fields, so a list searched in order beats hashing; names borrow from the line unless they
-/// contain escapes.
+/// A record's fields as raw JSON text, in input order; names borrow from the line unless they
+/// contain escapes. Looked up through a [`FieldIndex`].
 #[derive(Debug)]
 pub struct Fields<'a>(Vec<(Cow<'a, str>, &'a str)>);
 
 impl<'a> Fields<'a> {
+    /// The raw text of the first field called `name` (a linear search: for tests and single lookups).
     pub fn get(&self, name: &str) -> Option<&'a str> {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| *v)
-    }
-
-    /// Looks up `name`, trying position `hint` first: a source writes its fields in one order,
-    /// usually the catalog's, so this is one comparison per field instead of a search.
-    pub fn get_near(&self, hint: usize, name: &str) -> Option<&'a str> {
-        match self.0.get(hint) {
-            Some((k, v)) if k == name => Some(*v),
-            _ => self.get(name),
-        }
     }
 
     /// The fields decoded, in input order (for schema inference).
     pub fn to_map(&self) -> Map<String, Value> {
         self.0.iter().map(|(k, v)| (k.to_string(), serde_json::from_str(v).unwrap_or(Value::Null))).collect()
+    }
+}
+
+/// The columns read_airbyte adds after the stream's fields.
+pub const RESERVED_COLUMNS: [&str; 2] = ["_airbyte_emitted_at", "_airbyte_meta"];
+
+/// Column names for a stream's fields, in field order. DuckDB compares names ignoring ASCII case
+/// and read_airbyte adds [`RESERVED_COLUMNS`], so a field whose name is reserved or already
+/// taken (ignoring case) is renamed with the smallest free suffix `_1`, `_2`, ...; an empty
+/// name becomes `_`. Linear in the number of fields: each base name remembers its last suffix.
+pub fn column_names<'s>(fields: impl IntoIterator<Item = &'s str>) -> Vec<String> {
+    let mut taken: ahash::AHashSet<String> = RESERVED_COLUMNS.iter().map(|r| r.to_string()).collect();
+    let mut next_suffix: ahash::AHashMap<String, u64> = ahash::AHashMap::new();
+    let mut names = Vec::new();
+    for field in fields {
+        let base = if field.is_empty() { "_" } else { field };
+        let mut name = base.to_string();
+        if !taken.insert(name.to_ascii_lowercase()) {
+            let n = next_suffix.entry(base.to_ascii_lowercase()).or_insert(0);
+            loop {
+                *n += 1;
+                name = format!("{base}_{n}");
+                if taken.insert(name.to_ascii_lowercase()) {
+                    break;
+                }
+            }
+        }
+        names.push(name);
+    }
+    names
+}
+
+/// Finds a stream's fields in records, in time linear in each record's size. Sources usually
+/// write fields in one order, the catalog's: a record that starts with the stream's fields in
+/// order is read by one comparison per field; any other record by one hash lookup per field.
+#[derive(Debug)]
+pub struct FieldIndex {
+    fields: Vec<String>,
+    position: ahash::AHashMap<String, usize>,
+}
+
+impl FieldIndex {
+    pub fn new(fields: Vec<String>) -> Self {
+        let mut position = ahash::AHashMap::with_capacity(fields.len());
+        for (i, f) in fields.iter().enumerate() {
+            position.entry(f.clone()).or_insert(i);
+        }
+        FieldIndex { fields, position }
+    }
+
+    /// Fills `out` with the raw text of each of the stream's fields in `record` (`None` when the
+    /// record lacks it); of a field written twice, the first.
+    pub fn values<'a>(&self, record: &Fields<'a>, out: &mut Vec<Option<&'a str>>) {
+        out.clear();
+        let in_order = record.0.len() >= self.fields.len() && self.fields.iter().zip(&record.0).all(|(f, (k, _))| f == k);
+        if in_order {
+            out.extend(record.0[..self.fields.len()].iter().map(|(_, v)| Some(*v)));
+            return;
+        }
+        out.resize(self.fields.len(), None);
+        for (k, v) in &record.0 {
+            if let Some(&i) = self.position.get(k.as_ref()) {
+                out[i].get_or_insert(v);
+            }
+        }
     }
 }
 
@@ -464,17 +520,22 @@ pub fn parse_catalog(text: &str) -> Result<Vec<CatalogStream>, String> {
 /// Infers columns from sample records: fields in first-seen order, types unified across records.
 pub fn infer_columns<'a>(records: impl Iterator<Item = &'a Map<String, Value>>) -> Vec<(String, AirbyteType)> {
     let mut columns: Vec<(String, Option<AirbyteType>)> = Vec::new();
+    let mut position: ahash::AHashMap<&'a str, usize> = ahash::AHashMap::new();
     for data in records {
         for (k, v) in data {
             let t = AirbyteType::of_value(v);
-            match columns.iter_mut().find(|(n, _)| n == k) {
-                Some((_, seen)) => {
+            match position.get(k.as_str()) {
+                Some(&i) => {
+                    let seen = &mut columns[i].1;
                     *seen = match (*seen, t) {
                         (Some(a), Some(b)) => Some(AirbyteType::unify(a, b)),
                         (a, b) => a.or(b),
                     }
                 }
-                None => columns.push((k.clone(), t)),
+                None => {
+                    position.insert(k, columns.len());
+                    columns.push((k.clone(), t));
+                }
             }
         }
     }
@@ -598,11 +659,11 @@ mod tests {
         assert_eq!(convert_raw(fields.get("name").unwrap(), AirbyteType::Varchar), Some(FieldValue::Text("a\"b".into())));
         assert_eq!(convert_raw(fields.get("when").unwrap(), AirbyteType::Date), Some(FieldValue::Date(19724)));
         assert_eq!(convert_raw(fields.get("id").unwrap(), AirbyteType::Date), None);
-        assert_eq!(
-            (fields.get_near(1, "name"), fields.get_near(0, "when"), fields.get_near(7, "id")),
-            (fields.get("name"), fields.get("when"), Some("1"))
-        );
-        assert_eq!(fields.get_near(0, "missing"), None);
+        let mut out = Vec::new();
+        FieldIndex::new(vec!["id".into(), "name".into()]).values(fields, &mut out);
+        assert_eq!(out, vec![Some("1"), Some(r#""a\"b""#)]);
+        FieldIndex::new(vec!["when".into(), "missing".into(), "id".into()]).values(fields, &mut out);
+        assert_eq!(out, vec![Some(r#""2024-01-02""#), None, Some("1")]);
         assert!(matches!(parse_line(r#"{"type":"STATE","state":{}}"#).unwrap(), Message::Other));
         assert!(matches!(parse_line("").unwrap(), Message::Other));
         assert!(parse_line("{not json").unwrap_err().contains("not valid JSON"));
@@ -658,5 +719,33 @@ mod tests {
         assert_eq!(emitted_at_micros(9_223_372_036_854_775), Some(9_223_372_036_854_775_000));
         assert_eq!(emitted_at_micros(9_223_372_036_854_776), None);
         assert_eq!(emitted_at_micros(-9_223_372_022_400_000), Some(-9_223_372_022_400_000_000));
+    }
+
+    #[test]
+    fn fields_are_found_in_any_order_first_one_wins() {
+        let line = r#"{"type":"RECORD","record":{"stream":"s","data":{"b":2,"a":1,"b":3,"c":4}}}"#;
+        let Message::Record(r) = parse_line(line).unwrap() else { panic!("a record") };
+        let mut out = Vec::new();
+        FieldIndex::new(vec!["a".into(), "b".into(), "z".into()]).values(&r.data, &mut out);
+        assert_eq!(out, vec![Some("1"), Some("2"), None]);
+        FieldIndex::new(vec!["b".into(), "a".into()]).values(&r.data, &mut out);
+        assert_eq!(out, vec![Some("2"), Some("1")]);
+        FieldIndex::new(vec![]).values(&r.data, &mut out);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn column_names_are_unique_ignoring_case_and_avoid_reserved_ones() {
+        let fields = ["id", "ID", "_airbyte_meta", "id_1", "Id", "", "_", "_AIRBYTE_EMITTED_AT", "é", "É"];
+        assert_eq!(
+            column_names(fields),
+            vec!["id", "ID_1", "_airbyte_meta_1", "id_1_1", "Id_2", "_", "__1", "_AIRBYTE_EMITTED_AT_1", "é", "É"]
+        );
+        // Many fields on one base name stay linear: each suffix is tried once.
+        let many: Vec<String> = (0..20_000).map(|i| if i % 2 == 0 { "a".to_string() } else { "A".to_string() }).collect();
+        let names = column_names(many.iter().map(String::as_str));
+        assert_eq!(names[19_999], "A_19999");
+        let lower: ahash::AHashSet<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+        assert_eq!(lower.len(), names.len());
     }
 }

@@ -22,7 +22,9 @@ use duckdb::core::{DataChunkHandle, Inserter, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 use serde_json::{json, Value};
 
-use crate::core::airbyte::{convert_raw, infer_columns, parse_catalog, parse_line, AirbyteType, FieldValue, Message, Record};
+use crate::core::airbyte::{
+    column_names, convert_raw, infer_columns, parse_catalog, parse_line, AirbyteType, FieldIndex, FieldValue, Message, Record,
+};
 use crate::ext::args::{named, string_arg};
 use crate::ext::files::DuckFileSystem;
 
@@ -116,7 +118,10 @@ impl Input {
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 pub struct AirbyteBind {
+    /// The stream's fields and their types, in column order.
     columns: Vec<(String, AirbyteType)>,
+    /// Finds the fields in a record.
+    index: FieldIndex,
     stream: String,
     namespace: Option<String>,
     strict: bool,
@@ -126,6 +131,9 @@ pub struct AirbyteBind {
 
 pub struct AirbyteInit {
     input: Mutex<Input>,
+    /// For each output column, the function's column it holds (projection pushdown): a query
+    /// that reads a few fields of a wide stream writes only those.
+    projected: Vec<usize>,
 }
 
 fn files_of(path: &str) -> Result<VecDeque<String>, String> {
@@ -231,12 +239,14 @@ fn bind_airbyte(bind: &BindInfo) -> Result<AirbyteBind, String> {
             (chosen.clone(), infer_columns(records))
         }
     };
-    for (name, t) in &columns {
+    // Field names DuckDB would take for the same column (case) or a reserved one are renamed.
+    for (name, (_, t)) in column_names(columns.iter().map(|(f, _)| f.as_str())).iter().zip(&columns) {
         bind.add_result_column(name, logical_type(*t));
     }
+    let index = FieldIndex::new(columns.iter().map(|(f, _)| f.clone()).collect());
     bind.add_result_column("_airbyte_emitted_at", LogicalTypeHandle::from(LogicalTypeId::TimestampTZ));
     bind.add_result_column("_airbyte_meta", logical_type(AirbyteType::Json));
-    Ok(AirbyteBind { columns, stream, namespace, strict, ignore_errors, input: Mutex::new(Some(input)) })
+    Ok(AirbyteBind { columns, index, stream, namespace, strict, ignore_errors, input: Mutex::new(Some(input)) })
 }
 
 fn logical_type(t: AirbyteType) -> LogicalTypeHandle {
@@ -264,11 +274,18 @@ struct Batch<'a> {
     emitted_at: Vec<Option<i64>>,
     /// `_airbyte_meta` as JSON text.
     meta: Vec<Option<Cow<'a, str>>>,
+    /// The current record's field texts, in column order (reused from record to record).
+    values: Vec<Option<&'a str>>,
 }
 
 impl<'a> Batch<'a> {
     fn with_capacity(rows: usize, columns: usize) -> Self {
-        Batch { fields: Vec::with_capacity(rows * columns), emitted_at: Vec::with_capacity(rows), meta: Vec::with_capacity(rows) }
+        Batch {
+            fields: Vec::with_capacity(rows * columns),
+            emitted_at: Vec::with_capacity(rows),
+            meta: Vec::with_capacity(rows),
+            values: Vec::with_capacity(columns),
+        }
     }
 
     fn len(&self) -> usize {
@@ -279,8 +296,9 @@ impl<'a> Batch<'a> {
     /// listed in `_airbyte_meta.changes` as Airbyte destinations do, or fail in strict mode.
     fn push(&mut self, b: &AirbyteBind, r: Record<'a>, file: &str, n: u64) -> Result<(), String> {
         let mut changes = Vec::new();
-        for (c, (name, t)) in b.columns.iter().enumerate() {
-            let Some(v) = r.data.get_near(c, name) else {
+        b.index.values(&r.data, &mut self.values);
+        for ((name, t), v) in b.columns.iter().zip(&self.values) {
+            let Some(v) = *v else {
                 self.fields.push(FieldValue::Null);
                 continue;
             };
@@ -313,10 +331,18 @@ impl<'a> Batch<'a> {
         Ok(())
     }
 
-    fn write(&self, output: &mut DataChunkHandle, b: &AirbyteBind) {
+    fn write(&self, output: &mut DataChunkHandle, b: &AirbyteBind, projected: &[usize]) {
         let columns = b.columns.len();
-        for c in 0..columns {
-            let mut v = output.flat_vector(c);
+        for (out, &c) in projected.iter().enumerate() {
+            if c == columns {
+                write_ints::<i64>(output, out, self.emitted_at.iter().copied());
+                continue;
+            }
+            if c == columns + 1 {
+                write_strings(output, out, self.meta.iter().map(|m| m.as_deref()));
+                continue;
+            }
+            let mut v = output.flat_vector(out);
             for i in 0..self.len() {
                 // SAFETY: column `c` was declared with logical_type of its AirbyteType, and
                 // convert_raw gives each type only values of that type's physical layout; `i`
@@ -334,8 +360,6 @@ impl<'a> Batch<'a> {
                 }
             }
         }
-        write_ints::<i64>(output, columns, self.emitted_at.iter().copied());
-        write_strings(output, columns + 1, self.meta.iter().map(|m| m.as_deref()));
         output.set_len(self.len());
     }
 }
@@ -354,7 +378,10 @@ impl VTab for ReadAirbyte {
         let input = b.input.lock().unwrap_or_else(|p| p.into_inner()).take().ok_or("read_airbyte: the input was already read")?;
         // Threads take turns reading raw lines and parse their batches in parallel.
         init.set_max_threads(std::thread::available_parallelism().map(|n| n.get() as u64).unwrap_or(1));
-        Ok(AirbyteInit { input: Mutex::new(input) })
+        // An index past the last column (the row id, for count(*)) has nothing to write.
+        let columns = b.columns.len() + 2;
+        let projected = init.get_column_indices().into_iter().map(|i| usize::try_from(i).unwrap_or(usize::MAX)).filter(|&i| i < columns);
+        Ok(AirbyteInit { input: Mutex::new(input), projected: projected.collect() })
     }
 
     fn func(func: &TableFunctionInfo<Self>, output: &mut DataChunkHandle) -> Result<(), Box<dyn std::error::Error>> {
@@ -391,10 +418,14 @@ impl VTab for ReadAirbyte {
                 }
             }
             if batch.len() > 0 {
-                batch.write(output, b);
+                batch.write(output, b, &func.get_init_data().projected);
                 return Ok(());
             }
         }
+    }
+
+    fn supports_pushdown() -> bool {
+        true
     }
 
     fn parameters() -> Option<Vec<LogicalTypeHandle>> {
