@@ -395,13 +395,14 @@ pub const RESERVED_COLUMNS: [&str; 2] = ["_airbyte_emitted_at", "_airbyte_meta"]
 /// Column names for a stream's fields, in field order. DuckDB compares names ignoring ASCII case
 /// and read_airbyte adds [`RESERVED_COLUMNS`], so a field whose name is reserved or already
 /// taken (ignoring case) is renamed with the smallest free suffix `_1`, `_2`, ...; an empty
-/// name becomes `_`. Linear in the number of fields: each base name remembers its last suffix.
+/// name becomes `_`, and a NUL character (which no DuckDB name holds) `_`. Linear in the number of fields: each base name remembers its last suffix.
 pub fn column_names<'s>(fields: impl IntoIterator<Item = &'s str>) -> Vec<String> {
     let mut taken: ahash::AHashSet<String> = RESERVED_COLUMNS.iter().map(|r| r.to_string()).collect();
     let mut next_suffix: ahash::AHashMap<String, u64> = ahash::AHashMap::new();
     let mut names = Vec::new();
     for field in fields {
-        let base = if field.is_empty() { "_" } else { field };
+        let base = if field.is_empty() { "_".to_string() } else { field.replace('\0', "_") };
+        let base = base.as_str();
         let mut name = base.to_string();
         if !taken.insert(name.to_ascii_lowercase()) {
             let n = next_suffix.entry(base.to_ascii_lowercase()).or_insert(0);
@@ -736,10 +737,10 @@ mod tests {
 
     #[test]
     fn column_names_are_unique_ignoring_case_and_avoid_reserved_ones() {
-        let fields = ["id", "ID", "_airbyte_meta", "id_1", "Id", "", "_", "_AIRBYTE_EMITTED_AT", "é", "É"];
+        let fields = ["id", "ID", "_airbyte_meta", "id_1", "Id", "", "_", "_AIRBYTE_EMITTED_AT", "é", "É", "a\0b", "a_b"];
         assert_eq!(
             column_names(fields),
-            vec!["id", "ID_1", "_airbyte_meta_1", "id_1_1", "Id_2", "_", "__1", "_AIRBYTE_EMITTED_AT_1", "é", "É"]
+            vec!["id", "ID_1", "_airbyte_meta_1", "id_1_1", "Id_2", "_", "__1", "_AIRBYTE_EMITTED_AT_1", "é", "É", "a_b", "a_b_1"]
         );
         // Many fields on one base name stay linear: each suffix is tried once.
         let many: Vec<String> = (0..20_000).map(|i| if i % 2 == 0 { "a".to_string() } else { "A".to_string() }).collect();

@@ -9,6 +9,10 @@
 //! the row's `query` is always `SELECT * FROM <source> WHERE <predicate>`.
 
 /// The common manifest columns, in SPEC order.
+/// The functions users call that partext's internal functions work for (the macros'
+/// names), as messages name them.
+pub const MANIFEST_FUNCTIONS: [&str; 5] = ["partition_temporal", "partition_hash", "partition_range", "chunk_plan", "partition_advise"];
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ManifestRow {
     pub partition_id: i64,

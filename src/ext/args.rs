@@ -67,6 +67,16 @@ impl<'a> Args<'a> {
         }
     }
 
+    /// The manifest function an internal function works for, named by its argument `col` (the
+    /// macros pass their own name); an argument that names no partext function (a direct call)
+    /// gives the internal function's own name, so that every message names partext.
+    pub fn caller(&self, col: usize, row: usize, own: &'static str) -> String {
+        match self.opt_text(col, row, "function") {
+            Ok(Some(name)) if crate::core::manifest::MANIFEST_FUNCTIONS.contains(&name.as_str()) => name,
+            _ => own.to_string(),
+        }
+    }
+
     /// A required VARCHAR argument; NULL is an error whose message suggests `hint`.
     pub fn text(&self, col: usize, row: usize, name: &str, hint: &str) -> Result<String, String> {
         self.opt_text(col, row, name)?.ok_or_else(|| self.null_error(name, hint))

@@ -24,7 +24,7 @@ impl VScalar for PartextColumn {
         if n == 0 {
             return Ok(());
         }
-        let function = Args::new(input, "partext").text(2, 0, "function", "the function's name")?;
+        let function = Args::new(input, "partext_column").caller(2, 0, "partext_column");
         let args = Args::new(input, &function);
         let names = (0..n).map(|row| args.text(0, row, "column name", "a column name")).collect::<Result<Vec<_>, _>>()?;
         let col = args.text(1, 0, "col", "the name of a column of the source")?;

@@ -31,7 +31,7 @@ impl VScalar for PartextCountArg {
         let mut counts = Vec::with_capacity(n);
         let first = Args::new(input, "partext");
         for row in 0..n {
-            let function = first.text(1, row, "function", "the function's name")?;
+            let function = first.caller(1, row, "partext_count_arg");
             let name = first.text(2, row, "name", "the argument's name")?;
             let args = Args::new(input, &function);
             let value = args.opt_int(0, row).ok_or_else(|| args.null_error(&name, "a count between 1 and 65536"))?;

@@ -27,8 +27,10 @@ impl VScalar for PartextKeyCheck {
         let n = input.len();
         let first = Args::new(input, "partext");
         for row in 0..n {
-            let function = first.text(2, row, "function", "the function's name")?;
-            let strategy = Strategy::parse(&function).ok_or_else(|| format!("partext: internal error: no key check for {function}"))?;
+            let function = first.caller(2, row, "partext_key_check");
+            let strategy = Strategy::parse(&function).ok_or_else(|| {
+                format!("{function}: internal function called without the name of a manifest function; use partext.partition_temporal, partition_hash or partition_range")
+            })?;
             let args = Args::new(input, &function);
             let type_text = args.text(0, row, "key type", "a column type")?;
             let col = args.text(1, row, "col", "the name of a column of the source")?;

@@ -28,7 +28,7 @@ impl VScalar for PartextSource {
         let names = Args::new(input, "partext");
         let out = output.flat_vector();
         for row in 0..names.rows() {
-            let function = names.text(1, row, "function", "the function's name")?;
+            let function = names.caller(1, row, "partext_source");
             let args = Args::new(input, &function);
             let tbl = args.text(0, row, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
             let source = from_sql(&tbl).map_err(|e| format!("{function}: {e}"))?;
