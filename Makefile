@@ -14,6 +14,8 @@
 #   make wheel            build/wheel/duckdb_extension_partext-<version>-py3-none-<platform>.whl
 #   make exit-stress      process exits with a query in flight, partext against plain DuckDB,
 #                         EXIT_RUNS (default 500) runs of each per host (~20 min per host)
+#   make fuzz             property tests of the kernels (PROPERTY_CASES each) and generated hostile
+#                         SQL calls for FUZZ_MINUTES (default 20) per host; a bounded part runs in make test
 # Everything the build and the tests need is installed here, from the package registries.
 
 HOSTS        := 1.5.6 2.0.1
@@ -53,7 +55,7 @@ PYARROW_VERSION := 26.0.1
 TQDM_VERSION := 4.70.1
 DASK_VERSION := 2026.8.0
 
-.PHONY: all release test unit lint sqltest integration install-test examples run shell hosts bench bench-full exit-stress \
+.PHONY: all release test unit lint sqltest integration install-test examples run shell hosts bench bench-full exit-stress fuzz fuzz-quick \
         wheel repository install clean FORCE
 
 all: release
@@ -135,9 +137,25 @@ exit-stress: release $(HOST_STAMPS)
 	  $(VENV)/duckdb-$$v/bin/python test/stress/exit_stress.py --runs $(EXIT_RUNS) --extension $(EXT) || exit 1; \
 	done
 
+# Fuzzing: the Rust property tests at scale, then generated SQL calls in child processes on every host.
+FUZZ_MINUTES   ?= 20
+PROPERTY_CASES ?= 5000000
+
+fuzz: release $(HOST_STAMPS)
+	PARTEXT_PROPERTY_CASES=$(PROPERTY_CASES) $(CARGO) test --release --lib property_
+	@for v in $(HOSTS); do \
+	  $(VENV)/duckdb-$$v/bin/python test/fuzz/fuzz_sql.py --minutes $(FUZZ_MINUTES) --extension $(EXT) || exit 1; \
+	done
+
+# The bounded part of make test: a fixed seed, so that a failure reproduces.
+fuzz-quick: release $(HOST_STAMPS)
+	@for v in $(HOSTS); do \
+	  $(VENV)/duckdb-$$v/bin/python test/fuzz/fuzz_sql.py --cases 300 --seed 7 --extension $(EXT) || exit 1; \
+	done
+
 hosts: $(HOST_STAMPS) $(VENV)/cli-$(CLI_VERSION)/.installed $(VENV)/airbyte-faker/.installed
 
-test: lint unit sqltest integration install-test examples
+test: lint unit sqltest integration fuzz-quick install-test examples
 	@echo "all partext tests passed on DuckDB $(HOSTS) and duckdb-cli $(CLI_VERSION)"
 
 # Formatting (rustfmt.toml) and clippy with warnings as errors, on every crate and test.

@@ -11,6 +11,7 @@ pub mod hash;
 pub mod json;
 pub mod literal;
 pub mod manifest;
+mod properties;
 pub mod range;
 pub mod size;
 pub mod source;
