@@ -113,7 +113,7 @@ fn property_json_scanner_never_panics_on_random_bytes() {
             if rng.below(3) == 0 {
                 bytes.push(rng.next() as u8);
             } else {
-                let piece: &[u8] = *rng.pick(&pieces[..]);
+                let piece: &[u8] = rng.pick(&pieces[..]);
                 bytes.extend_from_slice(piece);
             }
         }
@@ -228,7 +228,7 @@ fn property_fine_units_match_floored_division() {
     for_all("fine units", |rng| {
         let (t, _) = *rng.pick(&types);
         let unit = *rng.pick(&[3_600i64, 86_400]);
-        let raw: Vec<i64> = (0..rng.below(64)).map(|_| rng.edgy_i64() / 3 >> rng.below(40)).collect();
+        let raw: Vec<i64> = (0..rng.below(64)).map(|_| (rng.edgy_i64() / 3) >> rng.below(40)).collect();
         let raw: Vec<i64> = raw.into_iter().map(|r| if t == TemporalType::Date { r % (i32::MAX as i64) } else { r }).collect();
         let valid: Vec<bool> = raw.iter().map(|_| rng.below(8) != 0).collect();
         let mut out = vec![0; raw.len()];
