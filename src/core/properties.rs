@@ -113,7 +113,7 @@ fn property_json_scanner_never_panics_on_random_bytes() {
             if rng.below(3) == 0 {
                 bytes.push(rng.next() as u8);
             } else {
-                let piece: &[u8] = rng.pick(&pieces[..]);
+                let piece: &&[u8] = rng.pick(&pieces);
                 bytes.extend_from_slice(piece);
             }
         }
