@@ -443,6 +443,23 @@ impl RangeSpec {
     }
 }
 
+/// The most rows a manifest holds, whatever the strategy (custom bounds may make more
+/// partitions than `partitions` allows, up to this).
+pub const MAX_MANIFEST_ROWS: usize = crate::core::temporal::MAX_PARTITIONS;
+
+/// Checks that custom bounds make at most [`MAX_MANIFEST_ROWS`] partitions.
+pub fn check_bounds_count(bounds: usize) -> Result<(), String> {
+    if bounds >= MAX_MANIFEST_ROWS {
+        return Err(format!(
+            "bounds := [...] holds {bounds} values, which would make {} partitions; a manifest has at most {MAX_MANIFEST_ROWS} \
+             (so at most {} bounds)",
+            bounds + 1,
+            MAX_MANIFEST_ROWS - 1
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a partition count: 1 ..= 65536.
 pub fn check_partitions(n: i64) -> Result<usize, String> {
     if (1..=MAX_PARTITIONS).contains(&n) {
@@ -454,6 +471,13 @@ pub fn check_partitions(n: i64) -> Result<usize, String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn custom_bounds_are_capped_at_a_million_partitions() {
+        assert!(super::check_bounds_count(999_999).is_ok());
+        let err = super::check_bounds_count(3_000_000).unwrap_err();
+        assert!(err.contains("3000000 values") && err.contains("at most 999999 bounds"), "{err}");
+    }
+
     use super::*;
 
     fn nums(v: &[i128]) -> Vec<RangeValue> {

@@ -15,7 +15,7 @@ use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
-use crate::core::range::{check_bounds, equi_depth_cuts, RangeValue};
+use crate::core::range::{check_bounds, check_bounds_count, equi_depth_cuts, RangeValue};
 use crate::ext::args::Args;
 use crate::ext::partext_count_arg::check_count;
 use crate::ext::partition_key_range::range_value_for;
@@ -57,6 +57,7 @@ impl VScalar for PartextRangeBounds {
             let partitions = check_count(NAME, "partitions", partitions)? as usize;
             let values = list_values(input, 0, row)?;
             if args.opt_bool(2, row).unwrap_or(false) {
+                check_bounds_count(values.len()).map_err(|e| format!("{NAME}: {e}"))?;
                 let bounds: Vec<RangeValue> = values
                     .into_iter()
                     .map(|b| b.ok_or_else(|| format!("{NAME}: bounds must not contain NULL")))
