@@ -11,7 +11,8 @@
 /// The common manifest columns, in SPEC order.
 /// The functions users call that partext's internal functions work for (the macros'
 /// names), as messages name them.
-pub const MANIFEST_FUNCTIONS: [&str; 5] = ["partition_temporal", "partition_hash", "partition_range", "chunk_plan", "partition_advise"];
+pub const MANIFEST_FUNCTIONS: [&str; 6] =
+    ["partition_temporal", "partition_hash", "partition_range", "chunk_plan", "partition_advise", "write_plan"];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ManifestRow {

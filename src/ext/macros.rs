@@ -14,12 +14,13 @@
 use duckdb::Connection;
 
 /// The macros' SQL, in creation order.
-const MACROS: [&str; 5] = [
+const MACROS: [&str; 6] = [
     include_str!("sql/partition_temporal.sql"),
     include_str!("sql/partition_hash.sql"),
     include_str!("sql/partition_range.sql"),
     include_str!("sql/chunk_plan.sql"),
     include_str!("sql/partition_advise.sql"),
+    include_str!("sql/write_plan.sql"),
 ];
 
 /// The row-size estimate of a macro's source: the average in-memory row size

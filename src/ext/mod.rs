@@ -22,6 +22,8 @@ mod partext_source;
 mod partext_temporal_counts;
 mod partext_temporal_manifest;
 mod partext_version;
+mod partext_write_manifest_sql;
+mod partext_write_plan;
 mod partition_key_hash;
 mod partition_key_range;
 mod partition_key_temporal;
@@ -56,6 +58,8 @@ pub fn register_all(conn: Connection) -> Result<(), Box<dyn std::error::Error>> 
     conn.register_scalar_function::<partext_range_bounds::PartextRangeBounds>("partext_range_bounds")?;
     conn.register_scalar_function::<manifest_rows::Rows<partext_range_manifest::PartextRangeManifest>>("partext_range_manifest")?;
     conn.register_scalar_function::<partext_chunk_sql::PartextChunkSql>("partext_chunk_sql")?;
+    conn.register_scalar_function::<partext_write_manifest_sql::PartextWriteManifestSql>("partext_write_manifest_sql")?;
+    conn.register_scalar_function::<manifest_rows::Rows<partext_write_plan::PartextWritePlan>>("partext_write_plan")?;
     conn.register_scalar_function::<partext_chunk_column::PartextChunkColumn>("partext_chunk_column")?;
     conn.register_scalar_function::<partext_chunk_manifest::PartextChunkUnit>("partext_chunk_unit")?;
     conn.register_scalar_function::<manifest_rows::Rows<partext_chunk_manifest::PartextChunkManifest>>("partext_chunk_manifest")?;

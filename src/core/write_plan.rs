@@ -1,0 +1,469 @@
+//! Writing every partition within a memory budget: passes of COPY statements that each open
+//! only as many partition writers as fit.
+//!
+//! ```sql
+//! FROM partext.write_plan('events', 'out/events', 'hash', 'user_id', 64, memory_mb := 48);
+//! -- one row per pass: pass_id, partition_ids, labels, estimated_rows, estimated_bytes,
+//! -- buffer_bytes, row_group_size, settings, sql (a complete COPY statement)
+//! ```
+//!
+//! A partitioned COPY keeps, for every partition it writes, one Parquet row group being built
+//! (`row_group_size` rows) plus, in each thread, rows waiting to be flushed to it (up to
+//! `partitioned_write_flush_threshold`, which each pass sets to its row group size and which
+//! counts a thread's rows over all partitions). A pass therefore holds `threads × row group`
+//! rows in the threads, and per partition `2 × min(its rows, row group)` rows (the row group
+//! being filled and being compressed) plus a writer's own buffers. A pass holds
+//! the partitions whose writers fit in half the budget together (the other half is the margin
+//! DuckDB's scan and allocator need: the boundary is sharp, measured in the issue that asked
+//! for this). The row group size is the largest of DuckDB's default (122,880) and its halves
+//! that gives the fewest passes, not below 15,360 rows unless one partition alone does not fit,
+//! and never below 2,048: a partition that does not fit even then is an error that says how
+//! much memory it needs.
+//!
+//! Partitions are packed first-fit by decreasing size for hash keys (any set of buckets is one
+//! `IN` list), and in key order for time and range keys, so that each pass reads one range of
+//! the key, a predicate DuckDB prunes with zone maps. Empty partitions need no pass. Cost:
+//! O(p log p) for p partitions and at most 7 row group sizes tried.
+
+use crate::core::sql::{quote_ident, quote_literal};
+
+/// DuckDB's default Parquet row group size, the largest a plan uses.
+pub const DEFAULT_ROW_GROUP: u64 = 122_880;
+/// The smallest row group a plan prefers (an eighth of the default); below it only for a
+/// partition that needs it.
+pub const PREFERRED_MIN_ROW_GROUP: u64 = DEFAULT_ROW_GROUP / 8;
+/// The row group sizes a plan tries, largest first.
+const ROW_GROUPS: [u64; 7] = [DEFAULT_ROW_GROUP, DEFAULT_ROW_GROUP / 2, DEFAULT_ROW_GROUP / 4, PREFERRED_MIN_ROW_GROUP, 7_680, 4_096, MIN_ROW_GROUP];
+/// The smallest row group a plan uses at all.
+pub const MIN_ROW_GROUP: u64 = 2_048;
+/// The share of the budget partition writers may take together.
+pub const WRITER_SHARE: f64 = 0.5;
+
+/// The strategy whose partitions a plan writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanStrategy {
+    Temporal,
+    Hash,
+    Range,
+}
+
+impl PlanStrategy {
+    pub fn parse(text: &str) -> Result<PlanStrategy, String> {
+        match text {
+            "temporal" => Ok(PlanStrategy::Temporal),
+            "hash" => Ok(PlanStrategy::Hash),
+            "range" => Ok(PlanStrategy::Range),
+            other => Err(format!("unknown strategy '{other}'; use 'temporal', 'hash' or 'range'")),
+        }
+    }
+
+    /// The manifest function that lists this strategy's partitions.
+    pub fn manifest_function(self) -> &'static str {
+        match self {
+            PlanStrategy::Temporal => "partition_temporal",
+            PlanStrategy::Hash => "partition_hash",
+            PlanStrategy::Range => "partition_range",
+        }
+    }
+}
+
+/// The output format of the COPY statements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Parquet,
+    Csv,
+}
+
+impl Format {
+    pub fn parse(text: &str) -> Result<Format, String> {
+        match text {
+            "parquet" => Ok(Format::Parquet),
+            "csv" => Ok(Format::Csv),
+            other => Err(format!("unknown format '{other}'; use 'parquet' or 'csv'")),
+        }
+    }
+}
+
+/// One partition of the manifest, as the plan sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanPartition {
+    pub id: i64,
+    pub label: Option<String>,
+    pub rows: u64,
+    pub bytes: u64,
+    /// Hash: the bucket. Time and range: the inclusive lower bound as a SQL literal (None: no
+    /// lower bound, or the NULL partition).
+    pub lower: Option<String>,
+    /// Time and range: the exclusive upper bound as a SQL literal (None: no upper bound).
+    pub upper: Option<String>,
+    /// The partition of rows whose key is NULL.
+    pub is_null: bool,
+}
+
+/// One pass: the partitions one COPY writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pass {
+    pub partitions: Vec<PlanPartition>,
+    pub rows: u64,
+    pub bytes: u64,
+    /// Estimated writer memory of the pass, in bytes.
+    pub buffer_bytes: u64,
+}
+
+/// A plan: the passes and the row group size they share.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub passes: Vec<Pass>,
+    pub row_group: u64,
+}
+
+/// Memory of one open partition writer beyond its rows (file, column writers, page buffers).
+pub const WRITER_OVERHEAD: u64 = 256 * 1024;
+
+/// Estimated memory of one partition's writer at row group size `row_group`: for Parquet its
+/// row group being filled and being compressed (at most all its rows), for CSV a buffer.
+pub fn writer_bytes(p: &PlanPartition, row_group: u64, format: Format) -> u64 {
+    let width = if p.rows == 0 { 0.0 } else { p.bytes as f64 / p.rows as f64 };
+    let groups = if format == Format::Parquet { 2.0 * p.rows.min(row_group) as f64 } else { 0.0 };
+    (groups * width).ceil() as u64 + WRITER_OVERHEAD
+}
+
+/// Memory every pass needs whatever its partitions: the rows each thread holds before it
+/// flushes them to the writers (`partitioned_write_flush_threshold`, set to the row group
+/// size, counts a thread's rows over all partitions).
+pub fn thread_buffers(partitions: &[PlanPartition], row_group: u64, threads: u64) -> u64 {
+    let rows: u64 = partitions.iter().map(|p| p.rows).sum();
+    let bytes: u64 = partitions.iter().map(|p| p.bytes).sum();
+    let width = if rows == 0 { 0.0 } else { bytes as f64 / rows as f64 };
+    (rows.min(threads * row_group) as f64 * width).ceil() as u64
+}
+
+/// Packs partitions into passes of at most `capacity` writer bytes each.
+fn pack(partitions: &[PlanPartition], ordered: bool, cost: impl Fn(&PlanPartition) -> u64, capacity: u64) -> Vec<Vec<usize>> {
+    let mut bins: Vec<(u64, Vec<usize>)> = Vec::new();
+    if ordered {
+        // Next fit in key order: each pass is one run of the key. The NULL partition joins
+        // whichever pass has room, else gets one of its own.
+        for (i, p) in partitions.iter().enumerate().filter(|(_, p)| !p.is_null) {
+            let c = cost(p);
+            match bins.last_mut() {
+                Some((used, members)) if *used + c <= capacity => {
+                    *used += c;
+                    members.push(i);
+                }
+                _ => bins.push((c, vec![i])),
+            }
+        }
+        if let Some(i) = partitions.iter().position(|p| p.is_null) {
+            let c = cost(&partitions[i]);
+            match bins.iter_mut().find(|(used, _)| *used + c <= capacity) {
+                Some((used, members)) => {
+                    *used += c;
+                    members.push(i);
+                }
+                None => bins.push((c, vec![i])),
+            }
+        }
+    } else {
+        // First fit by decreasing cost: the fewest passes within a small factor of the optimum.
+        let mut order: Vec<usize> = (0..partitions.len()).collect();
+        order.sort_by(|&a, &b| cost(&partitions[b]).cmp(&cost(&partitions[a])).then(a.cmp(&b)));
+        for i in order {
+            let c = cost(&partitions[i]);
+            match bins.iter_mut().find(|(used, _)| *used + c <= capacity) {
+                Some((used, members)) => {
+                    *used += c;
+                    members.push(i);
+                }
+                None => bins.push((c, vec![i])),
+            }
+        }
+        for (_, members) in &mut bins {
+            members.sort_by_key(|&i| partitions[i].id);
+        }
+    }
+    bins.into_iter().map(|(_, members)| members).collect()
+}
+
+/// Plans the passes that write `partitions` within `budget_bytes`.
+pub fn plan(partitions: &[PlanPartition], strategy: PlanStrategy, format: Format, budget_bytes: u64, threads: u64) -> Result<Plan, String> {
+    let threads = threads.max(1);
+    let share = (budget_bytes as f64 * WRITER_SHARE) as u64;
+    let written: Vec<PlanPartition> = partitions.iter().filter(|p| p.rows > 0).cloned().collect();
+    if written.is_empty() {
+        return Ok(Plan { passes: Vec::new(), row_group: DEFAULT_ROW_GROUP });
+    }
+    let ordered = strategy != PlanStrategy::Hash;
+    // Writer memory a pass may hold at row group `rg`, if every partition fits alone.
+    let capacity = |rg: u64| {
+        let room = share.saturating_sub(thread_buffers(&written, rg, threads));
+        written.iter().all(|p| writer_bytes(p, rg, format) <= room).then_some(room)
+    };
+    let mut best: Option<(usize, u64, Vec<Vec<usize>>)> = None;
+    for rg in ROW_GROUPS {
+        if rg < PREFERRED_MIN_ROW_GROUP && best.is_some() {
+            break;
+        }
+        let Some(room) = capacity(rg) else { continue };
+        let bins = pack(&written, ordered, |p| writer_bytes(p, rg, format), room);
+        if best.as_ref().is_none_or(|(n, _, _)| bins.len() < *n) {
+            best = Some((bins.len(), rg, bins));
+        }
+    }
+    let Some((_, row_group, bins)) = best else {
+        let biggest = written.iter().max_by_key(|p| writer_bytes(p, MIN_ROW_GROUP, format)).expect("a partition");
+        let need = (writer_bytes(biggest, MIN_ROW_GROUP, format) + thread_buffers(&written, MIN_ROW_GROUP, threads)) as f64 / WRITER_SHARE;
+        return Err(format!(
+            "partition {} ({}) needs about {:.1} MiB to write even with row groups of {MIN_ROW_GROUP} rows, more than the budget of {:.1} MiB; \
+             raise memory_mb (or SET memory_limit), or lower threads",
+            biggest.id,
+            biggest.label.as_deref().unwrap_or("NULL"),
+            need / 1_048_576.0,
+            budget_bytes as f64 / 1_048_576.0
+        ));
+    };
+    let base = thread_buffers(&written, row_group, threads);
+    let passes = bins
+        .into_iter()
+        .map(|members| {
+            let parts: Vec<PlanPartition> = members.iter().map(|&i| written[i].clone()).collect();
+            Pass {
+                rows: parts.iter().map(|p| p.rows).sum(),
+                bytes: parts.iter().map(|p| p.bytes).sum(),
+                buffer_bytes: base + parts.iter().map(|p| writer_bytes(p, row_group, format)).sum::<u64>(),
+                partitions: parts,
+            }
+        })
+        .collect();
+    Ok(Plan { passes, row_group })
+}
+
+/// What the statements of a plan need to know besides the passes.
+#[derive(Debug, Clone)]
+pub struct CopyTarget<'a> {
+    /// FROM text of the source (`core::source::from_sql`).
+    pub source_sql: &'a str,
+    /// The key column, unquoted.
+    pub column: &'a str,
+    /// SQL of the key value every row is written under (the strategy's key function).
+    pub key_sql: String,
+    /// The output directory.
+    pub path: &'a str,
+    pub format: Format,
+    pub strategy: PlanStrategy,
+}
+
+/// The name of the column the written partitions are keyed by (`<path>/partition_key=<key>/`).
+pub const KEY_COLUMN: &str = "partition_key";
+
+/// The settings every pass needs, as SQL (they stay set in the session that runs them).
+pub fn settings_sql(row_group: u64) -> String {
+    format!("SET preserve_insertion_order = false; SET partitioned_write_flush_threshold = {row_group};")
+}
+
+/// The WHERE condition selecting the rows of a pass's partitions.
+pub fn pass_predicate(pass: &Pass, target: &CopyTarget) -> String {
+    let col = quote_ident(target.column);
+    let null = pass.partitions.iter().any(|p| p.is_null);
+    let keyed: Vec<&PlanPartition> = pass.partitions.iter().filter(|p| !p.is_null).collect();
+    let mut terms = Vec::new();
+    if !keyed.is_empty() {
+        match target.strategy {
+            PlanStrategy::Hash => {
+                let buckets: Vec<&str> = keyed.iter().filter_map(|p| p.lower.as_deref()).collect();
+                terms.push(format!("{} IN ({})", target.key_sql, buckets.join(", ")));
+            }
+            PlanStrategy::Temporal | PlanStrategy::Range => {
+                // Key order: the pass is one run from the first lower to the last upper.
+                let mut bounds = Vec::new();
+                if let Some(lower) = &keyed[0].lower {
+                    bounds.push(format!("{col} >= {lower}"));
+                }
+                if let Some(upper) = &keyed[keyed.len() - 1].upper {
+                    bounds.push(format!("{col} < {upper}"));
+                }
+                if bounds.is_empty() {
+                    bounds.push(format!("{col} IS NOT NULL"));
+                }
+                terms.push(format!("({})", bounds.join(" AND ")));
+            }
+        }
+    }
+    if null {
+        terms.push(format!("{col} IS NULL"));
+    }
+    terms.join(" OR ")
+}
+
+/// The COPY statement of pass `index`: the first refuses a directory that already has files
+/// (as the one-pass COPY does), later ones append to it.
+pub fn copy_sql(pass: &Pass, index: usize, row_group: u64, target: &CopyTarget) -> String {
+    let mut options = vec![
+        match target.format {
+            Format::Parquet => "FORMAT parquet".to_string(),
+            Format::Csv => "FORMAT csv".to_string(),
+        },
+        format!("PARTITION_BY ({KEY_COLUMN})"),
+    ];
+    if index > 0 {
+        options.push("APPEND".into());
+    }
+    if target.format == Format::Parquet {
+        options.push(format!("ROW_GROUP_SIZE {row_group}"));
+    }
+    format!(
+        "COPY (SELECT *, {} AS {KEY_COLUMN} FROM {} WHERE {}) TO {} ({});",
+        target.key_sql,
+        target.source_sql,
+        pass_predicate(pass, target),
+        quote_literal(target.path),
+        options.join(", ")
+    )
+}
+
+/// The query that lists the partitions of `strategy` over `tbl` for a plan: the strategy's
+/// manifest macro called with the arguments as quoted literals, each partition's bounds as text
+/// (the bucket for hash) and the key's type.
+pub fn manifest_sql(tbl: &str, strategy: &str, col: &str, arg: &str) -> Result<String, String> {
+    let strategy = PlanStrategy::parse(strategy)?;
+    let call_arg = match strategy {
+        PlanStrategy::Temporal if arg == "auto" => {
+            return Err("write_plan needs a fixed granularity ('hour', 'day', 'week', 'month', 'quarter' or 'year'), not 'auto'".into())
+        }
+        PlanStrategy::Temporal => format!("{}, include_empty := false", quote_literal(arg)),
+        PlanStrategy::Hash | PlanStrategy::Range => arg
+            .trim()
+            .parse::<i64>()
+            .map(|n| n.to_string())
+            .map_err(|_| format!("arg must be a whole number of {} for strategy '{}', got '{arg}'", if strategy == PlanStrategy::Hash { "buckets" } else { "partitions" }, if strategy == PlanStrategy::Hash { "hash" } else { "range" }))?,
+    };
+    let bounds = match strategy {
+        PlanStrategy::Hash => "CAST(bucket AS VARCHAR) AS lower_text, CAST(NULL AS VARCHAR) AS upper_text, CAST(NULL AS VARCHAR) AS key_type",
+        _ => "CAST(lower AS VARCHAR) AS lower_text, CAST(upper AS VARCHAR) AS upper_text, typeof(lower) AS key_type",
+    };
+    Ok(format!(
+        "SELECT partition_id, label, row_count, estimated_bytes, {bounds} FROM partext.{}({}, {}, {call_arg})",
+        strategy.manifest_function(),
+        quote_literal(tbl),
+        quote_literal(col)
+    ))
+}
+
+/// The key every row is written under: the strategy's key function, the same value the
+/// manifest's partitions were counted by. Range bounds are the partitions' lower bounds.
+pub fn key_sql(strategy: PlanStrategy, col: &str, arg: &str, partitions: &[PlanPartition], key_type: Option<&str>) -> Result<String, String> {
+    let col = quote_ident(col);
+    Ok(match strategy {
+        PlanStrategy::Hash => format!("partition_key_hash({col}, {})", arg.trim()),
+        PlanStrategy::Temporal => format!("partition_key_temporal({col}, {})", quote_literal(arg)),
+        PlanStrategy::Range => {
+            let bounds: Vec<&str> = partitions.iter().filter(|p| !p.is_null).skip(1).filter_map(|p| p.lower.as_deref()).collect();
+            let list = match (bounds.is_empty(), key_type) {
+                (false, _) => format!("[{}]", bounds.join(", ")),
+                (true, Some(t)) => format!("CAST([] AS {t}[])"),
+                (true, None) => return Err("the range manifest has no key type".into()),
+            };
+            format!("partition_key_range({col}, {list})")
+        }
+    })
+}
+
+/// A literal of a value given as text and its DuckDB type name.
+pub fn typed_literal(text: &str, type_name: &str) -> String {
+    format!("CAST({} AS {type_name})", quote_literal(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part(id: i64, rows: u64, width: u64) -> PlanPartition {
+        PlanPartition { id, label: Some(id.to_string()), rows, bytes: rows * width, lower: Some(id.to_string()), upper: None, is_null: false }
+    }
+
+    fn ordered(id: i64, rows: u64, width: u64) -> PlanPartition {
+        PlanPartition { lower: Some(format!("{}", id * 10)), upper: Some(format!("{}", id * 10 + 10)), ..part(id, rows, width) }
+    }
+
+    #[test]
+    fn everything_fits_in_one_pass() {
+        let parts: Vec<_> = (0..8).map(|i| part(i, 1_000, 100)).collect();
+        let plan = plan(&parts, PlanStrategy::Hash, Format::Parquet, 1 << 30, 2).unwrap();
+        assert_eq!((plan.passes.len(), plan.row_group), (1, DEFAULT_ROW_GROUP));
+        assert_eq!(plan.passes[0].rows, 8_000);
+    }
+
+    #[test]
+    fn passes_respect_the_budget_and_cover_every_partition_once() {
+        // 64 buckets of 300,000 rows of 140 bytes, 64 MiB, 2 threads.
+        let parts: Vec<_> = (0..64).map(|i| part(i, 300_000 + i as u64 * 1_000, 140)).collect();
+        let budget = 64 << 20;
+        let plan = plan(&parts, PlanStrategy::Hash, Format::Parquet, budget, 2).unwrap();
+        assert!(plan.passes.len() > 1 && plan.passes.len() < 64, "{} passes", plan.passes.len());
+        let mut seen: Vec<i64> = plan.passes.iter().flat_map(|p| p.partitions.iter().map(|q| q.id)).collect();
+        seen.sort();
+        assert_eq!(seen, (0..64).collect::<Vec<_>>());
+        for p in &plan.passes {
+            assert!(p.buffer_bytes as f64 <= budget as f64 * WRITER_SHARE, "{} > budget share", p.buffer_bytes);
+        }
+        // A smaller row group never gives more passes than a larger one would.
+        let room = (budget / 2).saturating_sub(thread_buffers(&parts, DEFAULT_ROW_GROUP, 2));
+        let at_default = pack(&parts, false, |p| writer_bytes(p, DEFAULT_ROW_GROUP, Format::Parquet), room).len();
+        assert!(plan.passes.len() <= at_default);
+        assert!(plan.row_group >= PREFERRED_MIN_ROW_GROUP);
+    }
+
+    #[test]
+    fn ordered_keys_pack_runs_and_null_joins_a_pass_with_room() {
+        let mut parts: Vec<_> = (0..10).map(|i| ordered(i, 200_000, 100)).collect();
+        parts.push(PlanPartition { id: 10, label: None, lower: None, upper: None, is_null: true, ..part(10, 5, 100) });
+        let plan = plan(&parts, PlanStrategy::Temporal, Format::Parquet, 48 << 20, 2).unwrap();
+        assert!(plan.passes.len() > 1);
+        for pass in &plan.passes {
+            let ids: Vec<i64> = pass.partitions.iter().filter(|p| !p.is_null).map(|p| p.id).collect();
+            assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "a run of the key: {ids:?}");
+        }
+        let target =
+            CopyTarget { source_sql: "\"t\"", column: "ts", key_sql: "k".into(), path: "out", format: Format::Parquet, strategy: PlanStrategy::Temporal };
+        let first = &plan.passes[0];
+        let last_id = first.partitions.iter().filter(|p| !p.is_null).map(|p| p.id).max().unwrap();
+        let pred = pass_predicate(first, &target);
+        assert!(pred.starts_with(&format!("(\"ts\" >= 0 AND \"ts\" < {})", last_id * 10 + 10)), "{pred}");
+        let with_null = plan.passes.iter().find(|p| p.partitions.iter().any(|q| q.is_null)).unwrap();
+        assert!(pass_predicate(with_null, &target).ends_with("OR \"ts\" IS NULL"));
+    }
+
+    #[test]
+    fn a_partition_too_big_for_the_budget_gets_a_small_row_group_or_an_error() {
+        // 4,000,000 rows of 10 KB: (2 threads + 2) × 122,880 rows × 10 KB ≈ 4.9 GB at full size.
+        let parts = vec![part(0, 4_000_000, 10_000)];
+        let plan = plan(&parts, PlanStrategy::Hash, Format::Parquet, 512 << 20, 2).unwrap();
+        assert!(plan.row_group < PREFERRED_MIN_ROW_GROUP && plan.row_group >= MIN_ROW_GROUP, "{}", plan.row_group);
+        let err = super::plan(&parts, PlanStrategy::Hash, Format::Parquet, 16 << 20, 2).unwrap_err();
+        assert!(err.contains("partition 0 (0) needs about") && err.contains("raise memory_mb"), "{err}");
+    }
+
+    #[test]
+    fn empty_partitions_need_no_pass_and_statements_append_after_the_first() {
+        let parts = vec![part(0, 0, 100), part(1, 10, 100), part(2, 0, 100)];
+        let plan = plan(&parts, PlanStrategy::Hash, Format::Parquet, 1 << 30, 2).unwrap();
+        assert_eq!(plan.passes.len(), 1);
+        assert_eq!(plan.passes[0].partitions.iter().map(|p| p.id).collect::<Vec<_>>(), vec![1]);
+        let target = CopyTarget {
+            source_sql: "\"my t\"",
+            column: "user_id",
+            key_sql: "partition_key_hash(\"user_id\", 3)".into(),
+            path: "o'ut",
+            format: Format::Parquet,
+            strategy: PlanStrategy::Hash,
+        };
+        let sql = copy_sql(&plan.passes[0], 0, plan.row_group, &target);
+        assert_eq!(
+            sql,
+            "COPY (SELECT *, partition_key_hash(\"user_id\", 3) AS partition_key FROM \"my t\" WHERE partition_key_hash(\"user_id\", 3) IN (1)) \
+             TO 'o''ut' (FORMAT parquet, PARTITION_BY (partition_key), ROW_GROUP_SIZE 122880);"
+        );
+        assert!(copy_sql(&plan.passes[0], 1, 4096, &target).ends_with("PARTITION_BY (partition_key), APPEND, ROW_GROUP_SIZE 4096);"));
+        assert!(super::plan(&[part(0, 0, 1)], PlanStrategy::Hash, Format::Csv, 1, 1).unwrap().passes.is_empty());
+    }
+}

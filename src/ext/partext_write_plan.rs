@@ -1,0 +1,150 @@
+//! `partext_write_plan(ids, labels, rows, bytes, lowers, uppers, key_types, tbl, path, strategy,
+//! col, arg, format, memory_mb, memory_limit, threads)`: write_plan's passes, planned by
+//! `core::write_plan` from the manifest's partitions and the session's memory.
+//!
+//! ```sql
+//! SELECT partext_write_plan(list(partition_id ORDER BY partition_id), ...) FROM m;   -- in the macro
+//! ```
+
+use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
+
+use crate::core::chunk::parse_memory;
+use crate::core::source::from_sql;
+use crate::core::write_plan::{copy_sql, key_sql, plan, settings_sql, CopyTarget, Format, PlanPartition, PlanStrategy};
+use crate::ext::args::Args;
+use crate::ext::manifest_rows::{boxed, param as t, Field, RowsFunction, Schema, Value};
+
+const NAME: &str = "write_plan";
+
+/// Memory DuckDB keeps for each thread's own work during a COPY (scan, hashing, allocator).
+const RESERVE_PER_THREAD: f64 = 4.0 * 1_048_576.0;
+
+pub struct PartextWritePlan;
+
+fn schema() -> Schema {
+    Schema(vec![
+        ("pass_id", Field::BigInt),
+        ("partition_ids", Field::Text),
+        ("estimated_rows", Field::BigInt),
+        ("estimated_bytes", Field::BigInt),
+        ("buffer_bytes", Field::BigInt),
+        ("row_group_size", Field::BigInt),
+        ("settings", Field::Text),
+        ("sql", Field::Text),
+    ])
+}
+
+/// The memory the passes may use: `memory_mb` MiB, or the session's memory_limit less what
+/// each thread needs for itself.
+fn budget(memory_mb: Option<f64>, memory_limit: Option<String>, threads: u64) -> Result<u64, String> {
+    match memory_mb {
+        Some(mb) if mb > 0.0 && mb.is_finite() => Ok((mb * 1_048_576.0) as u64),
+        Some(mb) => Err(format!("{NAME}: memory_mb must be a positive number of MiB, got {mb}")),
+        None => {
+            let limit = memory_limit.as_deref().and_then(parse_memory).ok_or_else(|| {
+                format!("{NAME}: memory_mb is NULL and the memory_limit setting could not be read; pass memory_mb")
+            })?;
+            Ok((limit - RESERVE_PER_THREAD * threads as f64).max(limit / 4.0) as u64)
+        }
+    }
+}
+
+fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
+    let ids = args.int_list(0, row);
+    let labels = args.text_list(1, row, "label")?;
+    let rows = args.int_list(2, row);
+    let bytes = args.int_list(3, row);
+    let lowers = args.text_list(4, row, "lower")?;
+    let uppers = args.text_list(5, row, "upper")?;
+    let key_types = args.text_list(6, row, "key type")?;
+    let tbl = args.text(7, row, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
+    let path = args.text(8, row, "path", "the directory to write the partitions to")?;
+    let strategy = PlanStrategy::parse(&args.text(9, row, "strategy", "'temporal', 'hash' or 'range'")?).map_err(|e| format!("{NAME}: {e}"))?;
+    let col = args.text(10, row, "col", "the name of the key column")?;
+    let arg = args.text(11, row, "arg", "the granularity, bucket count or partition count")?;
+    let format = Format::parse(&args.text(12, row, "format", "'parquet' or 'csv'")?).map_err(|e| format!("{NAME}: {e}"))?;
+    let threads = args.opt_int(15, row).filter(|t| *t >= 1).unwrap_or(1) as u64;
+    let budget = budget(args.opt_double(13, row), args.opt_text(14, row, "memory_limit")?, threads)?;
+    let key_type = key_types.iter().flatten().next().cloned();
+    let partitions: Vec<PlanPartition> = (0..ids.len())
+        .map(|i| {
+            let typed = |text: &Option<String>| match (text, &key_type) {
+                (Some(v), Some(t)) => Some(crate::core::write_plan::typed_literal(v, t)),
+                (Some(v), None) => Some(v.clone()), // hash: the bucket number
+                (None, _) => None,
+            };
+            PlanPartition {
+                id: ids[i].unwrap_or(i as i64),
+                label: labels.get(i).cloned().flatten(),
+                rows: rows.get(i).copied().flatten().unwrap_or(0).max(0) as u64,
+                bytes: bytes.get(i).copied().flatten().unwrap_or(0).max(0) as u64,
+                lower: typed(lowers.get(i).unwrap_or(&None)),
+                upper: typed(uppers.get(i).unwrap_or(&None)),
+                is_null: labels.get(i).is_some_and(|l| l.is_none()),
+            }
+        })
+        .collect();
+    let planned = plan(&partitions, strategy, format, budget, threads).map_err(|e| format!("{NAME}: {e}"))?;
+    let source = from_sql(&tbl).map_err(|e| format!("{NAME}: {e}"))?;
+    let target = CopyTarget {
+        source_sql: &source.from_sql,
+        column: &col,
+        key_sql: key_sql(strategy, &col, &arg, &partitions, key_type.as_deref()).map_err(|e| format!("{NAME}: {e}"))?,
+        path: &path,
+        format,
+        strategy,
+    };
+    let settings = settings_sql(planned.row_group);
+    Ok(planned
+        .passes
+        .iter()
+        .enumerate()
+        .map(|(i, pass)| {
+            let ids: Vec<String> = pass.partitions.iter().map(|p| p.id.to_string()).collect();
+            vec![
+                Value::Int(Some(i as i64)),
+                Value::Text(Some(format!("[{}]", ids.join(", ")))),
+                Value::Int(Some(pass.rows as i64)),
+                Value::Int(Some(pass.bytes as i64)),
+                Value::Int(Some(pass.buffer_bytes as i64)),
+                Value::Int((format == Format::Parquet).then_some(planned.row_group as i64)),
+                Value::Text(Some(settings.clone())),
+                Value::Text(Some(format!("{settings} {}", copy_sql(pass, i, planned.row_group, &target)))),
+            ]
+        })
+        .collect())
+}
+
+impl RowsFunction for PartextWritePlan {
+    const NAME: &'static str = NAME;
+
+    fn schema() -> Schema {
+        schema()
+    }
+
+    fn parameters() -> Vec<LogicalTypeHandle> {
+        use LogicalTypeId::*;
+        vec![
+            boxed(Bigint),
+            boxed(Varchar),
+            boxed(Bigint),
+            boxed(Bigint),
+            boxed(Varchar),
+            boxed(Varchar),
+            boxed(Varchar),
+            boxed(Varchar),
+            boxed(Varchar),
+            boxed(Varchar),
+            boxed(Varchar),
+            boxed(Varchar),
+            boxed(Varchar),
+            boxed(Double),
+            t(Varchar),
+            t(Bigint),
+        ]
+    }
+
+    fn rows(_: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
+        passes(args, row)
+    }
+}

@@ -1,0 +1,28 @@
+-- partext.write_plan(tbl, path, strategy, col, arg [, format] [, memory_mb])
+-- The strategy's manifest (run in the caller's query through query(...)), then
+-- partext_write_plan packs its partitions into passes that fit the memory budget and writes
+-- each pass's COPY statement; labels are looked up by partition id.
+CREATE MACRO partext.main.write_plan(tbl, path, strategy, col, arg, format := 'parquet', memory_mb := NULL) AS TABLE
+WITH m AS (
+    FROM query(partext_write_manifest_sql([CAST(tbl AS VARCHAR)], [CAST(strategy AS VARCHAR)], [CAST(col AS VARCHAR)],
+                                          [CAST(arg AS VARCHAR)]))
+),
+agg AS (
+    SELECT list(partition_id ORDER BY partition_id) AS ids, list(label ORDER BY partition_id) AS labels,
+           list(row_count ORDER BY partition_id) AS counts, list(estimated_bytes ORDER BY partition_id) AS sizes,
+           list(lower_text ORDER BY partition_id) AS lowers, list(upper_text ORDER BY partition_id) AS uppers,
+           list(key_type ORDER BY partition_id) AS key_types
+    FROM m
+),
+plan AS (
+    SELECT labels, partext_write_plan(ids, labels, counts, sizes, lowers, uppers, key_types,
+               [CAST(tbl AS VARCHAR)], [CAST(path AS VARCHAR)], [CAST(strategy AS VARCHAR)], [CAST(col AS VARCHAR)],
+               [CAST(arg AS VARCHAR)], [CAST(format AS VARCHAR)], [CAST(memory_mb AS DOUBLE)],
+               current_setting('memory_limit'), CAST(current_setting('threads') AS BIGINT)) AS passes
+    FROM agg
+)
+SELECT r.pass_id, CAST(r.partition_ids AS BIGINT[]) AS partition_ids,
+       list_transform(CAST(r.partition_ids AS BIGINT[]), lambda i: labels[i + 1]) AS labels,
+       r.estimated_rows, r.estimated_bytes, r.buffer_bytes, r.row_group_size, r.settings, r.sql
+FROM (SELECT labels, unnest(passes) AS r FROM plan)
+ORDER BY r.pass_id;

@@ -1,0 +1,131 @@
+"""partext.write_plan on a table more than 10x larger than memory_limit.
+
+A generated table of about 350 MiB in memory (ids, timestamps, user ids with NULLs, amounts, a
+96-character payload) in a database file, with memory_limit = 32MB and 2 threads:
+  - the one-pass COPY ... (PARTITION_BY (partition_key_hash(user_id, 64))) runs out of memory
+    (asserted: this is what write_plan is for);
+  - for hash (64 buckets), day and range (16) partitions, three times each: write_plan's
+    statements, run in order, all succeed, each pass's estimated buffer stays within the
+    budget, and the rows written per partition (read back from the Hive layout) equal the
+    manifest's row counts, NULL keys included;
+  - edge cases: a budget too small for one partition (an error saying how much it needs),
+    empty periods (no pass), a target directory that already has files (the first statement
+    refuses it, as the one-pass COPY does), csv output, bad arguments.
+"""
+import os
+import shutil
+import tempfile
+
+import duckdb
+
+from common import Checks, connect, quote_literal, run
+
+ROWS = 2_600_000
+MEMORY_LIMIT_MB = 32
+
+
+def written_counts(con, out, fmt="parquet"):
+    reader = "read_parquet" if fmt == "parquet" else "read_csv"
+    files = os.path.join(out, "**", f"*.{fmt}")
+    return dict(con.execute(f"SELECT coalesce(CAST(partition_key AS VARCHAR), 'NULL'), count(*) FROM {reader}({quote_literal(files)}, hive_partitioning = true) "
+                            f"GROUP BY ALL").fetchall())
+
+
+def main():
+    checks = Checks("write plan")
+    tmp = tempfile.mkdtemp()
+    try:
+        path = os.path.join(tmp, "big.duckdb")
+        con = connect(path)
+        con.execute(f"""CREATE TABLE events AS
+            SELECT i AS id, make_timestamp(1700000000000000 + i * 9000000) AS ts,
+                   CASE WHEN i % 101 = 0 THEN NULL ELSE (i * 7919) % 1000003 END AS user_id,
+                   ((i * 31) % 100000) / 7.0 AS amount,
+                   md5(CAST(i AS VARCHAR)) || md5(CAST(i + 1 AS VARCHAR)) || md5(CAST(i + 2 AS VARCHAR)) AS payload
+            FROM range({ROWS}) t(i)""")
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT_MB}MB'")
+        con.execute("SET threads = 2")
+        size = con.execute("SELECT sum(estimated_bytes) FROM partext.partition_hash('events', 'user_id', 64)").fetchone()[0]
+        checks.true(size >= 10 * MEMORY_LIMIT_MB * 1024 * 1024, f"the table ({size / 2**20:.0f} MiB in memory) is at least 10x memory_limit")
+
+        one_pass = os.path.join(tmp, "one_pass")
+        try:
+            con.execute(f"COPY (SELECT *, partition_key_hash(user_id, 64) AS partition_key FROM events) TO {quote_literal(one_pass)} "
+                        "(FORMAT parquet, PARTITION_BY (partition_key))")
+            checks.true(False, "the one-pass COPY was expected to run out of memory")
+        except duckdb.OutOfMemoryException:
+            checks.true(True, "the one-pass COPY runs out of memory")
+        con.execute("RESET preserve_insertion_order")
+
+        for strategy, col, arg, key in [("hash", "user_id", "64", "bucket"), ("temporal", "ts", "day", "label"),
+                                        ("range", "amount", "16", "partition_id")]:
+            function = {"hash": "partition_hash", "temporal": "partition_temporal", "range": "partition_range"}[strategy]
+            manifest = {("NULL" if k is None else str(k)): n for k, n in con.execute(
+                f"SELECT CASE WHEN label IS NULL THEN NULL ELSE {key} END, row_count FROM partext.{function}('events', {quote_literal(col)}, "
+                f"{quote_literal(arg) if strategy == 'temporal' else arg}) WHERE row_count > 0").fetchall()}
+            checks.true("NULL" in manifest or strategy != "hash", f"{strategy}: the manifest has a NULL-key partition")
+            out = os.path.join(tmp, f"out_{strategy}")
+            for attempt in range(3):
+                passes = con.execute(f"SELECT pass_id, partition_ids, labels, estimated_rows, buffer_bytes, row_group_size, sql "
+                                     f"FROM partext.write_plan('events', {quote_literal(out)}, '{strategy}', '{col}', '{arg}')").fetchall()
+                checks.true(1 < len(passes) < 200, f"{strategy}: {len(passes)} passes")
+                checks.equal(sum(p[3] for p in passes), ROWS, f"{strategy}: the passes' rows add up to the table's")
+                ids = sorted(i for p in passes for i in p[1])
+                checks.equal(len(ids), len(set(ids)), f"{strategy}: every partition is in one pass")
+                checks.equal(len(ids), len(manifest), f"{strategy}: every non-empty partition is written")
+                budget = (MEMORY_LIMIT_MB - 2 * 4) * 2**20
+                checks.true(all(p[4] <= budget for p in passes), f"{strategy}: every pass's buffer fits the budget")
+                shutil.rmtree(out, ignore_errors=True)
+                for p in passes:
+                    con.execute(p[6])  # an Out of Memory error here fails the test
+                checks.equal(written_counts(con, out), manifest, f"{strategy} run {attempt + 1}: rows written per partition")
+            # A directory that already has files: the first statement refuses it, like the one-pass COPY.
+            try:
+                con.execute(passes[0][6])
+                checks.true(False, f"{strategy}: the first pass overwrote a directory with files")
+            except duckdb.Error as e:
+                checks.true("not empty" in str(e) or "APPEND" in str(e) or "OVERWRITE" in str(e), f"{strategy}: refused: {e}")
+            con.execute("RESET preserve_insertion_order")
+            con.execute("RESET partitioned_write_flush_threshold")
+
+        # A budget too small for one partition: an error that says how much it needs.
+        try:
+            con.execute("FROM partext.write_plan('events', 'x', 'hash', 'user_id', 1, memory_mb := 1)").fetchall()
+            checks.true(False, "a 1 MiB budget for one 350 MiB partition was accepted")
+        except duckdb.InvalidInputException as e:
+            checks.true("write_plan: partition " in str(e) and "needs about" in str(e) and "raise memory_mb" in str(e), str(e))
+        # A generous budget: one pass.
+        one = con.execute("SELECT count(*) FROM partext.write_plan('events', 'x', 'hash', 'user_id', 64, memory_mb := 100000)").fetchone()[0]
+        checks.equal(one, 1, "everything fits: one pass")
+        # Empty periods need no pass; CSV output; an empty source gives no pass.
+        con.execute("CREATE TABLE sparse AS SELECT * FROM events WHERE id < 1000 OR id > 2590000")
+        out = os.path.join(tmp, "sparse_csv")
+        passes = con.execute(f"SELECT labels, row_group_size, sql FROM partext.write_plan('sparse', {quote_literal(out)}, 'temporal', 'ts', 'day', "
+                             "format := 'csv', memory_mb := 64)").fetchall()
+        labels = [l for p in passes for l in p[0]]
+        checks.equal(len(labels), con.execute("SELECT count(DISTINCT partition_key_temporal(ts, 'day')) FROM sparse").fetchone()[0],
+                     "only days with rows are written")
+        checks.true(all(p[1] is None for p in passes), "CSV passes have no row group size")
+        for p in passes:
+            con.execute(p[2])
+        checks.equal(sum(written_counts(con, out, "csv").values()), con.execute("SELECT count(*) FROM sparse").fetchone()[0], "CSV rows")
+        checks.equal(con.execute("SELECT count(*) FROM partext.write_plan('(SELECT * FROM events LIMIT 0)', 'x', 'hash', 'user_id', 8)").fetchone()[0],
+                     0, "an empty source needs no pass")
+        for call, message in [("'events', 'x', 'fortnightly', 'ts', 'day'", "unknown strategy 'fortnightly'"),
+                              ("'events', 'x', 'temporal', 'ts', 'auto'", "needs a fixed granularity"),
+                              ("'events', 'x', 'hash', 'user_id', 'many'", "arg must be a whole number of buckets"),
+                              ("'events', 'x', 'hash', 'user_id', 8, format := 'orc'", "unknown format 'orc'"),
+                              ("'events', NULL, 'hash', 'user_id', 8", "argument 'path' is NULL"),
+                              ("'events', 'x', 'hash', 'nosuch', 8", 'column "nosuch" not found')]:
+            try:
+                con.execute(f"FROM partext.write_plan({call})").fetchall()
+                checks.true(False, f"write_plan({call}) was accepted")
+            except duckdb.Error as e:
+                checks.true(message in str(e), f"write_plan({call}): {e}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    checks.done(minimum=40)
+
+
+if __name__ == "__main__":
+    run(main)
