@@ -191,8 +191,10 @@ examples: release hosts $(foreach v,$(HOSTS),$(VENV)/duckdb-$(v)/.examples-insta
 	@rm -rf out/examples && mkdir -p out/examples
 	cd out/examples && $(CURDIR)/$(CLI) -unsigned -bail -cmd "LOAD '$(CURDIR)/$(EXT)'" < $(CURDIR)/examples/ecommerce_monthly.sql > shell.log || (cat shell.log; exit 1)
 	@tail -n 1 out/examples/shell.log
+	cd out/examples && $(CURDIR)/$(CLI) -unsigned -bail -cmd "LOAD '$(CURDIR)/$(EXT)'" < $(CURDIR)/examples/write_beyond_memory.sql > write_plan.log || (cat write_plan.log; exit 1)
+	@tail -n 2 out/examples/write_plan.log
 	@for v in $(HOSTS); do \
-	  for e in user_behaviour_parallel.py csv_chunks.py dask_buckets.py node/compare_with_python.py; do \
+	  for e in user_behaviour_parallel.py csv_chunks.py dask_buckets.py write_beyond_memory.py node/compare_with_python.py; do \
 	    echo "examples/$$e on DuckDB $$v"; \
 	    PARTEXT_EXTENSION=$(CURDIR)/$(EXT) $(VENV)/duckdb-$$v/bin/python examples/$$e > out/examples/last.log 2>&1 || { cat out/examples/last.log; exit 1; }; \
 	    tail -n 1 out/examples/last.log; \

@@ -17,5 +17,5 @@ pub mod size;
 pub mod source;
 pub mod sql;
 pub mod temporal;
-pub mod write_plan;
 pub mod types;
+pub mod write_plan;

@@ -33,7 +33,8 @@ pub const DEFAULT_ROW_GROUP: u64 = 122_880;
 /// partition that needs it.
 pub const PREFERRED_MIN_ROW_GROUP: u64 = DEFAULT_ROW_GROUP / 8;
 /// The row group sizes a plan tries, largest first.
-const ROW_GROUPS: [u64; 7] = [DEFAULT_ROW_GROUP, DEFAULT_ROW_GROUP / 2, DEFAULT_ROW_GROUP / 4, PREFERRED_MIN_ROW_GROUP, 7_680, 4_096, MIN_ROW_GROUP];
+const ROW_GROUPS: [u64; 7] =
+    [DEFAULT_ROW_GROUP, DEFAULT_ROW_GROUP / 2, DEFAULT_ROW_GROUP / 4, PREFERRED_MIN_ROW_GROUP, 7_680, 4_096, MIN_ROW_GROUP];
 /// The smallest row group a plan uses at all.
 pub const MIN_ROW_GROUP: u64 = 2_048;
 /// The share of the budget partition writers may take together.
@@ -331,14 +332,18 @@ pub fn manifest_sql(tbl: &str, strategy: &str, col: &str, arg: &str) -> Result<S
             return Err("write_plan needs a fixed granularity ('hour', 'day', 'week', 'month', 'quarter' or 'year'), not 'auto'".into())
         }
         PlanStrategy::Temporal => format!("{}, include_empty := false", quote_literal(arg)),
-        PlanStrategy::Hash | PlanStrategy::Range => arg
-            .trim()
-            .parse::<i64>()
-            .map(|n| n.to_string())
-            .map_err(|_| format!("arg must be a whole number of {} for strategy '{}', got '{arg}'", if strategy == PlanStrategy::Hash { "buckets" } else { "partitions" }, if strategy == PlanStrategy::Hash { "hash" } else { "range" }))?,
+        PlanStrategy::Hash | PlanStrategy::Range => arg.trim().parse::<i64>().map(|n| n.to_string()).map_err(|_| {
+            format!(
+                "arg must be a whole number of {} for strategy '{}', got '{arg}'",
+                if strategy == PlanStrategy::Hash { "buckets" } else { "partitions" },
+                if strategy == PlanStrategy::Hash { "hash" } else { "range" }
+            )
+        })?,
     };
     let bounds = match strategy {
-        PlanStrategy::Hash => "CAST(bucket AS VARCHAR) AS lower_text, CAST(NULL AS VARCHAR) AS upper_text, CAST(NULL AS VARCHAR) AS key_type",
+        PlanStrategy::Hash => {
+            "CAST(bucket AS VARCHAR) AS lower_text, CAST(NULL AS VARCHAR) AS upper_text, CAST(NULL AS VARCHAR) AS key_type"
+        }
         _ => "CAST(lower AS VARCHAR) AS lower_text, CAST(upper AS VARCHAR) AS upper_text, typeof(lower) AS key_type",
     };
     Ok(format!(
@@ -351,7 +356,13 @@ pub fn manifest_sql(tbl: &str, strategy: &str, col: &str, arg: &str) -> Result<S
 
 /// The key every row is written under: the strategy's key function, the same value the
 /// manifest's partitions were counted by. Range bounds are the partitions' lower bounds.
-pub fn key_sql(strategy: PlanStrategy, col: &str, arg: &str, partitions: &[PlanPartition], key_type: Option<&str>) -> Result<String, String> {
+pub fn key_sql(
+    strategy: PlanStrategy,
+    col: &str,
+    arg: &str,
+    partitions: &[PlanPartition],
+    key_type: Option<&str>,
+) -> Result<String, String> {
     let col = quote_ident(col);
     Ok(match strategy {
         PlanStrategy::Hash => format!("partition_key_hash({col}, {})", arg.trim()),
@@ -378,7 +389,15 @@ mod tests {
     use super::*;
 
     fn part(id: i64, rows: u64, width: u64) -> PlanPartition {
-        PlanPartition { id, label: Some(id.to_string()), rows, bytes: rows * width, lower: Some(id.to_string()), upper: None, is_null: false }
+        PlanPartition {
+            id,
+            label: Some(id.to_string()),
+            rows,
+            bytes: rows * width,
+            lower: Some(id.to_string()),
+            upper: None,
+            is_null: false,
+        }
     }
 
     fn ordered(id: i64, rows: u64, width: u64) -> PlanPartition {
@@ -423,8 +442,14 @@ mod tests {
             let ids: Vec<i64> = pass.partitions.iter().filter(|p| !p.is_null).map(|p| p.id).collect();
             assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "a run of the key: {ids:?}");
         }
-        let target =
-            CopyTarget { source_sql: "\"t\"", column: "ts", key_sql: "k".into(), path: "out", format: Format::Parquet, strategy: PlanStrategy::Temporal };
+        let target = CopyTarget {
+            source_sql: "\"t\"",
+            column: "ts",
+            key_sql: "k".into(),
+            path: "out",
+            format: Format::Parquet,
+            strategy: PlanStrategy::Temporal,
+        };
         let first = &plan.passes[0];
         let last_id = first.partitions.iter().filter(|p| !p.is_null).map(|p| p.id).max().unwrap();
         let pred = pass_predicate(first, &target);

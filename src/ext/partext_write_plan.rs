@@ -41,9 +41,10 @@ fn budget(memory_mb: Option<f64>, memory_limit: Option<String>, threads: u64) ->
         Some(mb) if mb > 0.0 && mb.is_finite() => Ok((mb * 1_048_576.0) as u64),
         Some(mb) => Err(format!("{NAME}: memory_mb must be a positive number of MiB, got {mb}")),
         None => {
-            let limit = memory_limit.as_deref().and_then(parse_memory).ok_or_else(|| {
-                format!("{NAME}: memory_mb is NULL and the memory_limit setting could not be read; pass memory_mb")
-            })?;
+            let limit = memory_limit
+                .as_deref()
+                .and_then(parse_memory)
+                .ok_or_else(|| format!("{NAME}: memory_mb is NULL and the memory_limit setting could not be read; pass memory_mb"))?;
             Ok((limit - RESERVE_PER_THREAD * threads as f64).max(limit / 4.0) as u64)
         }
     }
@@ -59,7 +60,8 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
     let key_types = args.text_list(6, row, "key type")?;
     let tbl = args.text(7, row, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
     let path = args.text(8, row, "path", "the directory to write the partitions to")?;
-    let strategy = PlanStrategy::parse(&args.text(9, row, "strategy", "'temporal', 'hash' or 'range'")?).map_err(|e| format!("{NAME}: {e}"))?;
+    let strategy =
+        PlanStrategy::parse(&args.text(9, row, "strategy", "'temporal', 'hash' or 'range'")?).map_err(|e| format!("{NAME}: {e}"))?;
     let col = args.text(10, row, "col", "the name of the key column")?;
     let arg = args.text(11, row, "arg", "the granularity, bucket count or partition count")?;
     let format = Format::parse(&args.text(12, row, "format", "'parquet' or 'csv'")?).map_err(|e| format!("{NAME}: {e}"))?;

@@ -86,10 +86,10 @@ EXTREMES = {
     "VARCHAR": ["''", "chr(0)", "repeat('z', 5000)"],
 }
 TEMPORAL = ["hour", "day", "week", "month", "quarter", "year"]
-FUNCTIONS = ["partition_temporal", "partition_hash", "partition_range", "chunk_plan", "partition_advise",
+FUNCTIONS = ["partition_temporal", "partition_hash", "partition_range", "chunk_plan", "partition_advise", "write_plan",
              "partition_key_temporal", "partition_key_hash", "partition_key_range", "read_airbyte", "internal"]
 # A partext error names one of these.
-PARTEXT_NAMES = ("partition_temporal", "partition_hash", "partition_range", "chunk_plan", "partition_advise",
+PARTEXT_NAMES = ("partition_temporal", "partition_hash", "partition_range", "chunk_plan", "partition_advise", "write_plan",
                  "partition_key_temporal", "partition_key_hash", "partition_key_range", "read_airbyte", "partext")
 
 
@@ -283,6 +283,20 @@ class Gen:
             sql = f"SELECT * FROM partext.{f}({', '.join(args + named)})"
             contract = (f, from_sql, col, args[2] if len(args) > 2 else None) if from_sql and (col_ok or f == "chunk_plan") else None
             return f, sql, contract
+        if f == "write_plan":
+            src, _ = self.source()
+            strategy, col, arg = self.pick([("'hash'", "'c_int'", "64"), ("'temporal'", "'c_ts'", "'day'"), ("'range'", "'c_double'", "16"),
+                                            ("'hash'", "'c_varchar'", "7"), ("'temporal'", "'c_date'", "'month'")])
+            if rng.random() < 0.4:
+                strategy, col, arg = self.pick(["'hash'", "'temporal'", "'range'", self.text()]), self.column()[0], self.pick([self.count(), self.granularity()])
+            extra = ""
+            if rng.random() < 0.5:
+                extra += f", memory_mb := {self.pick(['1', '0.001', '64', '0', '-1', 'NULL', '1e9', chr(39) + 'x' + chr(39)])}"
+            if rng.random() < 0.3:
+                extra += f", format := {self.pick([chr(39) + 'csv' + chr(39), chr(39) + 'parquet' + chr(39), self.text()])}"
+            path = self.pick(["'out'", "'/tmp/partext fuzz/o''ut'", self.text()])
+            return f, (f"SELECT count(*), sum(estimated_rows), max(buffer_bytes), min(length(sql)) FROM partext.write_plan({src}, {path}, "
+                       f"{strategy}, {col}, {arg}{extra})"), None
         if f == "partition_advise":
             src, _ = self.source()
             extra = f", col := {self.column()[0]}" if rng.random() < 0.5 else ""
