@@ -1,7 +1,7 @@
 """partext.write_plan on a table more than 10x larger than memory_limit.
 
-A generated table of about 350 MiB in memory (ids, timestamps, user ids with NULLs, amounts, a
-96-character payload) in a database file, with memory_limit = 32MB and 2 threads:
+A generated table of about 260 MiB in memory (ids, timestamps, user ids with NULLs, amounts, a
+96-character payload) in a database file, with memory_limit = 24MB and 2 threads:
   - the one-pass COPY ... (PARTITION_BY (partition_key_hash(user_id, 64))) runs out of memory
     (asserted: this is what write_plan is for);
   - for hash (64 buckets), day and range (16) partitions, three times each: write_plan's
@@ -20,8 +20,8 @@ import duckdb
 
 from common import Checks, connect, quote_literal, run
 
-ROWS = 2_600_000
-MEMORY_LIMIT_MB = 32
+ROWS = 1_900_000
+MEMORY_LIMIT_MB = 24
 
 
 def written_counts(con, out, fmt="parquet"):
@@ -101,14 +101,14 @@ def main():
         # A budget too small for one partition: an error that says how much it needs.
         try:
             con.execute("FROM partext.write_plan('events', 'x', 'hash', 'user_id', 1, memory_mb := 1)").fetchall()
-            checks.true(False, "a 1 MiB budget for one 350 MiB partition was accepted")
+            checks.true(False, "a 1 MiB budget for one 260 MiB partition was accepted")
         except duckdb.InvalidInputException as e:
             checks.true("write_plan: partition " in str(e) and "needs about" in str(e) and "raise memory_mb" in str(e), str(e))
         # A generous budget: one pass.
         one = con.execute("SELECT count(*) FROM partext.write_plan('events', 'x', 'hash', 'user_id', 64, memory_mb := 100000)").fetchone()[0]
         checks.equal(one, 1, "everything fits: one pass")
         # Empty periods need no pass; CSV output; an empty source gives no pass.
-        con.execute("CREATE TABLE sparse AS SELECT * FROM events WHERE id < 1000 OR id > 2590000")
+        con.execute("CREATE TABLE sparse AS SELECT * FROM events WHERE id < 1000 OR id > 1890000")
         out = os.path.join(tmp, "sparse_csv")
         passes = con.execute(f"SELECT labels, row_group_size, sql FROM partext.write_plan('sparse', {quote_literal(out)}, 'temporal', 'ts', 'day', "
                              "format := 'csv', memory_mb := 64)").fetchall()
