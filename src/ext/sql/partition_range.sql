@@ -16,9 +16,11 @@ sample AS (
                                         [CAST(method AS VARCHAR)], bounds IS NOT NULL))
 ),
 bnds AS (
-    SELECT CASE WHEN bounds IS NULL THEN list_select(s, partext_range_bounds(s, [CAST(partitions AS BIGINT)], false))
-                ELSE list_select(cast_to_type(bounds, [(SELECT k FROM keyed LIMIT 0)]),
-                                 partext_range_bounds(cast_to_type(bounds, [(SELECT k FROM keyed LIMIT 0)]), [CAST(partitions AS BIGINT)], true))
+    -- list_transform rather than list_select: DuckDB 1.5's list_select fails on two constant
+    -- empty lists (bounds := []) with an internal error.
+    SELECT CASE WHEN bounds IS NULL THEN list_transform(partext_range_bounds(s, [CAST(partitions AS BIGINT)], false), lambda p: s[p])
+                ELSE list_transform(partext_range_bounds(cast_to_type(bounds, [(SELECT k FROM keyed LIMIT 0)]), [CAST(partitions AS BIGINT)], true),
+                                    lambda p: cast_to_type(bounds, [(SELECT k FROM keyed LIMIT 0)])[p])
            END AS b
     FROM sample
 ),
