@@ -36,7 +36,7 @@ PROCESS = "SELECT user_id % 1000 AS user_group, count(*) AS n, sum(amount) AS to
 # ---------------------------------------------------------------------------------------------
 
 WORKER = r"""
-import json, os, shutil, sys, time, duckdb
+import json, os, re, shutil, sys, time, duckdb
 spec = json.loads(sys.argv[1])
 def peak_mb():
     with open('/proc/self/status') as f:
@@ -55,16 +55,26 @@ for d in spec.get('mkdir', []):
     os.makedirs(d, exist_ok=True)
 start = time.perf_counter()
 statements = 0
-for step in spec['steps']:
-    if 'sql' in step:
-        con.execute(step['sql']).fetchall()
-        statements += 1
-    else:
-        for (q,) in con.execute(step['for_each']).fetchall():
-            con.execute(step['do'].replace('{q}', q)).fetchall()
-            statements += 1
+copies = 0  # statements that write files
+def run(sql):
+    global statements, copies
+    con.execute(sql).fetchall()
+    statements += 1
+    copies += bool(re.search(r'\bCOPY\s*\(', sql))
+try:
+    for step in spec['steps']:
+        if 'sql' in step:
+            run(step['sql'])
+        else:
+            for (q,) in con.execute(step['for_each']).fetchall():
+                run(step['do'].replace('{q}', q))
+except duckdb.Error as e:
+    # A statement failed (out of memory, say): what failed, and after how much work.
+    print(json.dumps({'error': str(e).strip().splitlines()[0][:200], 'statements_done': statements, 'copies_done': copies,
+                      'failed_after_s': time.perf_counter() - start, 'peak_mb': peak_mb()}))
+    sys.exit(0)
 elapsed = time.perf_counter() - start
-print(json.dumps({'seconds': elapsed, 'peak_mb': peak_mb(), 'statements': statements}))
+print(json.dumps({'seconds': elapsed, 'peak_mb': peak_mb(), 'statements': statements, 'copies': copies}))
 """
 
 
@@ -237,6 +247,73 @@ def beyond_memory_steps(out_dir):
     ]
 
 
+WRITE_LIMIT = "64MB"
+# The memory limits tried, smallest first, for the one-pass COPY's "where it fits"; the last is
+# ample for any of it.
+FIT_LIMITS = ("128MB", "256MB", "512MB", "1GB", "2GB", "4GB")
+WRITE_STRATEGIES = (("hash", "user_id", "64"), ("temporal", "ts", "day"), ("range", "amount", "16"))
+
+
+def write_beyond_memory_methods(out_dir, strategy, col, arg):
+    """Writing every partition of the wide table: (method, steps) for partext's write_plan, the
+    seed's one COPY per partition (one file each, default row groups) and the one-pass COPY
+    with partext's key. Each writes into `<out_dir>/write`."""
+    d = os.path.join(out_dir, "write")
+    plan = [{"for_each": f"SELECT sql FROM partext.write_plan('events', '{d}', '{strategy}', '{col}', '{arg}')", "do": "{q}"}]
+    key = {"hash": f"partition_key_hash({col}, {arg})", "temporal": f"partition_key_temporal({col}, '{arg}')"}.get(strategy)
+    if strategy == "hash":
+        seed = [{"for_each": f"SELECT 'COPY (SELECT * FROM events WHERE abs(hash({col})) % {arg} = ' || i || ') TO ''{d}/' || i || '.parquet'' (FORMAT parquet)' FROM range({arg}) t(i)",
+                 "do": "{q}"}]
+    elif strategy == "temporal":
+        seed = [{"for_each": periods_sql(arg, f"COPY (SELECT * FROM events WHERE ts >= TIMESTAMP '{{1}}' AND ts < TIMESTAMP '{{2}}') TO '{d}/{{0}}.parquet' (FORMAT parquet)"),
+                 "do": "{q}"}]
+    else:
+        p = int(arg)
+        seed = [
+            {"sql": "CREATE OR REPLACE TEMP TABLE bounds (k INTEGER, v DOUBLE)"},
+            {"for_each": f"SELECT 'INSERT INTO bounds SELECT ' || k || ', percentile_cont(' || k || ' / {p}) WITHIN GROUP (ORDER BY {col}) FROM events' FROM range(1, {p}) t(k)", "do": "{q}"},
+            {"for_each": f"""SELECT 'COPY (SELECT * FROM events WHERE ' || coalesce('{col} >= ' || lo, 'true') || ' AND ' || coalesce('{col} < ' || hi, 'true')
+                                    || ') TO ''{d}/' || k || '.parquet'' (FORMAT parquet)'
+                             FROM (SELECT k, lag(v) OVER (ORDER BY k) AS lo, v AS hi FROM (SELECT k, v FROM bounds UNION ALL SELECT 99, NULL))""", "do": "{q}"},
+        ]
+        # One-pass: the key of the same bounds partext's range manifest finds.
+        key = f"partition_key_range({col}, (SELECT list(lower ORDER BY partition_id) FILTER (WHERE lower IS NOT NULL) FROM partext.partition_range('events', '{col}', {p})))"
+    one_pass = [{"sql": "SET preserve_insertion_order = false"},
+                {"sql": f"COPY (SELECT *, {key} AS partition_key FROM events) TO '{d}' (FORMAT parquet, PARTITION_BY (partition_key))"}]
+    return {"partext write_plan": plan, "seed per-partition COPYs": seed, "one-pass COPY": one_pass}
+
+
+def run_write_beyond_memory(python, db, out_dir, runs):
+    """For each strategy: the smallest of FIT_LIMITS where the one-pass COPY succeeds (one try
+    each), then `runs` interleaved rounds of: the three methods at WRITE_LIMIT, the one-pass COPY
+    and write_plan at that limit, and the one-pass COPY at the largest limit."""
+    results = []  # (strategy label, method, memory_limit, [runs])
+    clean = [os.path.join(out_dir, "write")]
+    for strategy, col, arg in WRITE_STRATEGIES:
+        label = f"{strategy} {arg} on {col}"
+        methods = write_beyond_memory_methods(out_dir, strategy, col, arg)
+        fit = None
+        for limit in FIT_LIMITS:
+            res = measure(python, db, methods["one-pass COPY"], memory_limit=limit, clean=clean)
+            print(f"    {label}: one-pass COPY at {limit}: {res}", flush=True)
+            if "seconds" in res:
+                fit = limit
+                break
+        cells = [(m, WRITE_LIMIT) for m in methods]
+        if fit:
+            cells += [("one-pass COPY", fit), ("partext write_plan", fit)]
+            if fit != FIT_LIMITS[-1]:
+                cells.append(("one-pass COPY", FIT_LIMITS[-1]))
+        got = {c: [] for c in cells}
+        for _ in range(runs):
+            for method, limit in cells:
+                res = measure(python, db, methods[method], memory_limit=limit, clean=clean, mkdir=clean if method.startswith("seed") else ())
+                got[(method, limit)].append(res)
+                print(f"    {label}: {method} at {limit}: {res}", flush=True)
+        results += [(label, m, limit, rs) for (m, limit), rs in got.items()]
+    return results
+
+
 # ---------------------------------------------------------------------------------------------
 # Runner
 # ---------------------------------------------------------------------------------------------
@@ -275,6 +352,7 @@ def main():
     ap.add_argument("--runs", type=int, default=5, help="runs per method (median reported; at least 5 for RESULTS.md)")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "RESULTS.md"))
     ap.add_argument("--only", help="run only scenarios whose name contains this text")
+    ap.add_argument("--write-runs", type=int, default=3, help="runs per method of the materialization-beyond-memory scenario")
     ap.add_argument("--host", help="DuckDB version to run on (its venv .venv/duckdb-<host>, made by the Makefile)")
     args = ap.parse_args()
     if args.host:
@@ -293,7 +371,7 @@ def main():
     con = duckdb.connect(db, read_only=True, config={"allow_unsigned_extensions": "true"})
     con.execute(f"LOAD '{EXTENSION}'")
     chunks, rows_per_chunk = con.execute("SELECT count(*), max(row_count) FROM partext.chunk_plan('events', 64)").fetchone()
-    blocks, block_size = con.execute("SELECT total_blocks, block_size FROM pragma_database_size()").fetchone()
+    blocks, block_size = con.execute("SELECT total_blocks, block_size FROM pragma_database_size() WHERE database_name = current_database()").fetchone()
     table_bytes = blocks * block_size
     version = con.execute("SELECT partext_version()").fetchone()[0]
     con.close()
@@ -342,10 +420,19 @@ def main():
                 res = measure(python, wide, steps, memory_limit=memory_limit, clean=[os.path.join(out_dir, "beyond")])
                 beyond.append((what, res))
                 print(f"    {what}: {res}", flush=True)
+
+        write = []
+        if not args.only or "write" in args.only:
+            wide = generate(duckdb, rows, payload_hashes=3)
+            con = duckdb.connect(wide, read_only=True)
+            wide_bytes = con.execute("SELECT total_blocks * block_size FROM pragma_database_size()").fetchone()[0]
+            con.close()
+            print(f"  materialization beyond memory: memory_limit {WRITE_LIMIT}, table {wide_bytes / 2**20:,.0f} MiB on disk", flush=True)
+            write = run_write_beyond_memory(python, wide, out_dir, args.write_runs)
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
 
-    write_results(args, duckdb.__version__, version, rows, table_bytes, memory_limit, chunks, rows_per_chunk, results, beyond, wide_bytes, time.time() - started, fixed)
+    write_results(args, duckdb.__version__, version, rows, table_bytes, memory_limit, chunks, rows_per_chunk, results, beyond, wide_bytes, time.time() - started, fixed, write)
 
 
 def median(rs):
@@ -353,7 +440,7 @@ def median(rs):
     return statistics.median(ok) if ok else None
 
 
-def write_results(args, duckdb_version, version, rows, table_bytes, memory_limit, chunks, rows_per_chunk, results, beyond, wide_bytes, wall, fixed=()):
+def write_results(args, duckdb_version, version, rows, table_bytes, memory_limit, chunks, rows_per_chunk, results, beyond, wide_bytes, wall, fixed=(), write=()):
     hand = {name: median(rs) for name, method, rs in results if method == "hand"}
     lines = [
         "# partext benchmark results",
@@ -415,11 +502,68 @@ def write_results(args, duckdb_version, version, rows, table_bytes, memory_limit
             lines.append(f"| {what} | **error**: {res['error']} | | |")
         else:
             lines.append(f"| {what} | completed ({res['statements']} statement{'s' if res['statements'] != 1 else ''}) | {fmt_s(res['seconds'])} | {res['peak_mb']:,.0f} |")
+    if write:
+        lines += write_results_section(write, rows, wide_bytes, args.write_runs)
     lines += ["", "![ratios to hand-written SQL](ratios.png)", ""]
     with open(args.out, "w") as f:
         f.write("\n".join(lines))
-    chart(results, hand, os.path.join(os.path.dirname(args.out), "ratios.png"), duckdb_version, rows)
-    print(f"wrote {args.out} and the chart", flush=True)
+    if results:
+        chart(results, hand, os.path.join(os.path.dirname(args.out), "ratios.png"), duckdb_version, rows)
+    print(f"wrote {args.out}{' and the chart' if results else ''}", flush=True)
+
+
+def write_results_section(write, rows, wide_bytes, runs):
+    """RESULTS.md's "Materialization beyond memory": every method's outcome, then the targets."""
+    limit_bytes = parse_size(WRITE_LIMIT)
+    lines = ["", f"## Materialization beyond memory (memory_limit {WRITE_LIMIT}, table {wide_bytes / 2**20:,.0f} MiB on disk, "
+             f"{wide_bytes / limit_bytes:.1f}x the limit)", "",
+             f"Writing every partition of the {rows:,}-row table with the 96-character payload as Hive-partitioned Parquet, "
+             "all columns. **partext write_plan** runs `partext.write_plan`'s statements in order (planning included); "
+             "**seed per-partition COPYs** is the seed design's way, one `COPY (... WHERE <partition>) TO '<partition>.parquet'` per "
+             "partition with DuckDB's defaults; **one-pass COPY** is `COPY (SELECT *, <partext key> AS partition_key FROM events) TO ... "
+             "(FORMAT parquet, PARTITION_BY (partition_key))` with `preserve_insertion_order = false`. "
+             f"Each row is {runs} runs, interleaved, each in a fresh process with `SET memory_limit` (2 threads); the one-pass COPY's "
+             f"\"where it fits\" is the smallest of {', '.join(FIT_LIMITS)} at which one try succeeded. Passes = COPY statements run.", "",
+             "| partitions | method | memory_limit | result | passes | median s | min-max s | peak RSS MB |",
+             "|---|---|---|---|---:|---:|---:|---:|"]
+    def summary(rs):
+        ok = [x for x in rs if "seconds" in x]
+        bad = [x for x in rs if "seconds" not in x]
+        return ok, bad
+    for label, method, limit, rs in write:
+        ok, bad = summary(rs)
+        if ok:
+            secs = [x["seconds"] for x in ok]
+            writes = max(x["copies"] for x in ok)
+            result = "completed" if not bad else f"completed {len(ok)} of {len(rs)}; failed: {bad[0].get('error', '?')}"
+            lines.append(f"| {label} | {method} | {limit} | {result} | {writes:,} | {fmt_s(statistics.median(secs))} | "
+                         f"{fmt_s(min(secs))}-{fmt_s(max(secs))} | {max(x['peak_mb'] for x in ok):,.0f} |")
+        else:
+            x = bad[0]
+            after = f" after {x['copies_done']} COPYs, {fmt_s(x['failed_after_s'])} s" if "copies_done" in x else ""
+            lines.append(f"| {label} | {method} | {limit} | **failed** in {len(bad)} of {len(rs)} runs{after}: {x.get('error', '?')} | | | | "
+                         f"{max(y.get('peak_mb', 0) for y in bad):,.0f} |")
+    lines += ["", "| target | measured | met |", "|---|---:|---|"]
+    def cell(label, method, limit):
+        return next((rs for l, m, lim, rs in write if l == label and m == method and lim == limit), None)
+    for label in dict.fromkeys(l for l, _, _, _ in write):
+        plan = cell(label, "partext write_plan", WRITE_LIMIT) or []
+        plan_ok = plan and all("seconds" in x for x in plan)
+        others = {m: cell(label, m, WRITE_LIMIT) or [] for m in ("seed per-partition COPYs", "one-pass COPY")}
+        others_fail = {m: sum("seconds" not in x for x in rs) for m, rs in others.items()}
+        lines.append(f"| {label}: write_plan completes at {WRITE_LIMIT} where the others fail | write_plan {sum('seconds' in x for x in plan)}/{len(plan)} completed; "
+                     + "; ".join(f"{m} {n}/{len(others[m])} failed" for m, n in others_fail.items())
+                     + f" | {'yes' if plan_ok and all(n == len(others[m]) for m, n in others_fail.items()) else '**no**'} |")
+        fits = [(lim, rs) for l, m, lim, rs in write if l == label and m == "one-pass COPY" and lim != WRITE_LIMIT and median(rs)]
+        for lim, rs in fits:
+            if median(plan):
+                r = median(plan) / median(rs)
+                lines.append(f"| {label}: write_plan at {WRITE_LIMIT} <= 2x the one-pass COPY at {lim} | {r:.2f}x | {'yes' if r <= 2 else '**no**'} |")
+            same = cell(label, "partext write_plan", lim)
+            if same and median(same):
+                r = median(same) / median(rs)
+                lines.append(f"| {label}: write_plan at {lim} <= 2x the one-pass COPY at {lim} | {r:.2f}x | {'yes' if r <= 2 else '**no**'} |")
+    return lines
 
 
 def parse_size(text):

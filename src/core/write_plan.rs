@@ -15,8 +15,8 @@
 //! buffers (256 KiB). A pass holds the partitions whose writers fit in half the budget together:
 //! the other half is the margin DuckDB's scan and allocator need, for the boundary is sharp.
 //! Calibration (DuckDB 2.0.1, 20M rows of 144 bytes, 64 hash buckets, `memory_limit = '64MB'`,
-//! 2 threads, row groups of 15,360): passes of 20 buckets succeed, of 24 run out of memory; this
-//! model puts 8 in a pass. The row group size is the largest of DuckDB's default (122,880) and
+//! 2 threads, row groups of 15,360): a pass of 20 buckets succeeded in one run and ran out of
+//! memory in another, of 24 failed; this model puts 9 in a pass. The row group size is the largest of DuckDB's default (122,880) and
 //! its halves that gives the fewest passes, not below 15,360 rows unless one partition alone does
 //! not fit, and never below 2,048: a partition that does not fit even then is an error that says
 //! how much memory it needs.
@@ -326,7 +326,7 @@ pub fn copy_sql(pass: &Pass, index: usize, row_group: u64, target: &CopyTarget) 
 /// The query that lists the partitions of `strategy` over `tbl` for a plan: the strategy's
 /// manifest macro called with the arguments as quoted literals, each partition's bounds as text
 /// (the bucket for hash) and the key's type.
-pub fn manifest_sql(tbl: &str, strategy: &str, col: &str, arg: &str) -> Result<String, String> {
+pub fn manifest_sql(tbl: &str, strategy: &str, col: &str, arg: &str, range: &RangeOptions) -> Result<String, String> {
     let strategy = PlanStrategy::parse(strategy)?;
     let call_arg = match strategy {
         PlanStrategy::Temporal if arg == "auto" => {
@@ -341,6 +341,16 @@ pub fn manifest_sql(tbl: &str, strategy: &str, col: &str, arg: &str) -> Result<S
             )
         })?,
     };
+    let named = match strategy {
+        PlanStrategy::Range => range.sql()?,
+        _ if range.method.is_some() || range.bounds.is_some() => {
+            return Err(format!(
+                "method and bounds apply to strategy 'range' only, not '{}'; drop them",
+                if strategy == PlanStrategy::Hash { "hash" } else { "temporal" }
+            ))
+        }
+        _ => String::new(),
+    };
     let bounds = match strategy {
         PlanStrategy::Hash => {
             "CAST(bucket AS VARCHAR) AS lower_text, CAST(NULL AS VARCHAR) AS upper_text, CAST(NULL AS VARCHAR) AS key_type"
@@ -348,11 +358,69 @@ pub fn manifest_sql(tbl: &str, strategy: &str, col: &str, arg: &str) -> Result<S
         _ => "CAST(lower AS VARCHAR) AS lower_text, CAST(upper AS VARCHAR) AS upper_text, typeof(lower) AS key_type",
     };
     Ok(format!(
-        "SELECT partition_id, label, row_count, estimated_bytes, {bounds} FROM partext.{}({}, {}, {call_arg})",
+        "SELECT partition_id, label, row_count, estimated_bytes, {bounds} FROM partext.{}({}, {}, {call_arg}{named})",
         strategy.manifest_function(),
         quote_literal(tbl),
         quote_literal(col)
     ))
+}
+
+/// write_plan's named parameters that pass through to `partition_range`.
+#[derive(Debug, Clone, Default)]
+pub struct RangeOptions {
+    /// `method := ...`, as given.
+    pub method: Option<String>,
+    /// `bounds := [...]`: each value as text (`CAST(b AS VARCHAR)`) and the list's type
+    /// (`typeof(bounds)`), from which the list is rebuilt exactly as given.
+    pub bounds: Option<(Vec<Option<String>>, String)>,
+}
+
+impl RangeOptions {
+    /// The named arguments as SQL text (`, method := 'exact', bounds := CAST([...] AS INTEGER[])`).
+    fn sql(&self) -> Result<String, String> {
+        let mut out = String::new();
+        if let Some(method) = &self.method {
+            out.push_str(&format!(", method := {}", quote_literal(method)));
+        }
+        if let Some((values, type_name)) = &self.bounds {
+            let list = format!(
+                "[{}]",
+                values.iter().map(|v| v.as_deref().map_or("NULL".to_string(), quote_literal)).collect::<Vec<_>>().join(", ")
+            );
+            // A list of only NULLs (or none) has DuckDB's type "NULL"[]: it is passed untyped, as
+            // written. Any other type must be a plain type name, so it cannot change what the
+            // text does.
+            let typed = match type_name.strip_suffix("[]") {
+                Some("\"NULL\"") => list,
+                Some(t) if is_plain_type_name(t) => format!("CAST({list} AS {t}[])"),
+                _ => {
+                    return Err(format!(
+                        "bounds of type {type_name} cannot be passed on to partition_range; give a list of the key column's type"
+                    ))
+                }
+            };
+            out.push_str(&format!(", bounds := {typed}"));
+        }
+        Ok(out)
+    }
+}
+
+/// A type name of words and at most one `(p)` or `(p,s)` at its end: `INTEGER`,
+/// `TIMESTAMP WITH TIME ZONE`, `DECIMAL(18,3)`, an enum's plain name.
+fn is_plain_type_name(t: &str) -> bool {
+    let (words, params) = match t.split_once('(') {
+        Some((w, rest)) => match rest.strip_suffix(')') {
+            Some(p) => (w, Some(p)),
+            None => return false,
+        },
+        None => (t, None),
+    };
+    let word_ok = !words.trim().is_empty() && words.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ' ');
+    let params_ok = params.is_none_or(|p| {
+        let parts: Vec<&str> = p.split(',').map(str::trim).collect();
+        parts.len() <= 2 && parts.iter().all(|x| !x.is_empty() && x.chars().all(|c| c.is_ascii_digit()))
+    });
+    word_ok && params_ok
 }
 
 /// The key every row is written under: the strategy's key function, the same value the
@@ -403,6 +471,29 @@ mod tests {
 
     fn ordered(id: i64, rows: u64, width: u64) -> PlanPartition {
         PlanPartition { lower: Some(format!("{}", id * 10)), upper: Some(format!("{}", id * 10 + 10)), ..part(id, rows, width) }
+    }
+
+    #[test]
+    fn range_options_pass_through_as_literals_of_the_given_type() {
+        let none = RangeOptions::default();
+        assert!(manifest_sql("t", "range", "k", "4", &none).unwrap().ends_with("partition_range('t', 'k', 4)"));
+        let given = RangeOptions {
+            method: Some("exact".into()),
+            bounds: Some((vec![Some("10".into()), Some("it's".into()), None], "DECIMAL(18,3)[]".into())),
+        };
+        let sql = manifest_sql("t", "range", "k", "4", &given).unwrap();
+        assert!(sql.ends_with("partition_range('t', 'k', 4, method := 'exact', bounds := CAST(['10', 'it''s', NULL] AS DECIMAL(18,3)[]))"), "{sql}");
+        let tz = RangeOptions { bounds: Some((vec![], "TIMESTAMP WITH TIME ZONE[]".into())), ..Default::default() };
+        assert!(manifest_sql("t", "range", "k", "4", &tz).unwrap().ends_with("bounds := CAST([] AS TIMESTAMP WITH TIME ZONE[]))"));
+        let nulls = RangeOptions { bounds: Some((vec![None], "\"NULL\"[]".into())), ..Default::default() };
+        assert!(manifest_sql("t", "range", "k", "4", &nulls).unwrap().ends_with("bounds := [NULL])"));
+        for hostile in ["STRUCT(\"a b\" INTEGER)[]", "INTEGER) , (1[]", "INTEGER[]; DROP TABLE t; --[]", "INTEGER", "(1)[]", "DECIMAL(1,2,3)[]"] {
+            let o = RangeOptions { bounds: Some((vec![Some("1".into())], hostile.into())), ..Default::default() };
+            let err = manifest_sql("t", "range", "k", "4", &o).unwrap_err();
+            assert!(err.contains("cannot be passed on"), "{hostile}: {err}");
+        }
+        let err = manifest_sql("t", "hash", "k", "4", &given).unwrap_err();
+        assert!(err.contains("apply to strategy 'range' only"), "{err}");
     }
 
     #[test]

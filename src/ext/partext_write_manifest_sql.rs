@@ -1,8 +1,9 @@
-//! `partext_write_manifest_sql(tbl, strategy, col, arg)`: the query write_plan reads its
-//! partitions from — the strategy's manifest with each partition's bounds as text.
+//! `partext_write_manifest_sql(tbl, strategy, col, arg, method, bounds_text, bounds_type)`: the
+//! query write_plan reads its partitions from — the strategy's manifest with each partition's
+//! bounds as text.
 //!
 //! ```sql
-//! FROM query(partext_write_manifest_sql(['events'], ['hash'], ['user_id'], ['64']));   -- in the macro
+//! FROM query(partext_write_manifest_sql(['events'], ['range'], ['amount'], ['16'], ['exact'], ['10', '20'], ['INTEGER[]']));
 //! ```
 //!
 //! The text calls the manifest macro with the caller's arguments as quoted literals, so it
@@ -12,7 +13,7 @@ use duckdb::core::{DataChunkHandle, Inserter, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
-use crate::core::write_plan::manifest_sql;
+use crate::core::write_plan::{manifest_sql, RangeOptions};
 use crate::ext::args::Args;
 use crate::ext::manifest_rows::boxed;
 
@@ -31,7 +32,15 @@ impl VScalar for PartextWriteManifestSql {
             let strategy = args.text(1, row, "strategy", "'temporal', 'hash' or 'range'")?;
             let col = args.text(2, row, "col", "the name of the key column")?;
             let arg = args.text(3, row, "arg", "the granularity, bucket count or partition count")?;
-            let sql = manifest_sql(&tbl, &strategy, &col, &arg).map_err(|e| format!("{NAME}: {e}"))?;
+            // bounds_type is NULL when no bounds were given (typeof of the list otherwise).
+            let range = RangeOptions {
+                method: args.opt_text(4, row, "method")?,
+                bounds: match args.opt_text(6, row, "bounds type")? {
+                    Some(type_name) => Some((args.text_list(5, row, "bounds")?, type_name)),
+                    None => None,
+                },
+            };
+            let sql = manifest_sql(&tbl, &strategy, &col, &arg, &range).map_err(|e| format!("{NAME}: {e}"))?;
             out.insert(row, sql.as_str());
         }
         Ok(())
@@ -40,7 +49,7 @@ impl VScalar for PartextWriteManifestSql {
     fn signatures() -> Vec<ScalarFunctionSignature> {
         use LogicalTypeId::Varchar;
         vec![ScalarFunctionSignature::exact(
-            vec![boxed(Varchar), boxed(Varchar), boxed(Varchar), boxed(Varchar)],
+            vec![boxed(Varchar), boxed(Varchar), boxed(Varchar), boxed(Varchar), boxed(Varchar), boxed(Varchar), boxed(Varchar)],
             LogicalTypeHandle::from(Varchar),
         )]
     }

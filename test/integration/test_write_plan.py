@@ -98,6 +98,37 @@ def main():
             con.execute("RESET preserve_insertion_order")
             con.execute("RESET partitioned_write_flush_threshold")
 
+        # Named parameters pass through to the range manifest: custom bounds (numeric and
+        # timestamp, given as the user wrote them) and method := 'exact'.
+        # (method := 'exact' holds every value of the column: a tenth of the table here.)
+        for src, col, named in [("events", "amount", "bounds := [1000, 2500.5, 9000]"),
+                                ("events", "ts", "bounds := [TIMESTAMP '2023-11-16 00:00', TIMESTAMP '2023-11-30']"),
+                                ("(SELECT * FROM events WHERE id % 10 = 0)", "amount", "method := 'exact'")]:
+            manifest_call = f"partext.partition_range({quote_literal(src)}, '{col}', 6, {named})"
+            manifest = {("NULL" if l is None else str(i)): n for i, l, n in con.execute(
+                f"SELECT partition_id, label, row_count FROM {manifest_call} WHERE row_count > 0").fetchall()}
+            out = os.path.join(tmp, f"out_range_{col}_{len(manifest)}")
+            passes = con.execute(f"SELECT partition_ids, sql FROM partext.write_plan({quote_literal(src)}, {quote_literal(out)}, 'range', '{col}', 6, {named})").fetchall()
+            checks.equal(sorted(i for p in passes for i in p[0]),
+                         sorted(i for i, in con.execute(f"SELECT partition_id FROM {manifest_call} WHERE row_count > 0").fetchall()),
+                         f"range {named}: the plan writes the partitions of the manifest with the same arguments")
+            for p in passes:
+                con.execute(p[1])
+            checks.equal(written_counts(con, out), manifest, f"range {named}: rows written per partition")
+        con.execute("RESET preserve_insertion_order")
+        con.execute("RESET partitioned_write_flush_threshold")
+        for call, message in [("'events', 'x', 'hash', 'user_id', 8, method := 'exact'", "method and bounds apply to strategy 'range' only"),
+                              ("'events', 'x', 'range', 'amount', 8, bounds := 5", "bounds of type INTEGER cannot be passed on"),
+                              ("'events', 'x', 'range', 'amount', 8, bounds := [[1]]", "bounds of type INTEGER[][] cannot be passed on"),
+                              ("'events', 'x', 'range', 'amount', 8, bounds := [5, 1]", "bounds must be sorted"),
+                              ("'events', 'x', 'range', 'amount', 8, bounds := [NULL]", "bounds must not contain NULL"),
+                              ("'events', 'x', 'range', 'amount', 8, method := 'psychic'", "method")]:
+            try:
+                con.execute(f"FROM partext.write_plan({call})").fetchall()
+                checks.true(False, f"write_plan({call}) was accepted")
+            except duckdb.Error as e:
+                checks.true(message in str(e), f"write_plan({call}): {e}")
+
         # A budget too small for one partition: an error that says how much it needs.
         try:
             con.execute("FROM partext.write_plan('events', 'x', 'hash', 'user_id', 1, memory_mb := 1)").fetchall()
