@@ -120,6 +120,16 @@ def generate(duckdb, rows, payload_hashes=1):
     return path
 
 
+def wide_table(duckdb, rows):
+    """The events table with a 96-character payload (its database file at least 3x the quick
+    run's memory_limit, 16x the write scenario's): (path, bytes on disk)."""
+    path = generate(duckdb, rows, payload_hashes=3)
+    con = duckdb.connect(path, read_only=True)
+    size = con.execute("SELECT total_blocks * block_size FROM pragma_database_size()").fetchone()[0]
+    con.close()
+    return path, size
+
+
 # ---------------------------------------------------------------------------------------------
 # Scenarios: each is a list of (method, steps); "hand" is the baseline of its ratios.
 # ---------------------------------------------------------------------------------------------
@@ -410,11 +420,7 @@ def main():
         beyond = []
         wide_bytes = 0
         if not args.only or "beyond" in args.only:
-            # A wider payload makes the database file at least 3x memory_limit.
-            wide = generate(duckdb, rows, payload_hashes=3)
-            con = duckdb.connect(wide, read_only=True)
-            wide_bytes = con.execute("SELECT total_blocks * block_size FROM pragma_database_size()").fetchone()[0]
-            con.close()
+            wide, wide_bytes = wide_table(duckdb, rows)
             print(f"  beyond memory: memory_limit {memory_limit}, table {wide_bytes / 2**20:,.0f} MiB on disk", flush=True)
             for what, steps in beyond_memory_steps(out_dir):
                 res = measure(python, wide, steps, memory_limit=memory_limit, clean=[os.path.join(out_dir, "beyond")])
@@ -423,10 +429,7 @@ def main():
 
         write = []
         if not args.only or "write" in args.only:
-            wide = generate(duckdb, rows, payload_hashes=3)
-            con = duckdb.connect(wide, read_only=True)
-            wide_bytes = con.execute("SELECT total_blocks * block_size FROM pragma_database_size()").fetchone()[0]
-            con.close()
+            wide, wide_bytes = wide_table(duckdb, rows)
             print(f"  materialization beyond memory: memory_limit {WRITE_LIMIT}, table {wide_bytes / 2**20:,.0f} MiB on disk", flush=True)
             write = run_write_beyond_memory(python, wide, out_dir, args.write_runs)
     finally:

@@ -86,7 +86,7 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
             }
         })
         .collect();
-    let planned = plan(&partitions, strategy, format, budget, threads).map_err(|e| format!("{NAME}: {e}"))?;
+    let planned = plan(&partitions, format, budget, threads).map_err(|e| format!("{NAME}: {e}"))?;
     let source = from_sql(&tbl).map_err(|e| format!("{NAME}: {e}"))?;
     let target = CopyTarget {
         source_sql: &source.from_sql,

@@ -294,6 +294,10 @@ class Gen:
                 extra += f", memory_mb := {self.pick(['1', '0.001', '64', '0', '-1', 'NULL', '1e9', chr(39) + 'x' + chr(39)])}"
             if rng.random() < 0.3:
                 extra += f", format := {self.pick([chr(39) + 'csv' + chr(39), chr(39) + 'parquet' + chr(39), self.text()])}"
+            if rng.random() < 0.2:
+                extra += f", method := {self.pick(['NULL', q('sample'), q('exact'), q('x'), self.text()])}"
+            if rng.random() < 0.3:
+                extra += f", bounds := {self.pick([self.bounds(), self.literal(), '[[1]]', 'NULL'])}"
             path = self.pick(["'out'", "'/tmp/partext fuzz/o''ut'", self.text()])
             return f, (f"SELECT count(*), sum(estimated_rows), max(buffer_bytes), min(length(sql)) FROM partext.write_plan({src}, {path}, "
                        f"{strategy}, {col}, {arg}{extra})"), None

@@ -117,17 +117,6 @@ def main():
             checks.equal(written_counts(con, out), manifest, f"range {named}: rows written per partition")
         con.execute("RESET preserve_insertion_order")
         con.execute("RESET partitioned_write_flush_threshold")
-        for call, message in [("'events', 'x', 'hash', 'user_id', 8, method := 'exact'", "method and bounds apply to strategy 'range' only"),
-                              ("'events', 'x', 'range', 'amount', 8, bounds := 5", "bounds of type INTEGER cannot be passed on"),
-                              ("'events', 'x', 'range', 'amount', 8, bounds := [[1]]", "bounds of type INTEGER[][] cannot be passed on"),
-                              ("'events', 'x', 'range', 'amount', 8, bounds := [5, 1]", "bounds must be sorted"),
-                              ("'events', 'x', 'range', 'amount', 8, bounds := [NULL]", "bounds must not contain NULL"),
-                              ("'events', 'x', 'range', 'amount', 8, method := 'psychic'", "method")]:
-            try:
-                con.execute(f"FROM partext.write_plan({call})").fetchall()
-                checks.true(False, f"write_plan({call}) was accepted")
-            except duckdb.Error as e:
-                checks.true(message in str(e), f"write_plan({call}): {e}")
 
         # A budget too small for one partition: an error that says how much it needs.
         try:
@@ -157,7 +146,13 @@ def main():
                               ("'events', 'x', 'hash', 'user_id', 'many'", "arg must be a whole number of buckets"),
                               ("'events', 'x', 'hash', 'user_id', 8, format := 'orc'", "unknown format 'orc'"),
                               ("'events', NULL, 'hash', 'user_id', 8", "argument 'path' is NULL"),
-                              ("'events', 'x', 'hash', 'nosuch', 8", 'column "nosuch" not found')]:
+                              ("'events', 'x', 'hash', 'nosuch', 8", 'column "nosuch" not found'),
+                              ("'events', 'x', 'hash', 'user_id', 8, method := 'exact'", "method and bounds apply to strategy 'range' only"),
+                              ("'events', 'x', 'range', 'amount', 8, bounds := 5", "bounds of type INTEGER cannot be passed on"),
+                              ("'events', 'x', 'range', 'amount', 8, bounds := [[1]]", "bounds of type INTEGER[][] cannot be passed on"),
+                              ("'events', 'x', 'range', 'amount', 8, bounds := [5, 1]", "bounds must be sorted"),
+                              ("'events', 'x', 'range', 'amount', 8, bounds := [NULL]", "bounds must not contain NULL"),
+                              ("'events', 'x', 'range', 'amount', 8, method := 'psychic'", "unknown method 'psychic'")]:
             try:
                 con.execute(f"FROM partext.write_plan({call})").fetchall()
                 checks.true(False, f"write_plan({call}) was accepted")
