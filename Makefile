@@ -5,7 +5,7 @@
 #   make examples         the recipes under examples/ (also part of make test)
 #   make run              demo: a generated dataset, a monthly manifest, month partitions as Parquet in ./out
 #   make shell            an interactive DuckDB shell with partext loaded
-#   make bench            benchmark harness, quick (20M rows, ~5 min): bench/RESULTS.md and bench/ratios.png
+#   make bench            benchmark harness, quick (20M rows, ~40 min with materialization beyond memory): bench/RESULTS.md, bench/ratios.png
 #   make bench-full       the same at 100M rows and a 1 GB memory limit (~40 min)
 #                         (BENCH_HOST=1.5.6 runs either on the other supported host)
 #   make install          install partext into the DuckDB extension directory of every supported
