@@ -382,6 +382,7 @@ impl RangeOptions {
             let typed = match type_name.strip_suffix("[]") {
                 Some("\"NULL\"") => list,
                 Some(t) if is_plain_type_name(t) => format!("CAST({list} AS {t}[])"),
+                None => return Err(format!("bounds must be a list such as [10, 20], got a value of type {type_name}")),
                 _ => {
                     return Err(format!(
                         "bounds of type {type_name} cannot be passed on to partition_range; give a list of the key column's type"
@@ -479,9 +480,10 @@ mod tests {
         assert!(manifest_sql("t", "range", "k", "4", &tz).unwrap().ends_with("bounds := CAST([] AS TIMESTAMP WITH TIME ZONE[]))"));
         let nulls = RangeOptions { bounds: Some((vec![None], "\"NULL\"[]".into())), ..Default::default() };
         assert!(manifest_sql("t", "range", "k", "4", &nulls).unwrap().ends_with("bounds := [NULL])"));
-        for hostile in
-            ["STRUCT(\"a b\" INTEGER)[]", "INTEGER) , (1[]", "INTEGER[]; DROP TABLE t; --[]", "INTEGER", "(1)[]", "DECIMAL(1,2,3)[]"]
-        {
+        let scalar = RangeOptions { bounds: Some((vec![], "INTEGER".into())), ..Default::default() };
+        let err = manifest_sql("t", "range", "k", "4", &scalar).unwrap_err();
+        assert!(err.contains("bounds must be a list such as [10, 20], got a value of type INTEGER"), "{err}");
+        for hostile in ["STRUCT(\"a b\" INTEGER)[]", "INTEGER) , (1[]", "INTEGER[]; DROP TABLE t; --[]", "(1)[]", "DECIMAL(1,2,3)[]"] {
             let o = RangeOptions { bounds: Some((vec![Some("1".into())], hostile.into())), ..Default::default() };
             let err = manifest_sql("t", "range", "k", "4", &o).unwrap_err();
             assert!(err.contains("cannot be passed on"), "{hostile}: {err}");

@@ -148,7 +148,7 @@ def main():
                               ("'events', NULL, 'hash', 'user_id', 8", "argument 'path' is NULL"),
                               ("'events', 'x', 'hash', 'nosuch', 8", 'column "nosuch" not found'),
                               ("'events', 'x', 'hash', 'user_id', 8, method := 'exact'", "method and bounds apply to strategy 'range' only"),
-                              ("'events', 'x', 'range', 'amount', 8, bounds := 5", "bounds of type INTEGER cannot be passed on"),
+                              ("'events', 'x', 'range', 'amount', 8, bounds := 5", "bounds must be a list such as [10, 20], got a value of type INTEGER"),
                               ("'events', 'x', 'range', 'amount', 8, bounds := [[1]]", "bounds of type INTEGER[][] cannot be passed on"),
                               ("'events', 'x', 'range', 'amount', 8, bounds := [5, 1]", "bounds must be sorted"),
                               ("'events', 'x', 'range', 'amount', 8, bounds := [NULL]", "bounds must not contain NULL"),
