@@ -417,19 +417,18 @@ def main():
                 fixed.append((what, per_call / FIXED_COST_CALLS if per_call is not None else None))
                 print(f"  fixed cost, {FIXED_COST_ROWS:,} rows: {what}: {fixed[-1][1] * 1000:.2f} ms per call", flush=True)
 
-        beyond = []
-        wide_bytes = 0
-        if not args.only or "beyond" in args.only:
-            wide, wide_bytes = wide_table(duckdb, rows)
+        beyond, write = [], []
+        run_beyond = not args.only or "beyond" in args.only
+        run_write = not args.only or "write" in args.only
+        wide, wide_bytes = wide_table(duckdb, rows) if run_beyond or run_write else (None, 0)
+        if run_beyond:
             print(f"  beyond memory: memory_limit {memory_limit}, table {wide_bytes / 2**20:,.0f} MiB on disk", flush=True)
             for what, steps in beyond_memory_steps(out_dir):
                 res = measure(python, wide, steps, memory_limit=memory_limit, clean=[os.path.join(out_dir, "beyond")])
                 beyond.append((what, res))
                 print(f"    {what}: {res}", flush=True)
 
-        write = []
-        if not args.only or "write" in args.only:
-            wide, wide_bytes = wide_table(duckdb, rows)
+        if run_write:
             print(f"  materialization beyond memory: memory_limit {WRITE_LIMIT}, table {wide_bytes / 2**20:,.0f} MiB on disk", flush=True)
             write = run_write_beyond_memory(python, wide, out_dir, args.write_runs)
     finally:

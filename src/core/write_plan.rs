@@ -16,10 +16,12 @@
 //! the other half is the margin DuckDB's scan and allocator need, for the boundary is sharp.
 //! Calibration (DuckDB 2.0.1, 20M rows of 144 bytes, 64 hash buckets, `memory_limit = '64MB'`,
 //! 2 threads, row groups of 15,360): a pass of 20 buckets succeeded in one run and ran out of
-//! memory in another, of 24 failed; this model puts 9 in a pass. The row group size is the largest of DuckDB's default (122,880) and
-//! its halves that gives the fewest passes, not below 15,360 rows unless one partition alone does
-//! not fit, and never below 2,048: a partition that does not fit even then is an error that says
-//! how much memory it needs.
+//! memory in another, of 24 failed; this model puts 9 in a pass.
+//!
+//! The row group size is the largest of DuckDB's default (122,880) and its halves that gives
+//! the fewest passes, not below 15,360 rows unless one partition alone does not fit, and never
+//! below 2,048: a partition that does not fit even then is an error that says how much memory
+//! it needs.
 //!
 //! Partitions are packed in key order (next fit), so that each pass reads one run of the key:
 //! `col >= first lower AND col < last upper` for time and range keys, which DuckDB prunes with
