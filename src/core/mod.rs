@@ -13,6 +13,7 @@ pub mod literal;
 pub mod manifest;
 mod properties;
 pub mod range;
+pub mod scan;
 pub mod size;
 pub mod source;
 pub mod sql;

@@ -12,16 +12,18 @@
 //! `partitioned_write_flush_threshold`, which each pass sets to its row group size and which
 //! counts a thread's rows over all partitions). A pass therefore holds `threads × row group`
 //! rows in the threads, and per partition `min(its rows, row group)` rows plus a writer's own
-//! buffers (256 KiB). A pass holds the partitions whose writers fit in half the budget together:
-//! the other half is the margin DuckDB's scan and allocator need, for the boundary is sharp.
-//! Calibration (DuckDB 2.0.1, 20M rows of 144 bytes, 64 hash buckets, `memory_limit = '64MB'`,
-//! 2 threads, row groups of 15,360): a pass of 20 buckets succeeded in one run and ran out of
-//! memory in another, of 24 failed; this model puts 9 in a pass.
+//! buffers (256 KiB). Besides the writers, each thread scans the source: `core::scan` says how
+//! much that holds per source kind, chooses the threads of the passes and gives the writers
+//! half of what the scans leave of the budget (the other half is the margin, for the boundary
+//! is sharp). Calibration of the writers (DuckDB 2.0.1, 20M rows of 144 bytes from a table,
+//! 64 hash buckets, `memory_limit = '64MB'`, 2 threads, row groups of 15,360): a pass of 20
+//! buckets succeeded in one run and ran out of memory in another, of 24 failed; this model
+//! puts 8 in a pass.
 //!
 //! The row group size is the largest of DuckDB's default (122,880) and its halves that gives
-//! the fewest passes, not below 15,360 rows unless one partition alone does not fit, and never
-//! below 2,048: a partition that does not fit even then is an error that says how much memory
-//! it needs.
+//! the fewest passes, not below 15,360 rows unless 7,680 halves the passes or one partition
+//! alone does not fit, and never below 2,048: a partition that does not fit even then is an
+//! error that says how much memory it needs.
 //!
 //! Partitions are packed in key order (next fit), so that each pass reads one run of the key:
 //! `col >= first lower AND col < last upper` for time and range keys, which DuckDB prunes with
@@ -43,8 +45,6 @@ const ROW_GROUPS: [u64; 7] =
     [DEFAULT_ROW_GROUP, DEFAULT_ROW_GROUP / 2, DEFAULT_ROW_GROUP / 4, PREFERRED_MIN_ROW_GROUP, 7_680, 4_096, MIN_ROW_GROUP];
 /// The smallest row group a plan uses at all.
 pub const MIN_ROW_GROUP: u64 = 2_048;
-/// The share of the budget partition writers may take together.
-pub const WRITER_SHARE: f64 = 0.5;
 
 /// The strategy whose partitions a plan writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,10 +173,11 @@ fn pack(partitions: &[PlanPartition], cost: impl Fn(&PlanPartition) -> u64, capa
     bins.into_iter().map(|(_, members)| members).collect()
 }
 
-/// Plans the passes that write `partitions` within `budget_bytes`.
-pub fn plan(partitions: &[PlanPartition], format: Format, budget_bytes: u64, threads: u64) -> Result<Plan, String> {
+/// Plans the passes that write `partitions` with `writer_room` bytes for the writers and the
+/// rows waiting in `threads` threads (`core::scan::choose_threads`).
+pub fn plan(partitions: &[PlanPartition], format: Format, writer_room: u64, threads: u64) -> Result<Plan, String> {
     let threads = threads.max(1);
-    let share = (budget_bytes as f64 * WRITER_SHARE) as u64;
+    let share = writer_room;
     let written: Vec<PlanPartition> = partitions.iter().filter(|p| p.rows > 0).cloned().collect();
     if written.is_empty() {
         return Ok(Plan { passes: Vec::new(), row_group: DEFAULT_ROW_GROUP });
@@ -186,27 +187,35 @@ pub fn plan(partitions: &[PlanPartition], format: Format, budget_bytes: u64, thr
         let room = share.saturating_sub(thread_buffers(&written, rg, threads));
         written.iter().all(|p| writer_bytes(p, rg, format) <= room).then_some(room)
     };
+    // The fewest passes; a row group below the preferred minimum only where it at least
+    // halves the passes and is no smaller than half of it, or where nothing larger fits (small
+    // row groups make slow files to read).
     let mut best: Option<(usize, u64, Vec<Vec<usize>>)> = None;
     for rg in ROW_GROUPS {
-        if rg < PREFERRED_MIN_ROW_GROUP && best.is_some() {
+        if rg < PREFERRED_MIN_ROW_GROUP / 2 && best.is_some() {
             break;
         }
         let Some(room) = capacity(rg) else { continue };
         let bins = pack(&written, |p| writer_bytes(p, rg, format), room);
-        if best.as_ref().is_none_or(|(n, _, _)| bins.len() < *n) {
+        let better = match &best {
+            None => true,
+            Some((n, best_rg, _)) if *best_rg >= PREFERRED_MIN_ROW_GROUP && rg < PREFERRED_MIN_ROW_GROUP => 2 * bins.len() <= *n,
+            Some((n, _, _)) => bins.len() < *n,
+        };
+        if better {
             best = Some((bins.len(), rg, bins));
         }
     }
     let Some((_, row_group, bins)) = best else {
         let biggest = written.iter().max_by_key(|p| writer_bytes(p, MIN_ROW_GROUP, format)).expect("a partition");
-        let need = (writer_bytes(biggest, MIN_ROW_GROUP, format) + thread_buffers(&written, MIN_ROW_GROUP, threads)) as f64 / WRITER_SHARE;
+        let need = (writer_bytes(biggest, MIN_ROW_GROUP, format) + thread_buffers(&written, MIN_ROW_GROUP, threads)) as f64;
         return Err(format!(
-            "partition {} ({}) needs about {:.1} MiB to write even with row groups of {MIN_ROW_GROUP} rows, more than the budget of {:.1} MiB; \
-             raise memory_mb (or SET memory_limit), or lower threads",
+            "partition {} ({}) needs about {:.1} MiB to write even with row groups of {MIN_ROW_GROUP} rows, more than the {:.1} MiB \
+             the writers have (half of what the scans leave of the budget); raise memory_mb (or SET memory_limit), or lower threads",
             biggest.id,
             biggest.label.as_deref().unwrap_or("NULL"),
             need / 1_048_576.0,
-            budget_bytes as f64 / 1_048_576.0
+            writer_room as f64 / 1_048_576.0
         ));
     };
     let base = thread_buffers(&written, row_group, threads);
@@ -243,9 +252,12 @@ pub struct CopyTarget<'a> {
 /// The name of the column the written partitions are keyed by (`<path>/partition_key=<key>/`).
 pub const KEY_COLUMN: &str = "partition_key";
 
-/// The settings every pass needs, as SQL (they stay set in the session that runs them).
-pub fn settings_sql(row_group: u64) -> String {
-    format!("SET preserve_insertion_order = false; SET partitioned_write_flush_threshold = {row_group};")
+/// The settings every pass needs, as SQL (they stay set in the session that runs them):
+/// `threads` when the plan lowers them (`Some`), the row group as the flush threshold, and no
+/// insertion order to keep.
+pub fn settings_sql(row_group: u64, threads: Option<u64>) -> String {
+    let threads = threads.map(|t| format!("SET threads = {t}; ")).unwrap_or_default();
+    format!("{threads}SET preserve_insertion_order = false; SET partitioned_write_flush_threshold = {row_group};")
 }
 
 /// The WHERE condition selecting the rows of a pass's partitions.
@@ -319,6 +331,8 @@ pub fn copy_sql(pass: &Pass, index: usize, row_group: u64, target: &CopyTarget) 
 /// (the bucket for hash) and the key's type.
 pub fn manifest_sql(tbl: &str, strategy: &str, col: &str, arg: &str, range: &RangeOptions) -> Result<String, String> {
     let strategy = PlanStrategy::parse(strategy)?;
+    let tbl = crate::core::scan::bounded_tbl(tbl);
+    let tbl = tbl.as_str();
     let call_arg = match strategy {
         PlanStrategy::Temporal if arg == "auto" => {
             return Err("write_plan needs a fixed granularity ('hour', 'day', 'week', 'month', 'quarter' or 'year'), not 'auto'".into())
@@ -497,7 +511,7 @@ mod tests {
     #[test]
     fn everything_fits_in_one_pass() {
         let parts: Vec<_> = (0..8).map(|i| part(i, 1_000, 100)).collect();
-        let plan = plan(&parts, Format::Parquet, 1 << 30, 2).unwrap();
+        let plan = plan(&parts, Format::Parquet, 1 << 29, 2).unwrap();
         assert_eq!((plan.passes.len(), plan.row_group), (1, DEFAULT_ROW_GROUP));
         assert_eq!(plan.passes[0].rows, 8_000);
     }
@@ -507,7 +521,7 @@ mod tests {
         // 64 buckets of 300,000 rows of 140 bytes, 64 MiB, 2 threads.
         let parts: Vec<_> = (0..64).map(|i| part(i, 300_000 + i as u64 * 1_000, 140)).collect();
         let budget = 64 << 20;
-        let plan = plan(&parts, Format::Parquet, budget, 2).unwrap();
+        let plan = plan(&parts, Format::Parquet, budget / 2, 2).unwrap();
         assert!(plan.passes.len() > 1 && plan.passes.len() < 64, "{} passes", plan.passes.len());
         let mut seen: Vec<i64> = plan.passes.iter().flat_map(|p| p.partitions.iter().map(|q| q.id)).collect();
         seen.sort();
@@ -521,7 +535,7 @@ mod tests {
             strategy: PlanStrategy::Hash,
         };
         for p in &plan.passes {
-            assert!(p.buffer_bytes as f64 <= budget as f64 * WRITER_SHARE, "{} > budget share", p.buffer_bytes);
+            assert!(p.buffer_bytes <= budget / 2, "{} > the writers' room", p.buffer_bytes);
             // One run of buckets, read with one BETWEEN that DuckDB evaluates in its scan.
             let ids: Vec<i64> = p.partitions.iter().map(|q| q.id).collect();
             assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "a run of buckets: {ids:?}");
@@ -531,14 +545,20 @@ mod tests {
         let room = (budget / 2).saturating_sub(thread_buffers(&parts, DEFAULT_ROW_GROUP, 2));
         let at_default = pack(&parts, |p| writer_bytes(p, DEFAULT_ROW_GROUP, Format::Parquet), room).len();
         assert!(plan.passes.len() <= at_default);
-        assert!(plan.row_group >= PREFERRED_MIN_ROW_GROUP);
+        assert!(plan.row_group >= PREFERRED_MIN_ROW_GROUP / 2);
+        // Below the preferred minimum only where that halves the passes.
+        if plan.row_group < PREFERRED_MIN_ROW_GROUP {
+            let preferred = (budget / 2).saturating_sub(thread_buffers(&parts, PREFERRED_MIN_ROW_GROUP, 2));
+            let at_preferred = pack(&parts, |p| writer_bytes(p, PREFERRED_MIN_ROW_GROUP, Format::Parquet), preferred).len();
+            assert!(2 * plan.passes.len() <= at_preferred, "{} passes against {at_preferred}", plan.passes.len());
+        }
     }
 
     #[test]
     fn ordered_keys_pack_runs_and_null_joins_a_pass_with_room() {
         let mut parts: Vec<_> = (0..10).map(|i| ordered(i, 200_000, 100)).collect();
         parts.push(PlanPartition { id: 10, label: None, lower: None, upper: None, is_null: true, ..part(10, 5, 100) });
-        let plan = plan(&parts, Format::Parquet, 24 << 20, 2).unwrap();
+        let plan = plan(&parts, Format::Parquet, 6 << 20, 2).unwrap();
         assert!(plan.passes.len() > 1);
         for pass in &plan.passes {
             let ids: Vec<i64> = pass.partitions.iter().filter(|p| !p.is_null).map(|p| p.id).collect();
@@ -564,16 +584,16 @@ mod tests {
     fn a_partition_too_big_for_the_budget_gets_a_small_row_group_or_an_error() {
         // 4,000,000 rows of 10 KB: (2 threads + 1) × 122,880 rows × 10 KB ≈ 3.7 GB at full size.
         let parts = vec![part(0, 4_000_000, 10_000)];
-        let plan = plan(&parts, Format::Parquet, 512 << 20, 2).unwrap();
+        let plan = plan(&parts, Format::Parquet, 256 << 20, 2).unwrap();
         assert!(plan.row_group < PREFERRED_MIN_ROW_GROUP && plan.row_group >= MIN_ROW_GROUP, "{}", plan.row_group);
-        let err = super::plan(&parts, Format::Parquet, 16 << 20, 2).unwrap_err();
+        let err = super::plan(&parts, Format::Parquet, 8 << 20, 2).unwrap_err();
         assert!(err.contains("partition 0 (0) needs about") && err.contains("raise memory_mb"), "{err}");
     }
 
     #[test]
     fn empty_partitions_need_no_pass_and_statements_append_after_the_first() {
         let parts = vec![part(0, 0, 100), part(1, 10, 100), part(2, 0, 100)];
-        let plan = plan(&parts, Format::Parquet, 1 << 30, 2).unwrap();
+        let plan = plan(&parts, Format::Parquet, 1 << 29, 2).unwrap();
         assert_eq!(plan.passes.len(), 1);
         assert_eq!(plan.passes[0].partitions.iter().map(|p| p.id).collect::<Vec<_>>(), vec![1]);
         let target = CopyTarget {

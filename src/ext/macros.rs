@@ -23,14 +23,12 @@ const MACROS: [&str; 6] = [
     include_str!("sql/write_plan.sql"),
 ];
 
-/// The row-size estimate of a macro's source: the average in-memory row size
-/// (`partext_row_bytes`) of its first 32,768 rows, which DuckDB reads without scanning the rest
-/// and without holding them (the sizes are averaged as they stream).
+/// The row-size estimate of a macro's source (`core::scan::facts_sql`): for Parquet files
+/// from their metadata, without reading a row; for other sources the average in-memory row
+/// size (`partext_row_bytes`) of their first 32,768 rows, which DuckDB reads without scanning
+/// the rest and without holding them (the sizes are averaged as they stream).
 fn row_bytes_sql(function: &str) -> String {
-    format!(
-        "coalesce((SELECT avg(partext_bytes) FROM (SELECT partext_row_bytes(partext_row) AS partext_bytes \
-         FROM query('SELECT * FROM ' || partext_source([CAST(tbl AS VARCHAR)], '{function}')) AS partext_row LIMIT 32768)), 0)"
-    )
+    format!("coalesce((SELECT row_bytes FROM query(partext_scan_sql([CAST(tbl AS VARCHAR)], '{function}', 'row_bytes', version()))), 0)")
 }
 
 /// The text of one macro with its placeholders filled in.

@@ -18,6 +18,8 @@ mod partext_range_bounds;
 mod partext_range_manifest;
 mod partext_range_sample_sql;
 mod partext_row_bytes;
+mod partext_row_columns;
+mod partext_scan_sql;
 mod partext_source;
 mod partext_temporal_counts;
 mod partext_temporal_manifest;
@@ -50,6 +52,8 @@ pub fn register_all(conn: Connection) -> Result<(), Box<dyn std::error::Error>> 
     conn.register_scalar_function::<partext_source::PartextSource>("partext_source")?;
     conn.register_scalar_function::<partext_column::PartextColumn>("partext_column")?;
     conn.register_scalar_function::<partext_row_bytes::PartextRowBytes>("partext_row_bytes")?;
+    conn.register_scalar_function::<partext_row_columns::PartextRowColumns>("partext_row_columns")?;
+    conn.register_scalar_function::<partext_scan_sql::PartextScanSql>("partext_scan_sql")?;
     conn.register_scalar_function::<manifest_rows::Rows<partext_temporal_manifest::PartextTemporalManifest>>("partext_temporal_manifest")?;
     conn.register_scalar_function::<partext_key_check::PartextKeyCheck>("partext_key_check")?;
     conn.register_scalar_function::<partext_count_arg::PartextCountArg>("partext_count_arg")?;

@@ -1,6 +1,8 @@
 //! `partext_write_plan(ids, labels, rows, bytes, lowers, uppers, key_types, tbl, path, strategy,
-//! col, arg, format, memory_mb, memory_limit, threads)`: write_plan's passes, planned by
-//! `core::write_plan` from the manifest's partitions and the session's memory.
+//! col, arg, format, memory_mb, memory_limit, threads, kind, row_group_rows,
+//! row_group_compressed, row_group_pages, row_bytes, columns)`: write_plan's passes, planned by
+//! `core::write_plan` from the manifest's partitions, the source's scan (`core::scan`, from
+//! the facts `partext_scan_sql` measured) and the session's memory.
 //!
 //! ```sql
 //! SELECT partext_write_plan(list(partition_id ORDER BY partition_id), ...) FROM m;   -- in the macro
@@ -9,15 +11,13 @@
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 
 use crate::core::chunk::parse_memory;
+use crate::core::scan::{bounded_source, choose_threads, scan_cost, ScanFacts, ScanKind};
 use crate::core::source::from_sql;
 use crate::core::write_plan::{copy_sql, key_sql, plan, settings_sql, CopyTarget, Format, PlanPartition, PlanStrategy};
 use crate::ext::args::Args;
 use crate::ext::manifest_rows::{boxed, param as t, Field, RowsFunction, Schema, Value};
 
 const NAME: &str = "write_plan";
-
-/// Memory DuckDB keeps for each thread's own work during a COPY (scan, hashing, allocator).
-const RESERVE_PER_THREAD: f64 = 4.0 * 1_048_576.0;
 
 pub struct PartextWritePlan;
 
@@ -29,25 +29,38 @@ fn schema() -> Schema {
         ("estimated_bytes", Field::BigInt),
         ("buffer_bytes", Field::BigInt),
         ("row_group_size", Field::BigInt),
+        ("threads", Field::BigInt),
+        ("memory_note", Field::Text),
         ("settings", Field::Text),
         ("sql", Field::Text),
     ])
 }
 
-/// The memory the passes may use: `memory_mb` MiB, or the session's memory_limit less what
-/// each thread needs for itself.
-fn budget(memory_mb: Option<f64>, memory_limit: Option<String>, threads: u64) -> Result<u64, String> {
+/// The memory the passes may use: `memory_mb` MiB, or the session's memory_limit.
+fn budget(memory_mb: Option<f64>, memory_limit: Option<String>) -> Result<u64, String> {
     match memory_mb {
         Some(mb) if mb > 0.0 && mb.is_finite() => Ok((mb * 1_048_576.0) as u64),
         Some(mb) => Err(format!("{NAME}: memory_mb must be a positive number of MiB, got {mb}")),
-        None => {
-            let limit = memory_limit
-                .as_deref()
-                .and_then(parse_memory)
-                .ok_or_else(|| format!("{NAME}: memory_mb is NULL and the memory_limit setting could not be read; pass memory_mb"))?;
-            Ok((limit - RESERVE_PER_THREAD * threads as f64).max(limit / 4.0) as u64)
-        }
+        None => memory_limit
+            .as_deref()
+            .and_then(parse_memory)
+            .map(|limit| limit as u64)
+            .ok_or_else(|| format!("{NAME}: memory_mb is NULL and the memory_limit setting could not be read; pass memory_mb")),
     }
+}
+
+/// The source's facts as `partext_scan_sql`'s query measured them (arguments 16 to 21).
+fn facts(args: &Args, row: usize) -> Result<ScanFacts, String> {
+    let kind = args.opt_text(16, row, "kind")?.unwrap_or_default();
+    let count = |col: usize| args.opt_int(col, row).unwrap_or(0).max(0) as u64;
+    Ok(ScanFacts {
+        kind: ScanKind::parse(&kind).ok_or_else(|| format!("{NAME}: unknown source kind '{kind}' (a bug in partext; please report it)"))?,
+        row_group_rows: count(17),
+        row_group_compressed: count(18),
+        row_group_pages: count(19),
+        row_bytes: args.opt_double(20, row).unwrap_or(0.0),
+        columns: count(21),
+    })
 }
 
 fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
@@ -66,7 +79,9 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
     let arg = args.text(11, row, "arg", "the granularity, bucket count or partition count")?;
     let format = Format::parse(&args.text(12, row, "format", "'parquet' or 'csv'")?).map_err(|e| format!("{NAME}: {e}"))?;
     let threads = args.opt_int(15, row).filter(|t| *t >= 1).unwrap_or(1) as u64;
-    let budget = budget(args.opt_double(13, row), args.opt_text(14, row, "memory_limit")?, threads)?;
+    let budget = budget(args.opt_double(13, row), args.opt_text(14, row, "memory_limit")?)?;
+    let facts = facts(args, row)?;
+    let choice = choose_threads(budget, threads, &scan_cost(&facts)).map_err(|e| format!("{NAME}: {e}"))?;
     let key_type = key_types.iter().flatten().next().cloned();
     let partitions: Vec<PlanPartition> = (0..ids.len())
         .map(|i| {
@@ -86,23 +101,28 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
             }
         })
         .collect();
-    let planned = plan(&partitions, format, budget, threads).map_err(|e| format!("{NAME}: {e}"))?;
+    let planned = plan(&partitions, format, choice.writer_room, choice.threads).map_err(|e| format!("{NAME}: {e}"))?;
     let source = from_sql(&tbl).map_err(|e| format!("{NAME}: {e}"))?;
+    let source_sql = bounded_source(facts.kind, &source.from_sql);
     let target = CopyTarget {
-        source_sql: &source.from_sql,
+        source_sql: &source_sql,
         column: &col,
         key_sql: key_sql(strategy, &col, &arg, &partitions, key_type.as_deref()).map_err(|e| format!("{NAME}: {e}"))?,
         path: &path,
         format,
         strategy,
     };
-    let settings = settings_sql(planned.row_group);
+    let lowered = (choice.threads < threads).then_some(choice.threads);
+    let settings = settings_sql(planned.row_group, lowered);
+    let last = planned.passes.len().saturating_sub(1);
     Ok(planned
         .passes
         .iter()
         .enumerate()
         .map(|(i, pass)| {
             let ids: Vec<String> = pass.partitions.iter().map(|p| p.id.to_string()).collect();
+            // The connection's threads are restored after the last statement.
+            let restore = if lowered.is_some() && i == last { format!(" SET threads = {threads};") } else { String::new() };
             vec![
                 Value::Int(Some(i as i64)),
                 Value::Text(Some(format!("[{}]", ids.join(", ")))),
@@ -110,8 +130,10 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
                 Value::Int(Some(pass.bytes as i64)),
                 Value::Int(Some(pass.buffer_bytes as i64)),
                 Value::Int((format == Format::Parquet).then_some(planned.row_group as i64)),
+                Value::Int(Some(choice.threads as i64)),
+                Value::Text(Some(choice.note.clone())),
                 Value::Text(Some(settings.clone())),
-                Value::Text(Some(format!("{settings} {}", copy_sql(pass, i, planned.row_group, &target)))),
+                Value::Text(Some(format!("{settings} {}{restore}", copy_sql(pass, i, planned.row_group, &target)))),
             ]
         })
         .collect())
@@ -143,6 +165,12 @@ impl RowsFunction for PartextWritePlan {
             boxed(Double),
             t(Varchar),
             t(Bigint),
+            boxed(Varchar),
+            boxed(Bigint),
+            boxed(Bigint),
+            boxed(Bigint),
+            boxed(Double),
+            boxed(Bigint),
         ]
     }
 

@@ -117,12 +117,13 @@ def main():
         con.execute("RESET preserve_insertion_order")
         con.execute("RESET partitioned_write_flush_threshold")
 
-        # A budget too small for one partition: an error that says how much it needs.
+        # A budget too small for one thread's scan: an error that says how much the source needs.
         try:
             con.execute("FROM partext.write_plan('events', 'x', 'hash', 'user_id', 1, memory_mb := 1)").fetchall()
-            checks.true(False, "a 1 MiB budget for one 260 MiB partition was accepted")
+            checks.true(False, "a 1 MiB budget was accepted")
         except duckdb.InvalidInputException as e:
-            checks.true("write_plan: partition " in str(e) and "needs about" in str(e) and "raise memory_mb" in str(e), str(e))
+            checks.true("write_plan: the source needs about" in str(e) and "a DuckDB table of 5 columns" in str(e)
+                        and "raise memory_limit (or memory_mb) to at least" in str(e), str(e))
         # A generous budget: one pass.
         one = con.execute("SELECT count(*) FROM partext.write_plan('events', 'x', 'hash', 'user_id', 64, memory_mb := 100000)").fetchone()[0]
         checks.equal(one, 1, "everything fits: one pass")

@@ -1,7 +1,8 @@
 -- partext.write_plan(tbl, path, strategy, col, arg [, format] [, memory_mb] [, method] [, bounds])
 -- The strategy's manifest (run in the caller's query through query(...)), then
--- partext_write_plan packs its partitions into passes that fit the memory budget and writes
--- each pass's COPY statement; labels are looked up by partition id. method and bounds pass
+-- partext_write_plan packs its partitions into passes that fit the memory budget, beside the
+-- scan of the source (measured by partext_scan_sql's query: Parquet metadata, or a sample of
+-- the first rows), and writes each pass's COPY statement; labels are looked up by partition id. method and bounds pass
 -- through to partition_range: the bounds as text and their list type, rebuilt as given.
 CREATE MACRO partext.main.write_plan(tbl, path, strategy, col, arg, format := 'parquet', memory_mb := NULL,
                                      method := NULL, bounds := NULL) AS TABLE
@@ -10,6 +11,9 @@ WITH m AS (
                                           [CAST(arg AS VARCHAR)], [CAST(method AS VARCHAR)],
                                           coalesce(TRY_CAST(bounds AS VARCHAR[]), CAST([] AS VARCHAR[])),
                                           [CASE WHEN bounds IS NOT NULL THEN typeof(bounds) END]))
+),
+facts AS (
+    FROM query(partext_scan_sql([CAST(tbl AS VARCHAR)], 'write_plan', 'all', version()))
 ),
 agg AS (
     SELECT list(partition_id ORDER BY partition_id) AS ids, list(label ORDER BY partition_id) AS labels,
@@ -22,11 +26,13 @@ plan AS (
     SELECT labels, partext_write_plan(ids, labels, counts, sizes, lowers, uppers, key_types,
                [CAST(tbl AS VARCHAR)], [CAST(path AS VARCHAR)], [CAST(strategy AS VARCHAR)], [CAST(col AS VARCHAR)],
                [CAST(arg AS VARCHAR)], [CAST(format AS VARCHAR)], [CAST(memory_mb AS DOUBLE)],
-               current_setting('memory_limit'), CAST(current_setting('threads') AS BIGINT)) AS passes
-    FROM agg
+               current_setting('memory_limit'), CAST(current_setting('threads') AS BIGINT),
+               [f.kind], [CAST(f.row_group_rows AS BIGINT)], [CAST(f.row_group_compressed AS BIGINT)],
+               [CAST(f.row_group_pages AS BIGINT)], [CAST(f.row_bytes AS DOUBLE)], [CAST(f.columns AS BIGINT)]) AS passes
+    FROM agg, facts AS f
 )
 SELECT r.pass_id, CAST(r.partition_ids AS BIGINT[]) AS partition_ids,
        list_transform(CAST(r.partition_ids AS BIGINT[]), lambda i: labels[i + 1]) AS labels,
-       r.estimated_rows, r.estimated_bytes, r.buffer_bytes, r.row_group_size, r.settings, r.sql
+       r.estimated_rows, r.estimated_bytes, r.buffer_bytes, r.row_group_size, r.threads, r.memory_note, r.settings, r.sql
 FROM (SELECT labels, unnest(passes) AS r FROM plan)
 ORDER BY r.pass_id;

@@ -1,0 +1,514 @@
+//! What a scan of the source holds in memory, per thread: the part of write_plan's memory model
+//! that depends on where the rows come from, and the row-size estimate every manifest shares.
+//!
+//! ```sql
+//! FROM partext.write_plan('events.parquet', 'out', 'temporal', 'ts', 'day');
+//! -- threads: the threads each pass runs with; memory_note: the source, its scan and why
+//! ```
+//!
+//! A partitioned COPY holds, besides its partition writers, what each of its threads is
+//! scanning. That depends on the source ([`ScanKind`]), and [`ScanFacts`] says what partext
+//! knows of it before reading any row:
+//! - **Parquet file or glob**: DuckDB reads a row group's column chunks whole (compressed) and
+//!   then decompresses one page per column at a time, keeping the decoded values beside it. One
+//!   thread holds [`PARQUET_CHUNK_FACTOR`] times the row group's compressed bytes (buffers are
+//!   rounded up) plus [`PARQUET_PAGE_FACTOR`] times the
+//!   uncompressed bytes of one page of every column. Both come from `parquet_metadata()`: the
+//!   largest row group of all files, and its pages (page counts from `encoding_stats` where the
+//!   host has it, DuckDB 2.0 and later; one page per column chunk where it does not, which
+//!   over-counts files written with small pages). The row size comes from the same metadata,
+//!   so no row is read.
+//! - **CSV**: DuckDB's reader keeps two read buffers per thread. partext reads CSV sources with
+//!   a buffer of [`CSV_BUFFER`] (`read_csv(..., buffer_size = ...)`), so a thread holds twice
+//!   that whatever the file.
+//! - **JSON**: two buffers of DuckDB's largest object (16 MiB) per thread.
+//! - **DuckDB table**: one block of every column being read ([`TABLE_BYTES_PER_COLUMN`] per leaf
+//!   column, measured).
+//! - **DataFrame or Arrow frame**: the client holds the frame, outside DuckDB's memory limit;
+//!   a thread holds a batch of it. The plan says so.
+//! - **Query or view**: its operators cannot be bounded from outside; the plan says so and
+//!   counts its scan as a table's of the same columns.
+//!
+//! Calibration (DuckDB 2.0.1, the smallest memory_limit at which a scan of every column
+//! succeeds with 1 and with 2 threads, bisected to 2 MB; a thread's need is the difference):
+//! Parquet files written by DuckDB (one page per column chunk) with row groups of 30,720 to
+//! 491,520 rows need 2.3 to 3.6 times the row group's uncompressed bytes per thread; files
+//! written by pyarrow (1 MiB pages) about their compressed bytes; this model is within
+//! +30%/-5% of each (`test/beyond_memory/calibrate.py`). A DuckDB table of 5 columns needs
+//! about 2.5 MB per thread, of 16 columns 6 MB; a CSV file read with 4 MiB buffers 4 MB.
+//! The memory a scan needs is pinned: DuckDB cannot spill it, while partition writers'
+//! buffered rows can spill to `temp_directory` (measured: a pass of 29 of 64 buckets from a
+//! Parquet file succeeds at 64 MB with a temp directory and fails with none). Plans keep the
+//! writers within memory all the same, so that no pass depends on spilling.
+//!
+//! Threads ([`choose_threads`]): the writers get half of what the threads' scans leave of the
+//! budget (the other half is the margin: DuckDB's boundary is sharp), and the plan takes the
+//! thread count, up to the connection's, with the most threads x writer room; where even one
+//! thread's scan leaves no room, an error says how much memory the source needs and why.
+//! Cost: O(threads).
+
+use crate::core::sql::quote_literal;
+
+/// Memory DuckDB keeps for each thread's own work during a COPY besides its scan (hashing,
+/// allocator): with a table's scan, the 4 MiB per thread the writers' calibration on tables
+/// set aside.
+pub const RESERVE_PER_THREAD: u64 = 2 << 20;
+/// Per thread and Parquet column: the decompressed page and the values decoded from it, as a
+/// multiple of the page's uncompressed bytes (measured: see the module doc).
+pub const PARQUET_PAGE_FACTOR: f64 = 2.5;
+/// Per thread: the row group's compressed column chunks, as a multiple of their bytes (DuckDB
+/// rounds its buffers up; measured).
+pub const PARQUET_CHUNK_FACTOR: f64 = 1.1;
+/// The read buffer partext gives DuckDB's CSV reader.
+pub const CSV_BUFFER: u64 = 4 << 20;
+/// DuckDB's JSON reader: two buffers of its largest object (16 MiB) per thread.
+pub const JSON_PER_THREAD: u64 = 32 << 20;
+/// Per thread and leaf column of a DuckDB table: the column's block being read and the next.
+pub const TABLE_BYTES_PER_COLUMN: u64 = 384 << 10;
+/// The share of what the scans leave that the partition writers may take.
+pub const WRITER_SHARE: f64 = 0.5;
+/// The least room for writers a plan with one thread must leave.
+pub const MIN_WRITER_ROOM: u64 = 2 << 20;
+/// Rows the row-size estimate reads from a source without metadata.
+pub const SAMPLE_ROWS: u64 = 32_768;
+
+/// What the source is, as far as its scan's memory goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanKind {
+    Table,
+    View,
+    Frame,
+    Query,
+    Parquet,
+    Csv,
+    Json,
+    /// Any other file DuckDB reads by its name.
+    File,
+}
+
+impl ScanKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ScanKind::Table => "table",
+            ScanKind::View => "view",
+            ScanKind::Frame => "frame",
+            ScanKind::Query => "query",
+            ScanKind::Parquet => "parquet",
+            ScanKind::Csv => "csv",
+            ScanKind::Json => "json",
+            ScanKind::File => "file",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ScanKind> {
+        [
+            ScanKind::Table,
+            ScanKind::View,
+            ScanKind::Frame,
+            ScanKind::Query,
+            ScanKind::Parquet,
+            ScanKind::Csv,
+            ScanKind::Json,
+            ScanKind::File,
+        ]
+        .into_iter()
+        .find(|k| k.name() == text)
+    }
+
+    /// The kind of a file source, from its name (a glob's pattern counts).
+    pub fn of_file(path: &str) -> ScanKind {
+        let lower = path.to_ascii_lowercase();
+        let lower = lower.trim_end_matches(".gz").trim_end_matches(".zst");
+        if lower.ends_with(".parquet") {
+            ScanKind::Parquet
+        } else if lower.ends_with(".csv") || lower.ends_with(".tsv") {
+            ScanKind::Csv
+        } else if lower.ends_with(".json") || lower.ends_with(".ndjson") || lower.ends_with(".jsonl") {
+            ScanKind::Json
+        } else {
+            ScanKind::File
+        }
+    }
+}
+
+/// What partext knows of a source before it plans: measured by the query of [`facts_sql`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanFacts {
+    pub kind: ScanKind,
+    /// Parquet: the rows of the largest row group.
+    pub row_group_rows: u64,
+    /// Parquet: the compressed bytes of the largest row group (all its column chunks).
+    pub row_group_compressed: u64,
+    /// Parquet: the uncompressed bytes of one page of every column of the largest row group.
+    pub row_group_pages: u64,
+    /// The average in-memory size of a row.
+    pub row_bytes: f64,
+    /// Leaf columns read.
+    pub columns: u64,
+}
+
+/// The memory one thread's scan holds, and what it is, in words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanCost {
+    pub per_thread: u64,
+    pub why: String,
+}
+
+fn mib(bytes: f64) -> String {
+    format!("{:.1} MiB", bytes / 1_048_576.0)
+}
+
+/// The memory one thread's scan of the source holds (besides [`RESERVE_PER_THREAD`]).
+pub fn scan_cost(f: &ScanFacts) -> ScanCost {
+    let table = f.columns * TABLE_BYTES_PER_COLUMN;
+    match f.kind {
+        ScanKind::Parquet => {
+            let chunks = PARQUET_CHUNK_FACTOR * f.row_group_compressed as f64;
+            let bytes = chunks + PARQUET_PAGE_FACTOR * f.row_group_pages as f64;
+            ScanCost {
+                per_thread: bytes.ceil() as u64,
+                why: format!(
+                    "Parquet row groups of up to {} rows x {:.0} bytes: {} compressed, and {} of pages decoded: {} per thread",
+                    f.row_group_rows,
+                    f.row_bytes,
+                    mib(chunks),
+                    mib(PARQUET_PAGE_FACTOR * f.row_group_pages as f64),
+                    mib(bytes)
+                ),
+            }
+        }
+        ScanKind::Csv => ScanCost {
+            per_thread: 2 * CSV_BUFFER,
+            why: format!("CSV read with buffers of {}: {} per thread", mib(CSV_BUFFER as f64), mib(2.0 * CSV_BUFFER as f64)),
+        },
+        ScanKind::Json => {
+            ScanCost { per_thread: JSON_PER_THREAD, why: format!("JSON read buffers: {} per thread", mib(JSON_PER_THREAD as f64)) }
+        }
+        ScanKind::Frame => {
+            ScanCost { per_thread: 0, why: "a DataFrame or Arrow frame: the client holds it, outside DuckDB's memory_limit".into() }
+        }
+        ScanKind::Table => {
+            ScanCost { per_thread: table, why: format!("a DuckDB table of {} columns: {} per thread", f.columns, mib(table as f64)) }
+        }
+        ScanKind::View | ScanKind::Query | ScanKind::File => ScanCost {
+            per_thread: table,
+            why: format!(
+                "a {}: what its operators hold cannot be bounded from outside; counted as a table of {} columns, {} per thread",
+                match f.kind {
+                    ScanKind::View => "view",
+                    ScanKind::Query => "query",
+                    _ => "file DuckDB reads by its name",
+                },
+                f.columns,
+                mib(table as f64)
+            ),
+        },
+    }
+}
+
+/// The threads a plan's passes run with and the memory their writers may take.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThreadChoice {
+    pub threads: u64,
+    pub writer_room: u64,
+    pub note: String,
+}
+
+/// Chooses the threads of a plan's passes for a budget of `budget` bytes, a connection with
+/// `threads` threads and a scan of `cost` per thread: of the thread counts up to the
+/// connection's whose scans leave room for a writer, the one with the most `threads x writer
+/// room` (a pass scans faster with more threads, and a plan needs fewer passes with more
+/// room); more threads on a tie.
+pub fn choose_threads(budget: u64, threads: u64, cost: &ScanCost) -> Result<ThreadChoice, String> {
+    let threads = threads.max(1);
+    let per = cost.per_thread + RESERVE_PER_THREAD;
+    let room = |t: u64| ((budget.saturating_sub(t * per)) as f64 * WRITER_SHARE) as u64;
+    let chosen = (1..=threads).filter(|&t| t * per + MIN_WRITER_ROOM <= budget).max_by_key(|&t| (t as u128 * room(t) as u128, t));
+    let Some(t) = chosen else {
+        let need = per + 4 * MIN_WRITER_ROOM;
+        return Err(format!(
+            "the source needs about {} to scan with one thread ({}), and the budget is {}; \
+             raise memory_limit (or memory_mb) to at least {:.0} MiB{}",
+            mib(per as f64),
+            cost.why,
+            mib(budget as f64),
+            (need as f64 / 1_048_576.0).ceil(),
+            if cost.why.starts_with("Parquet") {
+                ", or rewrite the files with smaller row groups (COPY ... (FORMAT parquet, ROW_GROUP_SIZE 122880))"
+            } else {
+                ""
+            }
+        ));
+    };
+    let note = if t < threads {
+        format!(
+            "{}; {t} of the connection's {threads} threads: each thread's scan takes {} of the budget of {}, and {t} leave the writers the most room for the threads",
+            cost.why,
+            mib(per as f64),
+            mib(budget as f64)
+        )
+    } else {
+        format!("{}; {t} threads, the connection's", cost.why)
+    };
+    Ok(ThreadChoice { threads: t, writer_room: room(t), note })
+}
+
+/// How a plan's statements read a source: CSV files through `read_csv` with partext's buffer,
+/// so that a thread's scan is bounded; every other source as written.
+pub fn bounded_source(kind: ScanKind, from_sql: &str) -> String {
+    match kind {
+        ScanKind::Csv => format!("read_csv({from_sql}, buffer_size = {CSV_BUFFER})"),
+        _ => from_sql.to_string(),
+    }
+}
+
+/// The `tbl` text a plan's manifest reads: a CSV file becomes a query over `read_csv` with
+/// partext's buffer ([`bounded_source`]), any other source stays as given.
+pub fn bounded_tbl(tbl: &str) -> String {
+    match crate::core::source::from_sql(tbl) {
+        Ok(s) if s.kind == crate::core::source::SourceKind::File && ScanKind::of_file(tbl.trim()) == ScanKind::Csv => {
+            format!("(SELECT * FROM {})", bounded_source(ScanKind::Csv, &s.from_sql))
+        }
+        _ => tbl.to_string(),
+    }
+}
+
+/// What [`facts_sql`] is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FactsWanted {
+    /// Only `row_bytes` (the manifests).
+    RowBytes,
+    /// Every column of [`ScanFacts`] (write_plan).
+    All,
+}
+
+/// Pages of a Parquet column chunk, from `parquet_metadata()`'s `encoding_stats` (hosts that
+/// have it); 1 elsewhere.
+fn pages_sql(has_encoding_stats: bool) -> &'static str {
+    if has_encoding_stats {
+        "greatest(1, coalesce(list_sum(list_transform(list_filter(encoding_stats, lambda s: s.page_type LIKE 'DATA_PAGE%'), lambda s: s.count)), 1))"
+    } else {
+        "1"
+    }
+}
+
+/// The in-memory bytes of a Parquet column chunk's values (`core::size`'s widths by physical
+/// type; strings 16 bytes plus their length, less the 4-byte length prefix Parquet stores).
+const PARQUET_VALUE_BYTES: &str = "num_values * CASE type WHEN 'BOOLEAN' THEN 1 WHEN 'INT32' THEN 4 WHEN 'FLOAT' THEN 4 \
+     WHEN 'INT64' THEN 8 WHEN 'DOUBLE' THEN 8 WHEN 'INT96' THEN 8 WHEN 'FIXED_LEN_BYTE_ARRAY' THEN 16 \
+     ELSE 16 + greatest(0, total_uncompressed_size / greatest(num_values, 1) - 4) END";
+
+/// The query that measures a source's [`ScanFacts`] in one row (`kind`, `row_group_rows`,
+/// `row_group_compressed`, `row_group_pages`, `row_bytes`, `columns`), or only `row_bytes`.
+/// `from_sql` is the source's FROM text, `kind` what it is, `name` its parts when it is a name
+/// (to look it up among the tables and views). Parquet facts come from the files' metadata;
+/// the others from the first [`SAMPLE_ROWS`] rows, whose sizes are averaged as they stream.
+pub fn facts_sql(from_sql: &str, kind: ScanKind, name: &[String], wanted: FactsWanted, has_encoding_stats: bool) -> String {
+    if kind == ScanKind::Parquet {
+        let groups = format!(
+            "SELECT file_name, row_group_id, any_value(row_group_num_rows) AS rg_rows, sum(total_compressed_size) AS rg_compressed, \
+             sum(total_uncompressed_size / {}) AS rg_pages, sum({PARQUET_VALUE_BYTES}) AS rg_value_bytes, count(*) AS rg_columns \
+             FROM parquet_metadata({from_sql}) GROUP BY file_name, row_group_id",
+            pages_sql(has_encoding_stats)
+        );
+        let row_bytes = "coalesce(CAST(sum(rg_value_bytes) AS DOUBLE) / nullif(sum(rg_rows), 0), 0) AS row_bytes";
+        return match wanted {
+            FactsWanted::RowBytes => format!("SELECT {row_bytes} FROM ({groups})"),
+            FactsWanted::All => format!(
+                "SELECT 'parquet' AS kind, coalesce(max(rg_rows), 0) AS row_group_rows, coalesce(max(rg_compressed), 0) AS row_group_compressed, \
+                 coalesce(max(rg_pages), 0) AS row_group_pages, {row_bytes}, coalesce(max(rg_columns), 0) AS columns FROM ({groups})"
+            ),
+        };
+    }
+    let source = bounded_source(kind, from_sql);
+    let sample = format!(
+        "(SELECT partext_row_bytes(partext_row) AS b, partext_row_columns(partext_row) AS c FROM (SELECT * FROM {source} LIMIT {SAMPLE_ROWS}) AS partext_row)"
+    );
+    match wanted {
+        FactsWanted::RowBytes => format!("SELECT coalesce(avg(b), 0) AS row_bytes FROM {sample}"),
+        FactsWanted::All => format!(
+            "SELECT {} AS kind, 0 AS row_group_rows, 0 AS row_group_compressed, 0 AS row_group_pages, \
+             coalesce(avg(b), 0) AS row_bytes, coalesce(max(c), 0) AS columns FROM {sample}",
+            if name.is_empty() { quote_literal(kind.name()) } else { name_kind_sql(name) }
+        ),
+    }
+}
+
+/// SQL that says what a name is in the caller's session: `'table'` for a table (TEMP tables
+/// included), `'frame'` for a registered DataFrame or Arrow frame (a temporary view over a
+/// client scan) and for any name the catalog does not hold (a frame found by its variable's
+/// name), `'view'` for other views. Names are compared ignoring case, as DuckDB does.
+fn name_kind_sql(name: &[String]) -> String {
+    let table = name.last().map(|s| s.as_str()).unwrap_or("");
+    let mut conditions = vec![format!("lower(%_name) = lower({})", quote_literal(table))];
+    match name.len() {
+        2 => {
+            conditions.push(format!("(lower(schema_name) = lower({q}) OR lower(database_name) = lower({q}))", q = quote_literal(&name[0])))
+        }
+        3 => {
+            conditions.push(format!("lower(database_name) = lower({})", quote_literal(&name[0])));
+            conditions.push(format!("lower(schema_name) = lower({})", quote_literal(&name[1])));
+        }
+        _ => {}
+    }
+    let cond = |column: &str| conditions.join(" AND ").replace("%_name", column);
+    format!(
+        "(SELECT CASE WHEN EXISTS (SELECT 1 FROM duckdb_tables() WHERE {}) THEN 'table' \
+         WHEN EXISTS (SELECT 1 FROM duckdb_views() WHERE {} AND NOT (temporary AND (sql = '' OR sql LIKE '%pandas_scan(%' \
+         OR sql LIKE '%arrow_scan(%' OR sql LIKE '%python_%'))) THEN 'view' ELSE 'frame' END)",
+        cond("table_name"),
+        cond("view_name")
+    )
+}
+
+/// Checks that a local file source can be read before a plan writes anything: the path (or
+/// every file of a glob) exists, is a file, and a Parquet source holds Parquet (`PAR1` at both
+/// ends). Remote paths (`s3://`, `https://`, ...) are left to DuckDB. Cost: one directory
+/// listing per glob component and 8 bytes read per Parquet file.
+pub fn check_files(path: &str, kind: ScanKind) -> Result<(), String> {
+    if path.contains("://") {
+        return Ok(());
+    }
+    let files = crate::core::glob::expand(path);
+    if crate::core::glob::is_glob(path) && files.is_empty() {
+        return Err(format!("no file matches '{path}'; check the path and the pattern"));
+    }
+    for file in &files {
+        let meta = std::fs::metadata(file).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => format!("the file '{file}' does not exist; check the path, or pass a table name"),
+            _ => format!("the file '{file}' cannot be read: {e}"),
+        })?;
+        if meta.is_dir() {
+            let ext = match kind {
+                ScanKind::Csv => "csv",
+                ScanKind::Json => "json",
+                _ => "parquet",
+            };
+            return Err(format!("'{file}' is a directory; give the files in it, such as '{}/*.{ext}'", file.trim_end_matches('/')));
+        }
+        if kind == ScanKind::Parquet && !is_parquet(file, meta.len()) {
+            return Err(format!(
+                "'{file}' is not a Parquet file (it does not start and end with PAR1); check the path, or read it with its own reader: '(SELECT * FROM read_csv(...))'"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether the file starts and ends with Parquet's magic bytes.
+fn is_parquet(file: &str, len: u64) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut f) = std::fs::File::open(file) else { return false };
+    let mut head = [0u8; 4];
+    let mut tail = [0u8; 4];
+    len >= 12
+        && f.read_exact(&mut head).is_ok()
+        && f.seek(SeekFrom::End(-4)).is_ok()
+        && f.read_exact(&mut tail).is_ok()
+        && &head == b"PAR1"
+        && &tail == b"PAR1"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parquet(rows: u64, compressed_mib: f64, pages_mib: f64, row_bytes: f64) -> ScanFacts {
+        ScanFacts {
+            kind: ScanKind::Parquet,
+            row_group_rows: rows,
+            row_group_compressed: (compressed_mib * 1_048_576.0) as u64,
+            row_group_pages: (pages_mib * 1_048_576.0) as u64,
+            row_bytes,
+            columns: 5,
+        }
+    }
+
+    #[test]
+    fn parquet_scans_follow_the_calibration() {
+        // (facts, measured per-thread need in MiB on DuckDB 2.0.1): the model is within
+        // +30%/-5% of each.
+        let cases = [
+            (parquet(122_880, 13.5, 15.5, 144.0), 51.0),
+            (parquet(491_520, 54.1, 61.9, 144.0), 209.0),
+            (parquet(122_880, 5.7, 7.6, 200.0), 22.0),
+            (parquet(1_048_576, 116.5, 1.9, 144.0), 123.0),
+            (parquet(1_048_576, 49.3, 3.0, 200.0), 56.0),
+        ];
+        for (facts, measured) in cases {
+            let model = scan_cost(&facts).per_thread as f64 / 1_048_576.0;
+            assert!(model >= measured * 0.95 && model <= measured * 1.3, "{facts:?}: model {model:.1} MiB, measured {measured}");
+        }
+    }
+
+    #[test]
+    fn threads_are_lowered_until_the_scans_fit_else_an_error_names_the_need() {
+        let mib = |m: u64| m << 20;
+        let events = scan_cost(&parquet(122_880, 13.5, 15.5, 144.0));
+        // 64 MB (61 MiB) and 2 threads: two scans would take 115 MiB; one leaves room for writers.
+        let c = choose_threads(61 * (1 << 20), 2, &events).unwrap();
+        assert_eq!(c.threads, 1);
+        assert!(c.writer_room > 0 && c.writer_room < mib(4), "{}", c.writer_room);
+        assert!(c.note.contains("1 of the connection's 2 threads"), "{}", c.note);
+        // 16 threads and 2 GiB, row groups needing 210 MiB a thread: a few threads, not all.
+        let wide = ScanCost { per_thread: 206 << 20, why: String::new() };
+        let c = choose_threads(mib(2048), 16, &wide).unwrap();
+        assert!(c.threads > 1 && c.threads < 9, "{}", c.threads);
+        // Plenty of memory: the connection's threads.
+        let c = choose_threads(mib(4096), 8, &events).unwrap();
+        assert_eq!(c.threads, 8);
+        assert!(c.note.ends_with("8 threads, the connection's"), "{}", c.note);
+        // Row groups of 1,048,576 rows of 212 bytes written by pyarrow (1 MiB pages) at 64 MB:
+        // a thread's scan takes 61 MiB (measured), an error.
+        let big = scan_cost(&parquet(1_048_576, 49.3, 3.0, 212.0));
+        let err = choose_threads(61 * (1 << 20), 2, &big).unwrap_err();
+        assert!(err.contains("1048576 rows x 212 bytes") && err.contains("raise memory_limit") && err.contains("ROW_GROUP_SIZE"), "{err}");
+        // Tables keep the connection's threads at 64 MiB and 24 MiB; at 16 MiB one thread leaves
+        // the writers more than twice the room of two for a table of 16 columns.
+        let table = |columns| scan_cost(&ScanFacts { kind: ScanKind::Table, columns, ..parquet(0, 0.0, 0.0, 200.0) });
+        assert_eq!(choose_threads(mib(64), 2, &table(16)).unwrap().threads, 2);
+        assert_eq!(choose_threads(mib(24), 2, &table(16)).unwrap().threads, 2);
+        assert_eq!(choose_threads(mib(24), 2, &table(5)).unwrap().threads, 2);
+        assert_eq!(choose_threads(mib(16), 2, &table(16)).unwrap().threads, 1);
+        // A frame is outside the limit.
+        let frame = scan_cost(&ScanFacts { kind: ScanKind::Frame, ..parquet(0, 0.0, 0.0, 0.0) });
+        assert_eq!(frame.per_thread, 0);
+        assert!(frame.why.contains("outside DuckDB's memory_limit"));
+    }
+
+    #[test]
+    fn facts_queries_read_metadata_or_a_bounded_sample() {
+        let p = facts_sql("'d/*.parquet'", ScanKind::Parquet, &[], FactsWanted::All, true);
+        assert!(p.contains("FROM parquet_metadata('d/*.parquet')") && p.contains("encoding_stats"), "{p}");
+        assert!(!facts_sql("'x.parquet'", ScanKind::Parquet, &[], FactsWanted::RowBytes, false).contains("encoding_stats"));
+        let c = facts_sql("'it''s.csv'", ScanKind::Csv, &[], FactsWanted::All, true);
+        assert!(c.contains(&format!("FROM read_csv('it''s.csv', buffer_size = {CSV_BUFFER}) LIMIT 32768")), "{c}");
+        let t = facts_sql("\"s\".\"t\"", ScanKind::Table, &["s".into(), "it's".into()], FactsWanted::All, true);
+        assert!(t.contains("lower(table_name) = lower('it''s')") && t.contains("lower(schema_name) = lower('s')"), "{t}");
+        assert_eq!(ScanKind::of_file("A/B*.PARQUET"), ScanKind::Parquet);
+        assert_eq!(ScanKind::of_file("x.csv.gz"), ScanKind::Csv);
+        assert_eq!(ScanKind::parse("frame"), Some(ScanKind::Frame));
+        assert_eq!(bounded_tbl("d/it's.csv"), format!("(SELECT * FROM read_csv('d/it''s.csv', buffer_size = {CSV_BUFFER}))"));
+        assert_eq!(bounded_tbl("events"), "events");
+    }
+
+    #[test]
+    fn files_are_checked_before_anything_is_written() {
+        let dir = std::env::temp_dir().join(format!("partext-scan-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        let d = dir.to_string_lossy().into_owned();
+        std::fs::write(dir.join("ok.parquet"), b"PAR1 some bytes PAR1").unwrap();
+        std::fs::write(dir.join("bad.parquet"), b"a,b\n1,2\n").unwrap();
+        assert!(check_files(&format!("{d}/ok.parquet"), ScanKind::Parquet).is_ok());
+        let err = check_files(&format!("{d}/missing.parquet"), ScanKind::Parquet).unwrap_err();
+        assert!(err.contains("does not exist"), "{err}");
+        let err = check_files(&format!("{d}/sub"), ScanKind::File).unwrap_err();
+        assert!(err.contains("is a directory") && err.contains("sub/*.parquet"), "{err}");
+        let err = check_files(&format!("{d}/sub/*.parquet"), ScanKind::Parquet).unwrap_err();
+        assert!(err.contains("no file matches"), "{err}");
+        let err = check_files(&format!("{d}/*.parquet"), ScanKind::Parquet).unwrap_err();
+        assert!(err.contains("bad.parquet' is not a Parquet file"), "{err}");
+        assert!(check_files("s3://bucket/x.parquet", ScanKind::Parquet).is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
