@@ -14,6 +14,10 @@
 #   make wheel            build/wheel/duckdb_extension_partext-<version>-py3-none-<platform>.whl
 #   make exit-stress      process exits with a query in flight, partext against plain DuckDB,
 #                         EXIT_RUNS (default 500) runs of each per host (~20 min per host)
+#   make test-beyond-memory  write_plan on every source kind (table, Parquet with DuckDB's and pyarrow's
+#                         row groups, a glob, CSV, DataFrame) x shape x strategy at full size: 20M
+#                         events and 6M order lines at memory_limit 64MB, BEYOND_RUNS (default 3)
+#                         runs each, on every host (hours; make test runs a smaller matrix)
 #   make fuzz             property tests of the kernels (PROPERTY_CASES each) and generated hostile
 #                         SQL calls for FUZZ_MINUTES (default 20) per host; a bounded part runs in make test
 # Everything the build and the tests need is installed here, from the package registries.
@@ -55,7 +59,7 @@ PYARROW_VERSION := 26.0.1
 TQDM_VERSION := 4.70.1
 DASK_VERSION := 2026.8.0
 
-.PHONY: all release test unit lint sqltest integration install-test examples run shell hosts bench bench-full exit-stress fuzz fuzz-quick \
+.PHONY: all release test unit lint sqltest integration install-test examples run shell hosts bench bench-full exit-stress fuzz fuzz-quick test-beyond-memory \
         wheel repository install clean FORCE
 
 all: release
@@ -135,6 +139,19 @@ EXIT_RUNS    ?= 500
 exit-stress: release $(HOST_STAMPS)
 	@for v in $(HOSTS); do \
 	  $(VENV)/duckdb-$$v/bin/python test/stress/exit_stress.py --runs $(EXIT_RUNS) --extension $(EXT) || exit 1; \
+	done
+
+# write_plan beyond memory at full size: every source kind x shape x strategy at 64MB, the
+# pyarrow-written file (1,048,576-row row groups) at 256MB, and refused with a clear error at 64MB.
+BEYOND_RUNS  ?= 3
+BEYOND_DIR   ?= build/beyond-memory-full
+
+test-beyond-memory: release $(HOST_STAMPS)
+	@for v in $(HOSTS); do \
+	  $(VENV)/duckdb-$$v/bin/python test/beyond_memory/matrix.py --extension $(CURDIR)/$(EXT) --dir $(BEYOND_DIR) --all \
+	    --events-rows 20000000 --order-rows 6000000 --limit 64MB --runs $(BEYOND_RUNS) \
+	    $(foreach s,day month hash64 range16,--case order_lines:parquet_1m:$(s):256MB) \
+	    --refuse events:parquet_1m:day:64MB --refuse order_lines:parquet_1m:month:64MB $(BEYOND_CASES) || exit 1; \
 	done
 
 # Fuzzing: the Rust property tests at scale, then generated SQL calls in child processes on every host.

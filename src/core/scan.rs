@@ -19,8 +19,8 @@
 //!   over-counts files written with small pages). The row size comes from the same metadata,
 //!   so no row is read.
 //! - **CSV**: DuckDB's reader keeps two read buffers per thread. partext reads CSV sources with
-//!   a buffer of [`CSV_BUFFER`] (`read_csv(..., buffer_size = ...)`), so a thread holds twice
-//!   that whatever the file.
+//!   a buffer of [`CSV_BUFFER`] (`read_csv(..., buffer_size = ...)`, `core::source`), so a
+//!   thread holds twice that whatever the file.
 //! - **JSON**: two buffers of DuckDB's largest object (16 MiB) per thread.
 //! - **DuckDB table**: one block of every column being read ([`TABLE_BYTES_PER_COLUMN`] per leaf
 //!   column, measured).
@@ -41,11 +41,11 @@
 //! Parquet file succeeds at 64 MB with a temp directory and fails with none). Plans keep the
 //! writers within memory all the same, so that no pass depends on spilling.
 //!
-//! Threads ([`choose_threads`]): the writers get half of what the threads' scans leave of the
-//! budget (the other half is the margin: DuckDB's boundary is sharp), and the plan takes the
-//! thread count, up to the connection's, with the most threads x writer room; where even one
-//! thread's scan leaves no room, an error says how much memory the source needs and why.
-//! Cost: O(threads).
+//! Threads ([`thread_choices`]): with `t` threads the writers get half of what the `t` scans
+//! leave of the budget (the other half is the margin: DuckDB's boundary is sharp);
+//! `core::write_plan` plans every thread count up to the connection's whose scans leave room
+//! for a writer and takes the one with the fewest passes per thread. Where even one thread's
+//! scan leaves no room, an error says how much memory the source needs and why.
 
 use crate::core::sql::quote_literal;
 
@@ -211,20 +211,22 @@ pub fn scan_cost(f: &ScanFacts) -> ScanCost {
 pub struct ThreadChoice {
     pub threads: u64,
     pub writer_room: u64,
-    pub note: String,
 }
 
-/// Chooses the threads of a plan's passes for a budget of `budget` bytes, a connection with
-/// `threads` threads and a scan of `cost` per thread: of the thread counts up to the
-/// connection's whose scans leave room for a writer, the one with the most `threads x writer
-/// room` (a pass scans faster with more threads, and a plan needs fewer passes with more
-/// room); more threads on a tie.
-pub fn choose_threads(budget: u64, threads: u64, cost: &ScanCost) -> Result<ThreadChoice, String> {
+/// The thread counts a plan may run its passes with, for a budget of `budget` bytes, a
+/// connection with `threads` threads and a scan of `cost` per thread: every count up to the
+/// connection's (past 8, powers of two and the connection's own) whose scans leave room for a
+/// writer, each with the writers' room, half of what the scans leave. None: an error that says
+/// how much memory the source needs and why.
+pub fn thread_choices(budget: u64, threads: u64, cost: &ScanCost) -> Result<Vec<ThreadChoice>, String> {
     let threads = threads.max(1);
     let per = cost.per_thread + RESERVE_PER_THREAD;
-    let room = |t: u64| ((budget.saturating_sub(t * per)) as f64 * WRITER_SHARE) as u64;
-    let chosen = (1..=threads).filter(|&t| t * per + MIN_WRITER_ROOM <= budget).max_by_key(|&t| (t as u128 * room(t) as u128, t));
-    let Some(t) = chosen else {
+    let choices: Vec<ThreadChoice> = (1..=threads)
+        .filter(|&t| t <= 8 || t.is_power_of_two() || t == threads)
+        .filter(|&t| t * per + MIN_WRITER_ROOM <= budget)
+        .map(|t| ThreadChoice { threads: t, writer_room: ((budget - t * per) as f64 * WRITER_SHARE) as u64 })
+        .collect();
+    if choices.is_empty() {
         let need = per + 4 * MIN_WRITER_ROOM;
         return Err(format!(
             "the source needs about {} to scan with one thread ({}), and the budget is {}; \
@@ -239,37 +241,21 @@ pub fn choose_threads(budget: u64, threads: u64, cost: &ScanCost) -> Result<Thre
                 ""
             }
         ));
-    };
-    let note = if t < threads {
+    }
+    Ok(choices)
+}
+
+/// The plan's `memory_note`: the source's scan and why the passes run with `chosen` threads.
+pub fn thread_note(cost: &ScanCost, chosen: u64, threads: u64, budget: u64) -> String {
+    if chosen < threads.max(1) {
         format!(
-            "{}; {t} of the connection's {threads} threads: each thread's scan takes {} of the budget of {}, and {t} leave the writers the most room for the threads",
+            "{}; {chosen} of the connection's {threads} threads: with the scans of more, the writers' room in the budget of {} \
+             would need more passes than the threads save",
             cost.why,
-            mib(per as f64),
             mib(budget as f64)
         )
     } else {
-        format!("{}; {t} threads, the connection's", cost.why)
-    };
-    Ok(ThreadChoice { threads: t, writer_room: room(t), note })
-}
-
-/// How a plan's statements read a source: CSV files through `read_csv` with partext's buffer,
-/// so that a thread's scan is bounded; every other source as written.
-pub fn bounded_source(kind: ScanKind, from_sql: &str) -> String {
-    match kind {
-        ScanKind::Csv => format!("read_csv({from_sql}, buffer_size = {CSV_BUFFER})"),
-        _ => from_sql.to_string(),
-    }
-}
-
-/// The `tbl` text a plan's manifest reads: a CSV file becomes a query over `read_csv` with
-/// partext's buffer ([`bounded_source`]), any other source stays as given.
-pub fn bounded_tbl(tbl: &str) -> String {
-    match crate::core::source::from_sql(tbl) {
-        Ok(s) if s.kind == crate::core::source::SourceKind::File && ScanKind::of_file(tbl.trim()) == ScanKind::Csv => {
-            format!("(SELECT * FROM {})", bounded_source(ScanKind::Csv, &s.from_sql))
-        }
-        _ => tbl.to_string(),
+        format!("{}; {chosen} threads, the connection's", cost.why)
     }
 }
 
@@ -320,9 +306,8 @@ pub fn facts_sql(from_sql: &str, kind: ScanKind, name: &[String], wanted: FactsW
             ),
         };
     }
-    let source = bounded_source(kind, from_sql);
     let sample = format!(
-        "(SELECT partext_row_bytes(partext_row) AS b, partext_row_columns(partext_row) AS c FROM (SELECT * FROM {source} LIMIT {SAMPLE_ROWS}) AS partext_row)"
+        "(SELECT partext_row_bytes(partext_row) AS b, partext_row_columns(partext_row) AS c FROM (SELECT * FROM {from_sql} LIMIT {SAMPLE_ROWS}) AS partext_row)"
     );
     match wanted {
         FactsWanted::RowBytes => format!("SELECT coalesce(avg(b), 0) AS row_bytes FROM {sample}"),
@@ -442,34 +427,31 @@ mod tests {
     }
 
     #[test]
-    fn threads_are_lowered_until_the_scans_fit_else_an_error_names_the_need() {
+    fn thread_choices_leave_room_for_a_writer_else_an_error_names_the_need() {
         let mib = |m: u64| m << 20;
         let events = scan_cost(&parquet(122_880, 13.5, 15.5, 144.0));
-        // 64 MB (61 MiB) and 2 threads: two scans would take 115 MiB; one leaves room for writers.
-        let c = choose_threads(61 * (1 << 20), 2, &events).unwrap();
-        assert_eq!(c.threads, 1);
-        assert!(c.writer_room > 0 && c.writer_room < mib(4), "{}", c.writer_room);
-        assert!(c.note.contains("1 of the connection's 2 threads"), "{}", c.note);
-        // 16 threads and 2 GiB, row groups needing 210 MiB a thread: a few threads, not all.
-        let wide = ScanCost { per_thread: 206 << 20, why: String::new() };
-        let c = choose_threads(mib(2048), 16, &wide).unwrap();
-        assert!(c.threads > 1 && c.threads < 9, "{}", c.threads);
-        // Plenty of memory: the connection's threads.
-        let c = choose_threads(mib(4096), 8, &events).unwrap();
-        assert_eq!(c.threads, 8);
-        assert!(c.note.ends_with("8 threads, the connection's"), "{}", c.note);
+        // 64 MB (61 MiB): two scans would take 115 MiB; one leaves room for writers.
+        let c = thread_choices(61 * (1 << 20), 2, &events).unwrap();
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].threads, 1);
+        assert!(c[0].writer_room > 0 && c[0].writer_room < mib(4), "{}", c[0].writer_room);
+        // Plenty of memory: every count, the rooms shrinking with the threads.
+        let c = thread_choices(mib(4096), 8, &events).unwrap();
+        assert_eq!(c.iter().map(|c| c.threads).collect::<Vec<_>>(), (1..=8).collect::<Vec<_>>());
+        assert!(c.windows(2).all(|w| w[1].writer_room < w[0].writer_room));
+        // 48 threads: past 8 only powers of two and the connection's own.
+        let c = thread_choices(mib(1 << 20), 48, &events).unwrap();
+        assert_eq!(c.iter().map(|c| c.threads).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5, 6, 7, 8, 16, 32, 48]);
         // Row groups of 1,048,576 rows of 212 bytes written by pyarrow (1 MiB pages) at 64 MB:
         // a thread's scan takes 61 MiB (measured), an error.
         let big = scan_cost(&parquet(1_048_576, 49.3, 3.0, 212.0));
-        let err = choose_threads(61 * (1 << 20), 2, &big).unwrap_err();
+        let err = thread_choices(61 * (1 << 20), 2, &big).unwrap_err();
         assert!(err.contains("1048576 rows x 212 bytes") && err.contains("raise memory_limit") && err.contains("ROW_GROUP_SIZE"), "{err}");
-        // Tables keep the connection's threads at 64 MiB and 24 MiB; at 16 MiB one thread leaves
-        // the writers more than twice the room of two for a table of 16 columns.
-        let table = |columns| scan_cost(&ScanFacts { kind: ScanKind::Table, columns, ..parquet(0, 0.0, 0.0, 200.0) });
-        assert_eq!(choose_threads(mib(64), 2, &table(16)).unwrap().threads, 2);
-        assert_eq!(choose_threads(mib(24), 2, &table(16)).unwrap().threads, 2);
-        assert_eq!(choose_threads(mib(24), 2, &table(5)).unwrap().threads, 2);
-        assert_eq!(choose_threads(mib(16), 2, &table(16)).unwrap().threads, 1);
+        // A table of 16 columns at 64 MiB can run 2 threads.
+        let table = scan_cost(&ScanFacts { kind: ScanKind::Table, columns: 16, ..parquet(0, 0.0, 0.0, 200.0) });
+        assert_eq!(thread_choices(mib(64), 2, &table).unwrap().len(), 2);
+        assert!(thread_note(&table, 1, 2, mib(64)).contains("1 of the connection's 2 threads"));
+        assert!(thread_note(&table, 2, 2, mib(64)).ends_with("2 threads, the connection's"));
         // A frame is outside the limit.
         let frame = scan_cost(&ScanFacts { kind: ScanKind::Frame, ..parquet(0, 0.0, 0.0, 0.0) });
         assert_eq!(frame.per_thread, 0);
@@ -481,15 +463,14 @@ mod tests {
         let p = facts_sql("'d/*.parquet'", ScanKind::Parquet, &[], FactsWanted::All, true);
         assert!(p.contains("FROM parquet_metadata('d/*.parquet')") && p.contains("encoding_stats"), "{p}");
         assert!(!facts_sql("'x.parquet'", ScanKind::Parquet, &[], FactsWanted::RowBytes, false).contains("encoding_stats"));
-        let c = facts_sql("'it''s.csv'", ScanKind::Csv, &[], FactsWanted::All, true);
+        let csv = crate::core::source::from_sql("it's.csv").unwrap().from_sql;
+        let c = facts_sql(&csv, ScanKind::Csv, &[], FactsWanted::All, true);
         assert!(c.contains(&format!("FROM read_csv('it''s.csv', buffer_size = {CSV_BUFFER}) LIMIT 32768")), "{c}");
         let t = facts_sql("\"s\".\"t\"", ScanKind::Table, &["s".into(), "it's".into()], FactsWanted::All, true);
         assert!(t.contains("lower(table_name) = lower('it''s')") && t.contains("lower(schema_name) = lower('s')"), "{t}");
         assert_eq!(ScanKind::of_file("A/B*.PARQUET"), ScanKind::Parquet);
         assert_eq!(ScanKind::of_file("x.csv.gz"), ScanKind::Csv);
         assert_eq!(ScanKind::parse("frame"), Some(ScanKind::Frame));
-        assert_eq!(bounded_tbl("d/it's.csv"), format!("(SELECT * FROM read_csv('d/it''s.csv', buffer_size = {CSV_BUFFER}))"));
-        assert_eq!(bounded_tbl("events"), "events");
     }
 
     #[test]

@@ -8,8 +8,10 @@
 //! ```
 //!
 //! [`SourceSpec::parse`] classifies the text and [`from_sql`] turns it into the text after FROM;
-//! the caller's query then resolves it as it resolves any name.
+//! the caller's query then resolves it as it resolves any name. A CSV file is read through
+//! `read_csv` with a 4 MiB buffer (`core::scan`), so that scanning it fits a small memory_limit.
 
+use crate::core::scan::{ScanKind, CSV_BUFFER};
 use crate::core::sql::{qualified_name, quote_literal};
 
 /// The `tbl` argument, classified.
@@ -76,8 +78,15 @@ impl Source {
         Source { from_sql: text.to_string(), kind: SourceKind::Query }
     }
 
+    /// A file or glob: as a string literal DuckDB picks the reader for, but CSV files through
+    /// `read_csv` with partext's read buffer (`core::scan::CSV_BUFFER`), so that a thread's scan
+    /// of them holds a few MiB, not DuckDB's default 32 MiB per buffer.
     pub fn file(path: &str) -> Source {
-        Source { from_sql: quote_literal(path), kind: SourceKind::File }
+        let from_sql = match ScanKind::of_file(path) {
+            ScanKind::Csv => format!("read_csv({}, buffer_size = {CSV_BUFFER})", quote_literal(path)),
+            _ => quote_literal(path),
+        };
+        Source { from_sql, kind: SourceKind::File }
     }
 }
 
@@ -216,7 +225,11 @@ mod tests {
     fn sources_become_from_text() {
         assert_eq!(from_sql("events").unwrap().from_sql, "\"events\"");
         assert_eq!(from_sql("db.\"my s\".t").unwrap().from_sql, "\"db\".\"my s\".\"t\"");
-        assert_eq!(from_sql("events.csv").unwrap(), Source { from_sql: "'events.csv'".into(), kind: SourceKind::File });
+        assert_eq!(
+            from_sql("events.csv").unwrap(),
+            Source { from_sql: format!("read_csv('events.csv', buffer_size = {CSV_BUFFER})"), kind: SourceKind::File }
+        );
+        assert_eq!(from_sql("events.parquet").unwrap().from_sql, "'events.parquet'");
         assert_eq!(from_sql("it's/*.parquet").unwrap().from_sql, "'it''s/*.parquet'");
         assert_eq!(from_sql(" (SELECT 1 AS a) ").unwrap().kind, SourceKind::Query);
         assert!(from_sql("(SELECT 1); DROP TABLE t").is_err());

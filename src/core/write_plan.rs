@@ -33,6 +33,7 @@
 //! Empty partitions need no pass. Cost: O(p) for p partitions and at most 7 row group sizes
 //! tried.
 
+use crate::core::scan::ThreadChoice;
 use crate::core::sql::{quote_ident, quote_literal};
 
 /// DuckDB's default Parquet row group size, the largest a plan uses.
@@ -174,7 +175,7 @@ fn pack(partitions: &[PlanPartition], cost: impl Fn(&PlanPartition) -> u64, capa
 }
 
 /// Plans the passes that write `partitions` with `writer_room` bytes for the writers and the
-/// rows waiting in `threads` threads (`core::scan::choose_threads`).
+/// rows waiting in `threads` threads.
 pub fn plan(partitions: &[PlanPartition], format: Format, writer_room: u64, threads: u64) -> Result<Plan, String> {
     let threads = threads.max(1);
     let share = writer_room;
@@ -232,6 +233,30 @@ pub fn plan(partitions: &[PlanPartition], format: Format, writer_room: u64, thre
         })
         .collect();
     Ok(Plan { passes, row_group })
+}
+
+/// Plans the passes with the thread count that needs the fewest passes per thread (a pass over
+/// an unsorted key scans the whole source, which more threads scan faster), of the
+/// `choices` the source's scan allows (`core::scan::thread_choices`); more threads on a tie.
+pub fn plan_threads(partitions: &[PlanPartition], format: Format, choices: &[ThreadChoice]) -> Result<(Plan, u64), String> {
+    let mut best: Option<(Plan, u64)> = None;
+    let mut last_err = String::from("no thread count leaves room for a writer");
+    for c in choices {
+        match plan(partitions, format, c.writer_room, c.threads) {
+            Ok(p) => {
+                // passes / threads, compared without division: p.len() * best_t < best_len * t.
+                let better = best.as_ref().is_none_or(|(b, bt)| {
+                    let (n, bn) = (p.passes.len() as u64, b.passes.len() as u64);
+                    n * bt < bn * c.threads || (n * bt == bn * c.threads && c.threads > *bt)
+                });
+                if better {
+                    best = Some((p, c.threads));
+                }
+            }
+            Err(e) => last_err = e,
+        }
+    }
+    best.ok_or(last_err)
 }
 
 /// What the statements of a plan need to know besides the passes.
@@ -331,8 +356,6 @@ pub fn copy_sql(pass: &Pass, index: usize, row_group: u64, target: &CopyTarget) 
 /// (the bucket for hash) and the key's type.
 pub fn manifest_sql(tbl: &str, strategy: &str, col: &str, arg: &str, range: &RangeOptions) -> Result<String, String> {
     let strategy = PlanStrategy::parse(strategy)?;
-    let tbl = crate::core::scan::bounded_tbl(tbl);
-    let tbl = tbl.as_str();
     let call_arg = match strategy {
         PlanStrategy::Temporal if arg == "auto" => {
             return Err("write_plan needs a fixed granularity ('hour', 'day', 'week', 'month', 'quarter' or 'year'), not 'auto'".into())
@@ -506,6 +529,19 @@ mod tests {
         }
         let err = manifest_sql("t", "hash", "k", "4", &given).unwrap_err();
         assert!(err.contains("apply to strategy 'range' only"), "{err}");
+    }
+
+    #[test]
+    fn the_thread_count_with_the_fewest_passes_per_thread_wins() {
+        let parts: Vec<_> = (0..64).map(|i| part(i, 25_000, 200)).collect();
+        let choices = [ThreadChoice { threads: 1, writer_room: 10 << 20 }, ThreadChoice { threads: 2, writer_room: 5 << 20 }];
+        let (chosen, threads) = plan_threads(&parts, Format::Parquet, &choices).unwrap();
+        let one = plan(&parts, Format::Parquet, 10 << 20, 1).unwrap().passes.len() as u64;
+        let two = plan(&parts, Format::Parquet, 5 << 20, 2).unwrap().passes.len() as u64;
+        assert_eq!(threads, if one * 2 < two { 1 } else { 2 }, "{one} passes with 1 thread, {two} with 2");
+        assert_eq!(chosen.passes.len() as u64, if threads == 1 { one } else { two });
+        let plenty = [ThreadChoice { threads: 1, writer_room: 1 << 30 }, ThreadChoice { threads: 2, writer_room: 1 << 29 }];
+        assert_eq!(plan_threads(&parts, Format::Parquet, &plenty).unwrap().1, 2, "one pass either way: more threads");
     }
 
     #[test]

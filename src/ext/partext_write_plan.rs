@@ -11,9 +11,9 @@
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 
 use crate::core::chunk::parse_memory;
-use crate::core::scan::{bounded_source, choose_threads, scan_cost, ScanFacts, ScanKind};
+use crate::core::scan::{scan_cost, thread_choices, thread_note, ScanFacts, ScanKind};
 use crate::core::source::from_sql;
-use crate::core::write_plan::{copy_sql, key_sql, plan, settings_sql, CopyTarget, Format, PlanPartition, PlanStrategy};
+use crate::core::write_plan::{copy_sql, key_sql, plan_threads, settings_sql, CopyTarget, Format, PlanPartition, PlanStrategy};
 use crate::ext::args::Args;
 use crate::ext::manifest_rows::{boxed, param as t, Field, RowsFunction, Schema, Value};
 
@@ -81,7 +81,8 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
     let threads = args.opt_int(15, row).filter(|t| *t >= 1).unwrap_or(1) as u64;
     let budget = budget(args.opt_double(13, row), args.opt_text(14, row, "memory_limit")?)?;
     let facts = facts(args, row)?;
-    let choice = choose_threads(budget, threads, &scan_cost(&facts)).map_err(|e| format!("{NAME}: {e}"))?;
+    let cost = scan_cost(&facts);
+    let choices = thread_choices(budget, threads, &cost).map_err(|e| format!("{NAME}: {e}"))?;
     let key_type = key_types.iter().flatten().next().cloned();
     let partitions: Vec<PlanPartition> = (0..ids.len())
         .map(|i| {
@@ -101,18 +102,18 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
             }
         })
         .collect();
-    let planned = plan(&partitions, format, choice.writer_room, choice.threads).map_err(|e| format!("{NAME}: {e}"))?;
+    let (planned, chosen) = plan_threads(&partitions, format, &choices).map_err(|e| format!("{NAME}: {e}"))?;
+    let note = thread_note(&cost, chosen, threads, budget);
     let source = from_sql(&tbl).map_err(|e| format!("{NAME}: {e}"))?;
-    let source_sql = bounded_source(facts.kind, &source.from_sql);
     let target = CopyTarget {
-        source_sql: &source_sql,
+        source_sql: &source.from_sql,
         column: &col,
         key_sql: key_sql(strategy, &col, &arg, &partitions, key_type.as_deref()).map_err(|e| format!("{NAME}: {e}"))?,
         path: &path,
         format,
         strategy,
     };
-    let lowered = (choice.threads < threads).then_some(choice.threads);
+    let lowered = (chosen < threads).then_some(chosen);
     let settings = settings_sql(planned.row_group, lowered);
     let last = planned.passes.len().saturating_sub(1);
     Ok(planned
@@ -130,8 +131,8 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
                 Value::Int(Some(pass.bytes as i64)),
                 Value::Int(Some(pass.buffer_bytes as i64)),
                 Value::Int((format == Format::Parquet).then_some(planned.row_group as i64)),
-                Value::Int(Some(choice.threads as i64)),
-                Value::Text(Some(choice.note.clone())),
+                Value::Int(Some(chosen as i64)),
+                Value::Text(Some(note.clone())),
                 Value::Text(Some(settings.clone())),
                 Value::Text(Some(format!("{settings} {}{restore}", copy_sql(pass, i, planned.row_group, &target)))),
             ]
