@@ -8,15 +8,13 @@
 //! ```
 //!
 //! Parquet sources are measured from their metadata (no row is read); others from a sample of
-//! their first rows. For write_plan, local files are checked first (they exist, are files, and
-//! Parquet files hold Parquet), so that a plan never starts writing from a source it cannot
-//! read. `version` is the host's `version()`: DuckDB 2.0 and later give page counts.
+//! their first rows. `version` is the host's `version()`: DuckDB 2.0 and later give page counts.
 
 use duckdb::core::{DataChunkHandle, Inserter, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
-use crate::core::scan::{check_files, facts_sql, FactsWanted, ScanKind};
+use crate::core::scan::{facts_sql, FactsWanted, ScanKind};
 use crate::core::source::{from_sql, SourceKind, SourceSpec};
 use crate::ext::args::Args;
 
@@ -44,14 +42,7 @@ impl VScalar for PartextScanSql {
             let version = args.opt_text(3, row, "version")?.unwrap_or_default();
             let source = from_sql(&tbl).map_err(|e| format!("{function}: {e}"))?;
             let (kind, name) = match source.kind {
-                SourceKind::File => {
-                    let path = tbl.trim();
-                    let kind = ScanKind::of_file(path);
-                    if wanted == FactsWanted::All {
-                        check_files(path, kind).map_err(|e| format!("{function}: {e}"))?;
-                    }
-                    (kind, Vec::new())
-                }
+                SourceKind::File => (ScanKind::of_file(tbl.trim()), Vec::new()),
                 SourceKind::Query => (ScanKind::Query, Vec::new()),
                 SourceKind::Table | SourceKind::View => match SourceSpec::parse(&tbl) {
                     Ok(SourceSpec::Name(parts)) => (ScanKind::Table, parts),

@@ -7,12 +7,17 @@
 //! ```
 //!
 //! The text calls the manifest macro with the caller's arguments as quoted literals, so it
-//! runs in the caller's query like every manifest (`core::write_plan::manifest_sql`).
+//! runs in the caller's query like every manifest (`core::write_plan::manifest_sql`). A local
+//! file source is checked first (`core::scan::check_files`): DuckDB binds this query before
+//! anything else of write_plan, so a path that does not exist, a directory or a file that is
+//! not Parquet gets partext's message, and nothing is written.
 
 use duckdb::core::{DataChunkHandle, Inserter, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
+use crate::core::scan::{check_files, ScanKind};
+use crate::core::source::{from_sql, SourceKind};
 use crate::core::write_plan::{manifest_sql, RangeOptions};
 use crate::ext::args::Args;
 use crate::ext::manifest_rows::boxed;
@@ -40,6 +45,9 @@ impl VScalar for PartextWriteManifestSql {
                     None => None,
                 },
             };
+            if from_sql(&tbl).is_ok_and(|s| s.kind == SourceKind::File) {
+                check_files(tbl.trim(), ScanKind::of_file(tbl.trim())).map_err(|e| format!("{NAME}: {e}"))?;
+            }
             let sql = manifest_sql(&tbl, &strategy, &col, &arg, &range).map_err(|e| format!("{NAME}: {e}"))?;
             out.insert(row, sql.as_str());
         }

@@ -86,6 +86,7 @@ def build(shape, rows, directory, row_group=122_880, pyarrow_row_group=1 << 20):
     if os.path.exists(paths["table"]):
         os.remove(paths["table"])
     con = duckdb.connect(paths["table"])
+    con.execute("SET enable_progress_bar = false")
     con.execute(f"CREATE TABLE t AS {select_sql(shape, rows)}")
     con.execute("CHECKPOINT")
     con.execute(f"COPY t TO {quote_literal(paths['parquet'])} (FORMAT parquet, ROW_GROUP_SIZE {row_group})")

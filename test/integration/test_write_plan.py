@@ -124,6 +124,34 @@ def main():
         except duckdb.InvalidInputException as e:
             checks.true("write_plan: the source needs about" in str(e) and "a DuckDB table of 5 columns" in str(e)
                         and "raise memory_limit (or memory_mb) to at least" in str(e), str(e))
+        # Sources that cannot be read are refused before anything is written.
+        con.execute(f"COPY (SELECT 1 AS a) TO {quote_literal(os.path.join(tmp, 'not_parquet.parquet'))} (FORMAT csv)")
+        os.makedirs(os.path.join(tmp, "empty_dir"), exist_ok=True)
+        for src, message in [(os.path.join(tmp, "missing.parquet"), "does not exist; check the path"),
+                             (os.path.join(tmp, "empty_dir"), "is a directory; give the files in it, such as"),
+                             (os.path.join(tmp, "empty_dir", "*.parquet"), "no file matches"),
+                             (os.path.join(tmp, "not_parquet.parquet"), "is not a Parquet file")]:
+            out = os.path.join(tmp, "refused")
+            try:
+                con.execute(f"FROM partext.write_plan({quote_literal(src)}, {quote_literal(out)}, 'hash', 'a', 4)").fetchall()
+                checks.true(False, f"write_plan over {src} was accepted")
+            except duckdb.Error as e:
+                checks.true(message in str(e) and "write_plan: " in str(e), f"{src}: {e}")
+            checks.true(not os.path.exists(out), f"{src}: nothing written")
+        # A Parquet file with DuckDB's default row groups (122,880 rows, 53 MiB a thread to scan):
+        # its manifests and its row size need no scan of every column, at 24MB with 2 threads.
+        big = os.path.join(tmp, "events.parquet")
+        con.execute("SET memory_limit = '1GB'")
+        con.execute(f"COPY events TO {quote_literal(big)} (FORMAT parquet)")
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT_MB}MB'")
+        rows = con.execute(f"SELECT sum(row_count), sum(estimated_bytes) / sum(row_count) FROM partext.partition_temporal({quote_literal(big)}, 'ts', 'day')").fetchone()
+        checks.equal(rows[0], ROWS, "a Parquet file's day manifest at 24MB")
+        checks.true(140 <= rows[1] <= 150, f"its row size from the metadata: {rows[1]:.1f} bytes (144 in memory)")
+        try:
+            con.execute(f"FROM partext.write_plan({quote_literal(big)}, 'x', 'temporal', 'ts', 'day')").fetchall()
+            checks.true(False, "a plan for 53 MiB a thread at 24MB was accepted")
+        except duckdb.InvalidInputException as e:
+            checks.true("needs about" in str(e) and "Parquet row groups of up to 122880 rows" in str(e) and "ROW_GROUP_SIZE" in str(e), str(e))
         # A generous budget: one pass.
         one = con.execute("SELECT count(*) FROM partext.write_plan('events', 'x', 'hash', 'user_id', 64, memory_mb := 100000)").fetchone()[0]
         checks.equal(one, 1, "everything fits: one pass")

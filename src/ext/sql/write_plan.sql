@@ -1,19 +1,20 @@
 -- partext.write_plan(tbl, path, strategy, col, arg [, format] [, memory_mb] [, method] [, bounds])
--- The strategy's manifest (run in the caller's query through query(...)), then
--- partext_write_plan packs its partitions into passes that fit the memory budget, beside the
--- scan of the source (measured by partext_scan_sql's query: Parquet metadata, or a sample of
--- the first rows), and writes each pass's COPY statement; labels are looked up by partition id. method and bounds pass
--- through to partition_range: the bounds as text and their list type, rebuilt as given.
+-- What a scan of the source holds (partext_scan_sql's query: Parquet metadata or a sample of the
+-- first rows), the strategy's manifest (run in the caller's query through query(...); local
+-- files are checked first, so a source that cannot be read fails before anything is written),
+-- then partext_write_plan packs its partitions into passes that fit the memory budget beside the
+-- scans and writes each pass's COPY statement; labels are looked up by partition id. method and
+-- bounds pass through to partition_range: the bounds as text and their list type, rebuilt as given.
 CREATE MACRO partext.main.write_plan(tbl, path, strategy, col, arg, format := 'parquet', memory_mb := NULL,
                                      method := NULL, bounds := NULL) AS TABLE
-WITH m AS (
+WITH facts AS (
+    FROM query(partext_scan_sql([CAST(tbl AS VARCHAR)], 'write_plan', 'all', version()))
+),
+m AS (
     FROM query(partext_write_manifest_sql([CAST(tbl AS VARCHAR)], [CAST(strategy AS VARCHAR)], [CAST(col AS VARCHAR)],
                                           [CAST(arg AS VARCHAR)], [CAST(method AS VARCHAR)],
                                           coalesce(TRY_CAST(bounds AS VARCHAR[]), CAST([] AS VARCHAR[])),
                                           [CASE WHEN bounds IS NOT NULL THEN typeof(bounds) END]))
-),
-facts AS (
-    FROM query(partext_scan_sql([CAST(tbl AS VARCHAR)], 'write_plan', 'all', version()))
 ),
 agg AS (
     SELECT list(partition_id ORDER BY partition_id) AS ids, list(label ORDER BY partition_id) AS labels,
