@@ -1,7 +1,8 @@
 """Calibration of write_plan's scan model: the smallest memory_limit at which DuckDB can scan a
 source at all (every column, as a pass's COPY reads it), per source kind and thread count,
-found by bisection, each try in a fresh process. Prints one line per source with partext's
-estimate of one thread's scan beside it.
+found by bisection, each try in a fresh process. Prints one line per source with the facts
+partext measures of it (partext_scan_sql); a thread's need is the difference between the two
+thread counts. core::scan's unit test holds these measurements against the model.
 
     python test/beyond_memory/calibrate.py --rows 2000000 --dir /tmp/partext-beyond [--threads 1 2]
 """
@@ -68,17 +69,9 @@ def main():
                 else sources.quote_literal(arg)
             facts = con.execute(f"FROM query(partext_scan_sql([{sources.quote_literal(arg)}], 'write_plan', 'all', version()))").fetchone()
             found = {t: smallest_limit(paths["table"], src, t, args.extension) for t in args.threads}
-            print(f"{shape:12s} {kind:11s} model/thread {model_mib(facts):6.1f} MiB  "
-                  + "  ".join(f"threads {t}: {v} MB" for t, v in found.items()) + f"  facts {facts}", flush=True)
+            print(f"{shape:12s} {kind:11s} " + "  ".join(f"threads {t}: {v} MB" for t, v in found.items())
+                  + f"  facts (kind, row group rows, compressed, pages, row bytes, columns): {facts}", flush=True)
         con.close()
-
-
-def model_mib(facts):
-    """The per-thread scan of core::scan::scan_cost for the facts (kind, row_group_rows,
-    row_group_compressed, row_group_pages, row_bytes, columns), in MiB."""
-    kind, _, compressed, pages, _, columns = facts
-    per = {"parquet": 1.1 * compressed + 2.5 * pages, "csv": 2 * (4 << 20), "json": 32 << 20, "frame": 0}.get(kind, columns * (384 << 10))
-    return per / 2**20
 
 
 if __name__ == "__main__":
