@@ -44,7 +44,7 @@
 //! Threads ([`thread_choices`]): with `t` threads the writers get half of what the `t` scans
 //! leave of the budget (the other half is the margin: DuckDB's boundary is sharp);
 //! `core::write_plan` plans every thread count up to the connection's whose scans leave room
-//! for a writer and takes the one with the fewest passes per thread. Where even one thread's
+//! for a writer and takes the one with the least time (passes over the threads' speedup). Where even one thread's
 //! scan leaves no room, an error says how much memory the source needs and why.
 
 use crate::core::sql::quote_literal;

@@ -231,28 +231,34 @@ pub fn plan(partitions: &[PlanPartition], format: Format, writer_room: u64, thre
     Ok(Plan { passes, row_group })
 }
 
-/// Plans the passes with the thread count that needs the fewest passes per thread (a pass over
-/// an unsorted key scans the whole source, which more threads scan faster), of the
-/// `choices` the source's scan allows (`core::scan::thread_choices`); more threads on a tie.
+/// The share of a pass that runs in parallel, for [`speedup`].
+const PARALLEL_SHARE: f64 = 0.9;
+
+/// How much faster a pass runs with `threads` threads than with one, by Amdahl's law with
+/// [`PARALLEL_SHARE`] of the pass parallel (scanning, filtering, encoding; a pass also opens,
+/// flushes and closes its files).
+fn speedup(threads: u64) -> f64 {
+    1.0 / ((1.0 - PARALLEL_SHARE) + PARALLEL_SHARE / threads.max(1) as f64)
+}
+
+/// Plans the passes with the thread count that takes the least time, `passes / speedup`
+/// (a pass over an unsorted key scans the whole source, which more threads scan faster), of
+/// the `choices` the source's scan allows (`core::scan::thread_choices`); more threads on a tie.
 pub fn plan_threads(partitions: &[PlanPartition], format: Format, choices: &[ThreadChoice]) -> Result<(Plan, u64), String> {
-    let mut best: Option<(Plan, u64)> = None;
+    let mut best: Option<(Plan, u64, f64)> = None;
     let mut last_err = String::from("no thread count leaves room for a writer");
     for c in choices {
         match plan(partitions, format, c.writer_room, c.threads) {
             Ok(p) => {
-                // passes / threads, compared without division: p.len() * best_t < best_len * t.
-                let better = best.as_ref().is_none_or(|(b, bt)| {
-                    let (n, bn) = (p.passes.len() as u64, b.passes.len() as u64);
-                    n * bt < bn * c.threads || (n * bt == bn * c.threads && c.threads > *bt)
-                });
-                if better {
-                    best = Some((p, c.threads));
+                let cost = p.passes.len() as f64 / speedup(c.threads);
+                if best.as_ref().is_none_or(|(_, _, b)| cost <= *b) {
+                    best = Some((p, c.threads, cost));
                 }
             }
             Err(e) => last_err = e,
         }
     }
-    best.ok_or(last_err)
+    best.map(|(p, t, _)| (p, t)).ok_or(last_err)
 }
 
 /// What the statements of a plan need to know besides the passes.
@@ -528,13 +534,14 @@ mod tests {
     }
 
     #[test]
-    fn the_thread_count_with_the_fewest_passes_per_thread_wins() {
+    fn the_thread_count_with_the_least_time_wins() {
         let parts: Vec<_> = (0..64).map(|i| part(i, 25_000, 200)).collect();
         let choices = [ThreadChoice { threads: 1, writer_room: 10 << 20 }, ThreadChoice { threads: 2, writer_room: 5 << 20 }];
         let (chosen, threads) = plan_threads(&parts, Format::Parquet, &choices).unwrap();
         let one = plan(&parts, Format::Parquet, 10 << 20, 1).unwrap().passes.len() as u64;
         let two = plan(&parts, Format::Parquet, 5 << 20, 2).unwrap().passes.len() as u64;
-        assert_eq!(threads, if one * 2 < two { 1 } else { 2 }, "{one} passes with 1 thread, {two} with 2");
+        assert_eq!(threads, if one as f64 * speedup(2) < two as f64 { 1 } else { 2 }, "{one} passes with 1 thread, {two} with 2");
+        assert!((speedup(2) - 1.818).abs() < 0.01 && speedup(1) == 1.0);
         assert_eq!(chosen.passes.len() as u64, if threads == 1 { one } else { two });
         let plenty = [ThreadChoice { threads: 1, writer_room: 1 << 30 }, ThreadChoice { threads: 2, writer_room: 1 << 29 }];
         assert_eq!(plan_threads(&parts, Format::Parquet, &plenty).unwrap().1, 2, "one pass either way: more threads");
