@@ -33,8 +33,9 @@
 //! succeeds with 1 and with 2 threads, bisected to 2 MB; a thread's need is the difference):
 //! Parquet files written by DuckDB (one page per column chunk) with row groups of 30,720 to
 //! 491,520 rows need 2.3 to 3.6 times the row group's uncompressed bytes per thread; files
-//! written by pyarrow (1 MiB pages) about their compressed bytes; this model is within
-//! +30%/-5% of each (`test/beyond_memory/calibrate.py`). A DuckDB table of 5 columns needs
+//! written by pyarrow (1 MiB pages) about their compressed bytes; this model is at most 5%
+//! below each measured need and at most 60% above it (DuckDB-written files with large row
+//! groups of narrow columns; `test/beyond_memory/calibrate.py`). A DuckDB table of 5 columns needs
 //! about 2.5 MB per thread, of 16 columns 6 MB; a CSV file read with 4 MiB buffers 4 MB.
 //! The memory a scan needs is pinned: DuckDB cannot spill it, while partition writers'
 //! buffered rows can spill to `temp_directory` (measured: a pass of 29 of 64 buckets from a
@@ -417,18 +418,25 @@ mod tests {
 
     #[test]
     fn parquet_scans_follow_the_calibration() {
-        // (facts, measured per-thread need in MiB on DuckDB 2.0.1): the model is within
-        // +30%/-5% of each.
+        // (facts, measured per-thread need in MiB on DuckDB 2.0.1: the smallest memory_limit
+        // with two threads less the one with one): the model is at most 5% below and 60% above.
         let cases = [
-            (parquet(122_880, 13.5, 15.5, 144.0), 51.0),
+            (parquet(30_720, 3.4, 3.9, 144.0), 14.0),
+            (parquet(61_440, 6.8, 7.7, 144.0), 27.0),
+            (parquet(122_880, 13.5, 15.5, 144.0), 52.0),
+            (parquet(245_760, 27.1, 30.9, 144.0), 104.0),
             (parquet(491_520, 54.1, 61.9, 144.0), 209.0),
+            (parquet(1_048_576, 116.5, 1.7, 144.0), 114.0),
+            (parquet(30_720, 1.5, 2.1, 200.0), 7.0),
+            (parquet(61_440, 2.9, 3.9, 200.0), 11.0),
             (parquet(122_880, 5.7, 7.6, 200.0), 22.0),
-            (parquet(1_048_576, 116.5, 1.9, 144.0), 123.0),
-            (parquet(1_048_576, 49.3, 3.0, 200.0), 56.0),
+            (parquet(245_760, 11.4, 15.1, 200.0), 39.0),
+            (parquet(491_520, 22.6, 30.1, 200.0), 63.0),
+            (parquet(1_048_576, 49.3, 1.2, 200.0), 52.0),
         ];
         for (facts, measured) in cases {
             let model = scan_cost(&facts).per_thread as f64 / 1_048_576.0;
-            assert!(model >= measured * 0.95 && model <= measured * 1.3, "{facts:?}: model {model:.1} MiB, measured {measured}");
+            assert!(model >= measured * 0.95 && model <= measured * 1.6, "{facts:?}: model {model:.1} MiB, measured {measured}");
         }
     }
 
