@@ -12,8 +12,8 @@
 //! - **Parquet file or glob**: DuckDB reads a row group's column chunks whole (compressed) and
 //!   then decompresses one page per column at a time, keeping the decoded values beside it. One
 //!   thread holds [`PARQUET_CHUNK_FACTOR`] times the row group's compressed bytes (buffers are
-//!   rounded up) plus [`PARQUET_PAGE_FACTOR`] times the
-//!   uncompressed bytes of one page of every column. Both come from `parquet_metadata()`: the
+//!   rounded up) plus [`PARQUET_PAGE_FACTOR`] times the uncompressed bytes of one page of
+//!   every column. Both come from `parquet_metadata()`: the
 //!   largest row group of all files, and its pages (page counts from `encoding_stats` where the
 //!   host has it, DuckDB 2.0 and later; one page per column chunk where it does not, which
 //!   over-counts files written with small pages). The row size comes from the same metadata,
@@ -35,18 +35,20 @@
 //! 491,520 rows need 2.3 to 3.6 times the row group's uncompressed bytes per thread; files
 //! written by pyarrow (1 MiB pages) about their compressed bytes; this model is at most 5%
 //! below each measured need and at most 60% above it (DuckDB-written files with large row
-//! groups of narrow columns; `test/beyond_memory/calibrate.py`). A DuckDB table of 5 columns needs
-//! about 2.5 MB per thread, of 16 columns 6 MB; a CSV file read with 4 MiB buffers 4 MB.
+//! groups of narrow columns; `test/beyond_memory/calibrate.py`). A DuckDB table of 5 columns
+//! needs about 2.5 MB per thread, of 16 columns 6 MB; a CSV file read with 4 MiB buffers 4 MB.
 //! The memory a scan needs is pinned: DuckDB cannot spill it, while partition writers'
-//! buffered rows can spill to `temp_directory` (measured: a pass of 29 of 64 buckets from a
-//! Parquet file succeeds at 64 MB with a temp directory and fails with none). Plans keep the
-//! writers within memory all the same, so that no pass depends on spilling.
+//! buffered rows can spill to `temp_directory` (measured at 64 MB with one thread over a
+//! Parquet file: a pass of 29 of 64 buckets succeeds with a temp directory; without one a pass
+//! of 8 fails). Plans keep the writers within memory all the same, so that no pass depends on
+//! spilling.
 //!
 //! Threads ([`thread_choices`]): with `t` threads the writers get half of what the `t` scans
 //! leave of the budget (the other half is the margin: DuckDB's boundary is sharp);
 //! `core::write_plan` plans every thread count up to the connection's whose scans leave room
-//! for a writer and takes the one with the least time (passes over the threads' speedup). Where even one thread's
-//! scan leaves no room, an error says how much memory the source needs and why.
+//! for a writer and takes the one with the least time (passes over the threads' speedup).
+//! Where even one thread's scan leaves no room, an error says how much memory the source needs
+//! and why.
 
 use crate::core::sql::quote_literal;
 
