@@ -164,7 +164,7 @@ fn mib(bytes: f64) -> String {
 
 /// The memory one thread's scan of the source holds (besides [`RESERVE_PER_THREAD`]).
 pub fn scan_cost(f: &ScanFacts) -> ScanCost {
-    let table = f.columns * TABLE_BYTES_PER_COLUMN;
+    let table = f.columns.saturating_mul(TABLE_BYTES_PER_COLUMN);
     match f.kind {
         ScanKind::Parquet => {
             let chunks = PARQUET_CHUNK_FACTOR * f.row_group_compressed as f64;
@@ -224,14 +224,16 @@ pub struct ThreadChoice {
 /// how much memory the source needs and why.
 pub fn thread_choices(budget: u64, threads: u64, cost: &ScanCost) -> Result<Vec<ThreadChoice>, String> {
     let threads = threads.max(1);
-    let per = cost.per_thread + RESERVE_PER_THREAD;
+    // Saturating: the facts come from SQL, and a direct call of partext_write_plan can pass any.
+    let per = cost.per_thread.saturating_add(RESERVE_PER_THREAD);
+    let scans = |t: u64| t.saturating_mul(per);
     let choices: Vec<ThreadChoice> = (1..=threads)
         .filter(|&t| t <= 8 || t.is_power_of_two() || t == threads)
-        .filter(|&t| t * per + MIN_WRITER_ROOM <= budget)
-        .map(|t| ThreadChoice { threads: t, writer_room: ((budget - t * per) as f64 * WRITER_SHARE) as u64 })
+        .filter(|&t| scans(t).saturating_add(MIN_WRITER_ROOM) <= budget)
+        .map(|t| ThreadChoice { threads: t, writer_room: ((budget - scans(t)) as f64 * WRITER_SHARE) as u64 })
         .collect();
     if choices.is_empty() {
-        let need = per + 4 * MIN_WRITER_ROOM;
+        let need = per.saturating_add(4 * MIN_WRITER_ROOM);
         return Err(format!(
             "the source needs about {} to scan with one thread ({}), and the budget is {}; \
              raise memory_limit (or memory_mb) to at least {:.0} MiB{}",
@@ -471,6 +473,9 @@ mod tests {
         // A frame is outside the limit.
         let frame = scan_cost(&ScanFacts { kind: ScanKind::Frame, ..parquet(0, 0.0, 0.0, 0.0) });
         assert_eq!(frame.per_thread, 0);
+        // Absurd facts (a direct call can pass any) give an error, not an overflow.
+        let huge = scan_cost(&ScanFacts { kind: ScanKind::Table, columns: u64::MAX, ..parquet(0, 0.0, 0.0, 0.0) });
+        assert!(thread_choices(mib(64), u64::from(u16::MAX), &huge).is_err());
         assert!(frame.why.contains("outside DuckDB's memory_limit"));
     }
 
