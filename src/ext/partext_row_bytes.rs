@@ -85,6 +85,19 @@ pub unsafe fn column_type(t: ffi::duckdb_logical_type) -> ColumnType {
     }
 }
 
+/// The first input vector of a scalar function's chunk and partext's view of its type.
+pub fn first_column(input: &DataChunkHandle) -> (ffi::duckdb_vector, ColumnType) {
+    // SAFETY: the chunk is live and every signature using this has one argument, column 0;
+    // the type handle is destroyed after it is read.
+    unsafe {
+        let v = ffi::duckdb_data_chunk_get_vector(input.get_ptr(), 0);
+        let mut t = ffi::duckdb_vector_get_column_type(v);
+        let row_type = column_type(t);
+        ffi::duckdb_destroy_logical_type(&mut t);
+        (v, row_type)
+    }
+}
+
 /// The size of row `row` of vector `v`, whose type is `t`.
 ///
 /// # Safety
@@ -133,15 +146,9 @@ impl VScalar for PartextRowBytes {
 
     fn invoke(_: &(), input: &mut DataChunkHandle, output: &mut dyn WritableVector) -> Result<(), Box<dyn std::error::Error>> {
         let n = input.len();
-        // SAFETY: column 0 of the live input chunk; its type handle is destroyed after use, and
-        // value_bytes reads rows below `n` of the flat input vector.
-        let sizes: Vec<i64> = unsafe {
-            let v = ffi::duckdb_data_chunk_get_vector(input.get_ptr(), 0);
-            let mut t = ffi::duckdb_vector_get_column_type(v);
-            let row_type = column_type(t);
-            ffi::duckdb_destroy_logical_type(&mut t);
-            (0..n as u64).map(|row| value_bytes(v, &row_type, row) as i64).collect()
-        };
+        let (v, row_type) = first_column(input);
+        // SAFETY: `v` is the live, flat input vector of type `row_type`; rows below `n` exist.
+        let sizes: Vec<i64> = unsafe { (0..n as u64).map(|row| value_bytes(v, &row_type, row) as i64).collect() };
         let mut out = output.flat_vector();
         // SAFETY: the return type is BIGINT and the output holds `n` rows.
         unsafe { out.as_mut_slice_with_len::<i64>(n) }.copy_from_slice(&sizes);

@@ -9,12 +9,11 @@
 //! The count depends on the type only: one visit of the type per call, nothing per row.
 
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
-use duckdb::ffi;
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
 use crate::core::types::ColumnType;
-use crate::ext::partext_row_bytes::column_type;
+use crate::ext::partext_row_bytes::first_column;
 
 pub struct PartextRowColumns;
 
@@ -34,14 +33,7 @@ impl VScalar for PartextRowColumns {
 
     fn invoke(_: &(), input: &mut DataChunkHandle, output: &mut dyn WritableVector) -> Result<(), Box<dyn std::error::Error>> {
         let n = input.len();
-        // SAFETY: column 0 of the live input chunk; its type handle is destroyed after use.
-        let count = unsafe {
-            let v = ffi::duckdb_data_chunk_get_vector(input.get_ptr(), 0);
-            let mut t = ffi::duckdb_vector_get_column_type(v);
-            let row_type = column_type(t);
-            ffi::duckdb_destroy_logical_type(&mut t);
-            leaves(&row_type)
-        };
+        let count = leaves(&first_column(input).1);
         let mut out = output.flat_vector();
         // SAFETY: the return type is BIGINT and the output holds `n` rows.
         unsafe { out.as_mut_slice_with_len::<i64>(n) }.fill(count);
