@@ -43,8 +43,16 @@
 //! of 8 fails). Plans keep the writers within memory all the same, so that no pass depends on
 //! spilling.
 //!
+//! Outside the limit: DuckDB keeps its memory_limit full of cached blocks of the source
+//! whatever the writers take, and holds more beside it (the Parquet writer encodes a row
+//! group's pages in memory it does not count; the scan's strings; code). A plan therefore runs
+//! its passes with memory_limit lowered by [`OUTSIDE_LIMIT_PER_EXTRA_THREAD`] for each thread
+//! past the first (its statements set it, and the last one sets the connection's value back),
+//! so that a plan with more threads holds no more than a plan with one: the budget, and a few
+//! tens of MB beside it.
+//!
 //! Threads ([`thread_choices`]): with `t` threads the writers get half of what the `t` scans
-//! leave of the budget (the other half is the margin: DuckDB's boundary is sharp);
+//! leave of that lowered limit (the other half is the margin: DuckDB's boundary is sharp);
 //! `core::write_plan` plans every thread count up to the connection's whose scans leave room
 //! for a writer and takes the one with the least time (passes over the threads' speedup).
 //! Where even one thread's scan leaves no room, an error says how much memory the source needs
@@ -71,6 +79,15 @@ pub const JSON_PER_THREAD: u64 = 64 << 20;
 pub const TABLE_BYTES_PER_COLUMN: u64 = 384 << 10;
 /// The share of what the scans leave that the partition writers may take.
 pub const WRITER_SHARE: f64 = 0.5;
+/// What each thread past the first adds to the memory a pass holds outside DuckDB's
+/// memory_limit (the Parquet writer encodes a row group's pages in memory DuckDB does not
+/// count; the scan's strings; the allocator's arena). DuckDB fills its limit with cached
+/// blocks of the source whatever the plan's writers take, so a plan with `t` threads runs its
+/// passes with memory_limit lowered by `t - 1` times this, and holds about what a plan with one
+/// thread holds (measured, DuckDB 2.0.1, peak RSS above the process's own memory plus
+/// memory_limit: one thread 6 to 24 MB, code included; two threads 20 MB at 32MB over 320 MB
+/// of order lines and 22 to 40 MB at 64MB over 1.2 GB).
+pub const OUTSIDE_LIMIT_PER_EXTRA_THREAD: u64 = 16 << 20;
 /// The least room for writers a plan with one thread must leave.
 pub const MIN_WRITER_ROOM: u64 = 2 << 20;
 /// Rows the row-size estimate reads from a source without metadata.
@@ -156,7 +173,19 @@ pub struct ScanFacts {
 pub struct ScanCost {
     pub per_thread: u64,
     pub why: String,
+    /// What one pass's scan costs in time, as a share of writing every row once: a table's
+    /// pass reads the key column and the matching rows ([`TABLE_PASS_SHARE`]); a pass over a
+    /// file or frame decodes every row group the key range does not skip ([`FILE_PASS_SHARE`]).
+    pub pass_share: f64,
 }
+
+/// A pass over a DuckDB table, as a share of writing every row (measured, DuckDB 2.0.1: 20M
+/// events at 64MB by 64 buckets, 8 passes 12.2 s and 11 passes 12.3 s with 2 threads).
+pub const TABLE_PASS_SHARE: f64 = 0.02;
+/// A pass over a file or frame, as a share of writing every row (measured, DuckDB 2.0.1, key
+/// unsorted: the events' Parquet file by 64 buckets 6.8 s a pass beside about 20 s of writing;
+/// the CSV file by 64 buckets 9 s a pass beside about 26 s).
+pub const FILE_PASS_SHARE: f64 = 0.3;
 
 fn mib(bytes: f64) -> String {
     format!("{:.1} MiB", bytes / 1_048_576.0)
@@ -171,6 +200,7 @@ pub fn scan_cost(f: &ScanFacts) -> ScanCost {
             let bytes = chunks + PARQUET_PAGE_FACTOR * f.row_group_pages as f64;
             ScanCost {
                 per_thread: bytes.ceil() as u64,
+                pass_share: FILE_PASS_SHARE,
                 why: format!(
                     "Parquet row groups of up to {} rows x {:.0} bytes: {} compressed, and {} of pages decoded: {} per thread",
                     f.row_group_rows,
@@ -183,19 +213,27 @@ pub fn scan_cost(f: &ScanFacts) -> ScanCost {
         }
         ScanKind::Csv => ScanCost {
             per_thread: 2 * CSV_BUFFER,
+            pass_share: FILE_PASS_SHARE,
             why: format!("CSV read with buffers of {}: {} per thread", mib(CSV_BUFFER as f64), mib(2.0 * CSV_BUFFER as f64)),
         },
-        ScanKind::Json => {
-            ScanCost { per_thread: JSON_PER_THREAD, why: format!("JSON read buffers: {} per thread", mib(JSON_PER_THREAD as f64)) }
-        }
-        ScanKind::Frame => {
-            ScanCost { per_thread: 0, why: "a DataFrame or Arrow frame: the client holds it, outside DuckDB's memory_limit".into() }
-        }
-        ScanKind::Table => {
-            ScanCost { per_thread: table, why: format!("a DuckDB table of {} columns: {} per thread", f.columns, mib(table as f64)) }
-        }
+        ScanKind::Json => ScanCost {
+            per_thread: JSON_PER_THREAD,
+            pass_share: FILE_PASS_SHARE,
+            why: format!("JSON read buffers: {} per thread", mib(JSON_PER_THREAD as f64)),
+        },
+        ScanKind::Frame => ScanCost {
+            per_thread: 0,
+            pass_share: FILE_PASS_SHARE,
+            why: "a DataFrame or Arrow frame: the client holds it, outside DuckDB's memory_limit".into(),
+        },
+        ScanKind::Table => ScanCost {
+            per_thread: table,
+            pass_share: TABLE_PASS_SHARE,
+            why: format!("a DuckDB table of {} columns: {} per thread", f.columns, mib(table as f64)),
+        },
         ScanKind::View | ScanKind::Query | ScanKind::File => ScanCost {
             per_thread: table,
+            pass_share: FILE_PASS_SHARE,
             why: format!(
                 "a {}: what its operators hold cannot be bounded from outside; counted as a table of {} columns, {} per thread",
                 match f.kind {
@@ -210,11 +248,14 @@ pub fn scan_cost(f: &ScanFacts) -> ScanCost {
     }
 }
 
-/// The threads a plan's passes run with and the memory their writers may take.
+/// The threads a plan's passes run with, the memory their writers may take and the
+/// memory_limit DuckDB runs them with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ThreadChoice {
     pub threads: u64,
     pub writer_room: u64,
+    /// The budget less [`OUTSIDE_LIMIT_PER_EXTRA_THREAD`] for each thread past the first.
+    pub duckdb_limit: u64,
 }
 
 /// The thread counts a plan may run its passes with, for a budget of `budget` bytes, a
@@ -227,10 +268,15 @@ pub fn thread_choices(budget: u64, threads: u64, cost: &ScanCost) -> Result<Vec<
     // Saturating: the facts come from SQL, and a direct call of partext_write_plan can pass any.
     let per = cost.per_thread.saturating_add(RESERVE_PER_THREAD);
     let scans = |t: u64| t.saturating_mul(per);
+    let duckdb_limit = |t: u64| budget.saturating_sub((t - 1).saturating_mul(OUTSIDE_LIMIT_PER_EXTRA_THREAD));
     let choices: Vec<ThreadChoice> = (1..=threads)
         .filter(|&t| t <= 8 || t.is_power_of_two() || t == threads)
-        .filter(|&t| scans(t).saturating_add(MIN_WRITER_ROOM) <= budget)
-        .map(|t| ThreadChoice { threads: t, writer_room: ((budget - scans(t)) as f64 * WRITER_SHARE) as u64 })
+        .filter(|&t| scans(t).saturating_add(MIN_WRITER_ROOM) <= duckdb_limit(t))
+        .map(|t| ThreadChoice {
+            threads: t,
+            writer_room: ((duckdb_limit(t) - scans(t)) as f64 * WRITER_SHARE) as u64,
+            duckdb_limit: duckdb_limit(t),
+        })
         .collect();
     if choices.is_empty() {
         let need = per.saturating_add(4 * MIN_WRITER_ROOM);
@@ -251,18 +297,28 @@ pub fn thread_choices(budget: u64, threads: u64, cost: &ScanCost) -> Result<Vec<
     Ok(choices)
 }
 
-/// The plan's `memory_note`: the source's scan and why the passes run with `chosen` threads.
-pub fn thread_note(cost: &ScanCost, chosen: u64, threads: u64, budget: u64) -> String {
-    if chosen < threads.max(1) {
+/// The plan's `memory_note`: the source's scan, why the passes run with `chosen` threads and
+/// the memory_limit they run with (`limit`, where the plan lowers it).
+pub fn thread_note(cost: &ScanCost, chosen: u64, threads: u64, budget: u64, limit: Option<u64>) -> String {
+    let threads_why = if chosen < threads.max(1) {
         format!(
-            "{}; {chosen} of the connection's {threads} threads: with the scans of more, the writers' room in the budget of {} \
+            "{chosen} of the connection's {threads} threads: with the scans of more, the writers' room in the budget of {} \
              would need more passes than the threads save",
-            cost.why,
             mib(budget as f64)
         )
     } else {
-        format!("{}; {chosen} threads, the connection's", cost.why)
-    }
+        format!("{chosen} threads, the connection's")
+    };
+    let limit_why = limit
+        .map(|l| {
+            format!(
+                "; memory_limit {} during the passes, as DuckDB holds about {} outside it for each thread past the first",
+                mib(l as f64),
+                mib(OUTSIDE_LIMIT_PER_EXTRA_THREAD as f64)
+            )
+        })
+        .unwrap_or_default();
+    format!("{}; {threads_why}{limit_why}", cost.why)
 }
 
 /// What [`facts_sql`] is asked for.
@@ -468,8 +524,15 @@ mod tests {
         // A table of 16 columns at 64 MiB can run 2 threads.
         let table = scan_cost(&ScanFacts { kind: ScanKind::Table, columns: 16, ..parquet(0, 0.0, 0.0, 200.0) });
         assert_eq!(thread_choices(mib(64), 2, &table).unwrap().len(), 2);
-        assert!(thread_note(&table, 1, 2, mib(64)).contains("1 of the connection's 2 threads"));
-        assert!(thread_note(&table, 2, 2, mib(64)).ends_with("2 threads, the connection's"));
+        assert!(thread_note(&table, 1, 2, mib(64), None).contains("1 of the connection's 2 threads"));
+        assert!(thread_note(&table, 2, 2, mib(64), None).ends_with("2 threads, the connection's"));
+        let lowered = thread_note(&table, 2, 2, mib(64), Some(mib(40)));
+        assert!(
+            lowered.ends_with(
+                "memory_limit 40.0 MiB during the passes, as DuckDB holds about 16.0 MiB outside it for each thread past the first"
+            ),
+            "{lowered}"
+        );
         // A frame is outside the limit.
         let frame = scan_cost(&ScanFacts { kind: ScanKind::Frame, ..parquet(0, 0.0, 0.0, 0.0) });
         assert_eq!(frame.per_thread, 0);

@@ -241,24 +241,31 @@ fn speedup(threads: u64) -> f64 {
     1.0 / ((1.0 - PARALLEL_SHARE) + PARALLEL_SHARE / threads.max(1) as f64)
 }
 
-/// Plans the passes with the thread count that takes the least time, `passes / speedup`
-/// (a pass over an unsorted key scans the whole source, which more threads scan faster), of
-/// the `choices` the source's scan allows (`core::scan::thread_choices`); more threads on a tie.
-pub fn plan_threads(partitions: &[PlanPartition], format: Format, choices: &[ThreadChoice]) -> Result<(Plan, u64), String> {
-    let mut best: Option<(Plan, u64, f64)> = None;
+/// Plans the passes with the thread count that takes the least time, `(1 + passes x
+/// pass_share) / speedup`: every row is written once whatever the passes, and each pass scans
+/// the source again, at `pass_share` of that writing (`core::scan::ScanCost`: little for a
+/// table, much for a file whose key is unsorted); more threads do both faster. Of the
+/// `choices` the source's scan allows (`core::scan::thread_choices`); more threads on a tie.
+pub fn plan_threads(
+    partitions: &[PlanPartition],
+    format: Format,
+    choices: &[ThreadChoice],
+    pass_share: f64,
+) -> Result<(Plan, ThreadChoice), String> {
+    let mut best: Option<(Plan, &ThreadChoice, f64)> = None;
     let mut last_err = String::from("no thread count leaves room for a writer");
     for c in choices {
         match plan(partitions, format, c.writer_room, c.threads) {
             Ok(p) => {
-                let cost = p.passes.len() as f64 / speedup(c.threads);
+                let cost = (1.0 + p.passes.len() as f64 * pass_share) / speedup(c.threads);
                 if best.as_ref().is_none_or(|(_, _, b)| cost <= *b) {
-                    best = Some((p, c.threads, cost));
+                    best = Some((p, c, cost));
                 }
             }
             Err(e) => last_err = e,
         }
     }
-    best.map(|(p, t, _)| (p, t)).ok_or(last_err)
+    best.map(|(p, c, _)| (p, c.clone())).ok_or(last_err)
 }
 
 /// What the statements of a plan need to know besides the passes.
@@ -280,11 +287,12 @@ pub struct CopyTarget<'a> {
 pub const KEY_COLUMN: &str = "partition_key";
 
 /// The settings every pass needs, as SQL (they stay set in the session that runs them):
-/// `threads` when the plan lowers them (`Some`), the row group as the flush threshold, and no
-/// insertion order to keep.
-pub fn settings_sql(row_group: u64, threads: Option<u64>) -> String {
+/// `memory_limit` and `threads` where the plan lowers them (`Some`; bytes and count), the row
+/// group as the flush threshold, and no insertion order to keep.
+pub fn settings_sql(row_group: u64, memory_limit: Option<u64>, threads: Option<u64>) -> String {
+    let limit = memory_limit.map(|b| format!("SET memory_limit = '{}KiB'; ", b / 1024)).unwrap_or_default();
     let threads = threads.map(|t| format!("SET threads = {t}; ")).unwrap_or_default();
-    format!("{threads}SET preserve_insertion_order = false; SET partitioned_write_flush_threshold = {row_group};")
+    format!("{limit}{threads}SET preserve_insertion_order = false; SET partitioned_write_flush_threshold = {row_group};")
 }
 
 /// The WHERE condition selecting the rows of a pass's partitions.
@@ -536,15 +544,25 @@ mod tests {
     #[test]
     fn the_thread_count_with_the_least_time_wins() {
         let parts: Vec<_> = (0..64).map(|i| part(i, 25_000, 200)).collect();
-        let choices = [ThreadChoice { threads: 1, writer_room: 10 << 20 }, ThreadChoice { threads: 2, writer_room: 5 << 20 }];
-        let (chosen, threads) = plan_threads(&parts, Format::Parquet, &choices).unwrap();
-        let one = plan(&parts, Format::Parquet, 10 << 20, 1).unwrap().passes.len() as u64;
-        let two = plan(&parts, Format::Parquet, 5 << 20, 2).unwrap().passes.len() as u64;
-        assert_eq!(threads, if one as f64 * speedup(2) < two as f64 { 1 } else { 2 }, "{one} passes with 1 thread, {two} with 2");
+        let choice = |threads: u64, writer_room: u64| ThreadChoice { threads, writer_room, duckdb_limit: 64 << 20 };
+        let choices = [choice(1, 10 << 20), choice(2, 5 << 20)];
+        let one = plan(&parts, Format::Parquet, 10 << 20, 1).unwrap().passes.len() as f64;
+        let two = plan(&parts, Format::Parquet, 5 << 20, 2).unwrap().passes.len() as f64;
+        assert!(two > one * 1.5, "{one} passes with 1 thread, {two} with 2");
+        for share in [0.0, 0.02, 0.3, 1.0] {
+            let (chosen, c) = plan_threads(&parts, Format::Parquet, &choices, share).unwrap();
+            let time = |passes: f64, t: u64| (1.0 + passes * share) / speedup(t);
+            let expect = if time(one, 1) < time(two, 2) { 1 } else { 2 };
+            assert_eq!(c.threads, expect, "share {share}: {one} passes with 1 thread, {two} with 2");
+            assert_eq!(chosen.passes.len() as f64, if expect == 1 { one } else { two });
+        }
+        // Passes over a table cost little beside the writing: more threads; over an unsorted
+        // file each pass is a scan: fewer passes.
+        assert_eq!(plan_threads(&parts, Format::Parquet, &choices, 0.02).unwrap().1.threads, 2);
+        assert_eq!(plan_threads(&parts, Format::Parquet, &choices, 1.0).unwrap().1.threads, 1);
         assert!((speedup(2) - 1.818).abs() < 0.01 && speedup(1) == 1.0);
-        assert_eq!(chosen.passes.len() as u64, if threads == 1 { one } else { two });
-        let plenty = [ThreadChoice { threads: 1, writer_room: 1 << 30 }, ThreadChoice { threads: 2, writer_room: 1 << 29 }];
-        assert_eq!(plan_threads(&parts, Format::Parquet, &plenty).unwrap().1, 2, "one pass either way: more threads");
+        let plenty = [choice(1, 1 << 30), choice(2, 1 << 29)];
+        assert_eq!(plan_threads(&parts, Format::Parquet, &plenty, 0.3).unwrap().1.threads, 2, "one pass either way: more threads");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 use crate::core::chunk::parse_memory;
 use crate::core::scan::{scan_cost, thread_choices, thread_note, ScanFacts, ScanKind};
 use crate::core::source::from_sql;
+use crate::core::sql::quote_literal;
 use crate::core::write_plan::{copy_sql, key_sql, plan_threads, settings_sql, CopyTarget, Format, PlanPartition, PlanStrategy};
 use crate::ext::args::Args;
 use crate::ext::manifest_rows::{boxed, param as t, Field, RowsFunction, Schema, Value};
@@ -79,7 +80,8 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
     let arg = args.text(11, row, "arg", "the granularity, bucket count or partition count")?;
     let format = Format::parse(&args.text(12, row, "format", "'parquet' or 'csv'")?).map_err(|e| format!("{NAME}: {e}"))?;
     let threads = args.opt_int(15, row).filter(|t| *t >= 1).unwrap_or(1) as u64;
-    let budget = budget(args.opt_double(13, row), args.opt_text(14, row, "memory_limit")?)?;
+    let memory_limit = args.opt_text(14, row, "memory_limit")?;
+    let budget = budget(args.opt_double(13, row), memory_limit.clone())?;
     let facts = facts(args, row)?;
     let cost = scan_cost(&facts);
     let choices = thread_choices(budget, threads, &cost).map_err(|e| format!("{NAME}: {e}"))?;
@@ -102,8 +104,13 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
             }
         })
         .collect();
-    let (planned, chosen) = plan_threads(&partitions, format, &choices).map_err(|e| format!("{NAME}: {e}"))?;
-    let note = thread_note(&cost, chosen, threads, budget);
+    let (planned, choice) = plan_threads(&partitions, format, &choices, cost.pass_share).map_err(|e| format!("{NAME}: {e}"))?;
+    let chosen = choice.threads;
+    // The passes run with memory_limit lowered for what DuckDB holds outside it (core::scan),
+    // never raised past the connection's; the connection's value is set back as it reads.
+    let connection_limit = memory_limit.as_deref().and_then(parse_memory).map(|l| l as u64);
+    let lowered_limit = connection_limit.filter(|&l| choice.duckdb_limit < l).map(|_| choice.duckdb_limit);
+    let note = thread_note(&cost, chosen, threads, budget, lowered_limit);
     let source = from_sql(&tbl).map_err(|e| format!("{NAME}: {e}"))?;
     let target = CopyTarget {
         source_sql: &source.from_sql,
@@ -114,7 +121,14 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
         strategy,
     };
     let lowered = (chosen < threads).then_some(chosen);
-    let settings = settings_sql(planned.row_group, lowered);
+    let settings = settings_sql(planned.row_group, lowered_limit, lowered);
+    let mut restore = String::new();
+    if let (Some(_), Some(text)) = (lowered_limit, &memory_limit) {
+        restore.push_str(&format!(" SET memory_limit = {};", quote_literal(text)));
+    }
+    if lowered.is_some() {
+        restore.push_str(&format!(" SET threads = {threads};"));
+    }
     let last = planned.passes.len().saturating_sub(1);
     Ok(planned
         .passes
@@ -122,8 +136,8 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
         .enumerate()
         .map(|(i, pass)| {
             let ids: Vec<String> = pass.partitions.iter().map(|p| p.id.to_string()).collect();
-            // The connection's threads are restored after the last statement.
-            let restore = if lowered.is_some() && i == last { format!(" SET threads = {threads};") } else { String::new() };
+            // The connection's memory_limit and threads are restored after the last statement.
+            let restore = if i == last { restore.as_str() } else { "" };
             vec![
                 Value::Int(Some(i as i64)),
                 Value::Text(Some(format!("[{}]", ids.join(", ")))),

@@ -61,6 +61,7 @@ with open("/proc/self/clear_refs", "w") as f:
     f.write("5")  # the peak RSS starts again from here
 con.execute(f"SET memory_limit = '{args['limit']}'")
 con.execute("SET threads = 2")
+limit_before = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
 out = args["out"]
 shutil.rmtree(out, ignore_errors=True)
 tbl, strategy, col, arg = args["tbl"], args["strategy"], args["col"], args["arg"]
@@ -82,7 +83,7 @@ except duckdb.Error as e:
     print(json.dumps(result)); sys.exit(0)
 seconds = time.time() - started
 rss = status("VmHWM") - frame_bytes
-threads_after = con.execute("SELECT current_setting('threads')").fetchone()[0]
+threads_after, limit_after = con.execute("SELECT current_setting('threads'), current_setting('memory_limit')").fetchone()
 # Reading back and the manifest to compare with, with memory to spare: not what is tested.
 con.execute("SET memory_limit = '4GB'")
 key = {"hash": "bucket", "temporal": "label", "range": "partition_id"}[strategy]
@@ -95,7 +96,8 @@ files = os.path.join(out, "**", "*.parquet")
 written = dict(con.execute("SELECT coalesce(CAST(partition_key AS VARCHAR), 'NULL'), count(*) FROM read_parquet(?, hive_partitioning = true) GROUP BY ALL",
                            [files]).fetchall()) if passes else {}
 result.update(ok=True, seconds=seconds, passes=len(passes), frame_bytes=frame_bytes, threads=passes[0][1] if passes else None, note=passes[0][2] if passes else "",
-              rss=rss, exact=written == manifest, partitions=len(manifest), rows=sum(manifest.values()), threads_after=int(threads_after))
+              rss=rss, exact=written == manifest, partitions=len(manifest), rows=sum(manifest.values()), threads_after=int(threads_after),
+              limit_restored=limit_after == limit_before, limit_after=limit_after)
 print(json.dumps(result))
 """
 
@@ -169,6 +171,8 @@ def main(argv=None):
                 problems.append(f"peak RSS {rss_mb:.0f} MB > memory_limit + 100 MB")
             if r["threads_after"] != 2:
                 problems.append(f"threads left at {r['threads_after']}")
+            if not r["limit_restored"]:
+                problems.append(f"memory_limit left at {r['limit_after']}")
             if limit == args.limit and data < 10 * limit_bytes:
                 problems.append(f"the data ({data / 1e6:.0f} MB) is not 10x memory_limit")
             frame = f" (+{r['frame_bytes'] / 1e6:.0f} MB frame held by the client)" if r["frame_bytes"] else ""

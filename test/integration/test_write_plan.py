@@ -86,8 +86,16 @@ def main():
                 budget = (MEMORY_LIMIT_MB - 2 * 4) * 2**20
                 checks.true(all(p[4] <= budget for p in passes), f"{strategy}: every pass's buffer fits the budget")
                 shutil.rmtree(out, ignore_errors=True)
+                before = con.execute("SELECT current_setting('memory_limit'), current_setting('threads')").fetchone()
                 for p in passes:
                     con.execute(p[6])  # an Out of Memory error here fails the test
+                # memory_limit (lowered for the passes of a plan with more than one thread) and
+                # threads are the connection's again after the last statement.
+                checks.equal(con.execute("SELECT current_setting('memory_limit'), current_setting('threads')").fetchone(), before,
+                             f"{strategy} run {attempt + 1}: memory_limit and threads set back")
+                if "SET memory_limit" in passes[0][6]:
+                    checks.true(passes[-1][6].endswith(f"SET memory_limit = '{before[0]}';") or f"SET memory_limit = '{before[0]}'; SET threads" in passes[-1][6],
+                                f"{strategy}: the last statement sets memory_limit back")
                 checks.equal(written_counts(con, out), manifest, f"{strategy} run {attempt + 1}: rows written per partition")
             # A directory that already has files: the first statement refuses it, like the one-pass COPY.
             try:
