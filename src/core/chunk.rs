@@ -248,9 +248,47 @@ pub fn parse_memory(text: &str) -> Option<f64> {
     Some(number * factor)
 }
 
+/// The bytes to set a memory setting back to from the text DuckDB shows for it
+/// (`current_setting('memory_limit')`: to a tenth of its unit, rounded down, as `244.1 MiB` for
+/// `'256MB'`): the middle of that tenth, whose text is the same again (setting `244.1 MiB`
+/// itself would show `244.0 MiB`). Text without a fraction is taken as it is.
+pub fn shown_memory_bytes(text: &str) -> Option<u64> {
+    let bytes = parse_memory(text)?;
+    let t = text.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let number = &t[..split];
+    let Some(dot) = number.find('.') else { return Some(bytes.round() as u64) };
+    let decimals = (number.len() - dot - 1) as i32;
+    let value: f64 = number.parse().ok()?;
+    let factor = if value > 0.0 { bytes / value } else { return Some(0) };
+    Some((bytes + 0.5 * 10f64.powi(-decimals) * factor).round() as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shown_memory_setting_comes_back_as_shown() {
+        // DuckDB's display: a tenth of the unit, rounded down.
+        let shown = |bytes: u64| {
+            let units = [("KiB", 1u64 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("TiB", 1 << 40)];
+            let (name, size) = units.iter().rev().find(|(_, s)| bytes >= *s).copied().unwrap_or(("bytes", 1));
+            if size == 1 {
+                format!("{bytes} bytes")
+            } else {
+                format!("{:.1} {name}", ((bytes as f64 / size as f64) * 10.0).floor() / 10.0)
+            }
+        };
+        for set in [64_000_000u64, 256_000_000, 1_500_000_000, 63_963_136, 4_000_000_000, 24 << 20, 1 << 30, 19_300_000_000] {
+            let text = shown(set);
+            let back = shown_memory_bytes(&text).unwrap();
+            assert_eq!(shown(back), text, "{set} shown as {text}, set back as {back}");
+            assert!((back as f64 - set as f64).abs() <= 0.05 * parse_memory(&text).unwrap() / 1.0, "{set}: {back}");
+        }
+        assert_eq!(shown_memory_bytes("1000 bytes"), Some(1000));
+        assert_eq!(shown_memory_bytes("nonsense"), None);
+    }
 
     /// Units of a table of `n` rowids with every `gap`-th row deleted (gap 0: none).
     fn units(n: i64, len: i64, gap: i64) -> Vec<ChunkUnit> {
