@@ -51,6 +51,7 @@ def status(field):
 
 con = duckdb.connect(args["db"], read_only=True, config={"allow_unsigned_extensions": "true"})
 con.execute(f"LOAD '{args['extension']}'")
+con.execute("SET enable_progress_bar = false")  # it would print to stdout, where the result goes
 frame_bytes = 0
 if args["kind"] == "dataframe":
     before = status("VmRSS")
@@ -118,7 +119,10 @@ def run_case(python, extension, paths, shape, kind, strategy_name, limit, out):
     r = subprocess.run([python, "-c", CHILD, json.dumps(args)], capture_output=True, text=True)
     if r.returncode != 0:
         return {"ok": False, "error": f"exit {r.returncode}: {r.stderr[-600:]}"}
-    return json.loads(r.stdout.strip().splitlines()[-1])
+    results = [line for line in r.stdout.splitlines() if line.startswith("{")]
+    if not results:
+        return {"ok": False, "error": f"no result: {r.stdout[-300:]} {r.stderr[-300:]}"}
+    return json.loads(results[-1])
 
 
 def main(argv=None):
