@@ -47,7 +47,8 @@
 //! whatever the writers take, and holds more beside it (the Parquet writer encodes a row
 //! group's pages in memory it does not count; the scan's strings; code). A plan therefore runs
 //! its passes with memory_limit lowered by [`OUTSIDE_LIMIT_PER_EXTRA_THREAD`] for each thread
-//! past the first (its statements set it, and the last one sets the connection's value back),
+//! past the first (over Parquet by [`PARQUET_OUTSIDE_SHARE`] of a thread's scan where that is
+//! more: [`outside_per_extra_thread`]) (its statements set it, and the last one sets the connection's value back),
 //! so that a plan with more threads holds no more than a plan with one: the budget, and a few
 //! tens of MB beside it.
 //!
