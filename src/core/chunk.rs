@@ -229,9 +229,14 @@ pub struct ChunkRow {
 
 /// Parses a DuckDB memory setting such as `18.8 GiB`, `500 MB` or `1024 bytes` into bytes.
 pub fn parse_memory(text: &str) -> Option<f64> {
+    let (number, factor) = memory_parts(text)?;
+    Some(number.parse::<f64>().ok()? * factor)
+}
+
+/// A memory setting's number, as written, and its unit in bytes.
+fn memory_parts(text: &str) -> Option<(&str, f64)> {
     let t = text.trim();
     let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
-    let number: f64 = t[..split].trim().parse().ok()?;
     let unit = t[split..].trim().to_ascii_lowercase();
     let factor = match unit.as_str() {
         "" | "b" | "byte" | "bytes" => 1.0,
@@ -245,23 +250,21 @@ pub fn parse_memory(text: &str) -> Option<f64> {
         "tib" => 1024.0f64.powi(4),
         _ => return None,
     };
-    Some(number * factor)
+    Some((t[..split].trim(), factor))
 }
 
 /// The bytes to set a memory setting back to from the text DuckDB shows for it
 /// (`current_setting('memory_limit')`: to a tenth of its unit, rounded down, as `244.1 MiB` for
-/// `'256MB'`): the middle of that tenth, whose text is the same again (setting `244.1 MiB`
-/// itself would show `244.0 MiB`). Text without a fraction is taken as it is.
+/// `'256MB'`): the middle of that last digit's step, whose text is the same again (setting
+/// `244.1 MiB` itself would show `244.0 MiB`). Text without a fraction is taken as it is.
 pub fn shown_memory_bytes(text: &str) -> Option<u64> {
-    let bytes = parse_memory(text)?;
-    let t = text.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
-    let number = &t[..split];
-    let Some(dot) = number.find('.') else { return Some(bytes.round() as u64) };
-    let decimals = (number.len() - dot - 1) as i32;
+    let (number, factor) = memory_parts(text)?;
     let value: f64 = number.parse().ok()?;
-    let factor = if value > 0.0 { bytes / value } else { return Some(0) };
-    Some((bytes + 0.5 * 10f64.powi(-decimals) * factor).round() as u64)
+    let half_step = match number.find('.') {
+        Some(dot) => 0.5 * 10f64.powi(-((number.len() - dot - 1) as i32)),
+        None => 0.0,
+    };
+    Some(((value + half_step) * factor).round() as u64)
 }
 
 #[cfg(test)]
@@ -284,7 +287,7 @@ mod tests {
             let text = shown(set);
             let back = shown_memory_bytes(&text).unwrap();
             assert_eq!(shown(back), text, "{set} shown as {text}, set back as {back}");
-            assert!((back as f64 - set as f64).abs() <= 0.05 * parse_memory(&text).unwrap() / 1.0, "{set}: {back}");
+            assert!((back as f64 - set as f64).abs() <= 0.05 * parse_memory(&text).unwrap(), "{set}: {back}");
         }
         assert_eq!(shown_memory_bytes("1000 bytes"), Some(1000));
         assert_eq!(shown_memory_bytes("nonsense"), None);

@@ -47,10 +47,10 @@
 //! whatever the writers take, and holds more beside it (the Parquet writer encodes a row
 //! group's pages in memory it does not count; the scan's strings; code). A plan therefore runs
 //! its passes with memory_limit lowered by [`OUTSIDE_LIMIT_PER_EXTRA_THREAD`] for each thread
-//! past the first (over Parquet by [`PARQUET_OUTSIDE_SHARE`] of a thread's scan where that is
-//! more: [`outside_per_extra_thread`]) (its statements set it, and the last one sets the connection's value back),
-//! so that a plan with more threads holds no more than a plan with one: the budget, and a few
-//! tens of MB beside it.
+//! past the first, over Parquet by [`PARQUET_OUTSIDE_SHARE`] of a thread's scan where that is
+//! more ([`ScanCost::outside_per_extra_thread`]); its statements set it, and the last one sets
+//! the connection's value back. A plan with more threads then holds no more than a plan with
+//! one: the budget, and a few tens of MB beside it.
 //!
 //! Threads ([`thread_choices`]): with `t` threads the writers get half of what the `t` scans
 //! leave of that lowered limit (the other half is the margin: DuckDB's boundary is sharp);
@@ -179,12 +179,33 @@ pub struct ScanFacts {
 /// The memory one thread's scan holds, and what it is, in words.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScanCost {
+    pub kind: ScanKind,
     pub per_thread: u64,
     pub why: String,
+}
+
+impl ScanCost {
     /// What one pass's scan costs in time, as a share of writing every row once: a table's
     /// pass reads the key column and the matching rows ([`TABLE_PASS_SHARE`]); a pass over a
     /// file or frame decodes every row group the key range does not skip ([`FILE_PASS_SHARE`]).
-    pub pass_share: f64,
+    pub fn pass_share(&self) -> f64 {
+        if self.kind == ScanKind::Table {
+            TABLE_PASS_SHARE
+        } else {
+            FILE_PASS_SHARE
+        }
+    }
+
+    /// What each thread past the first holds outside DuckDB's memory_limit:
+    /// [`OUTSIDE_LIMIT_PER_EXTRA_THREAD`], or over Parquet [`PARQUET_OUTSIDE_SHARE`] of a
+    /// thread's scan where that is more.
+    pub fn outside_per_extra_thread(&self) -> u64 {
+        if self.kind == ScanKind::Parquet {
+            OUTSIDE_LIMIT_PER_EXTRA_THREAD.max((self.per_thread as f64 * PARQUET_OUTSIDE_SHARE) as u64)
+        } else {
+            OUTSIDE_LIMIT_PER_EXTRA_THREAD
+        }
+    }
 }
 
 /// A pass over a DuckDB table, as a share of writing every row (measured, DuckDB 2.0.1: 20M
@@ -208,7 +229,7 @@ pub fn scan_cost(f: &ScanFacts) -> ScanCost {
             let bytes = chunks + PARQUET_PAGE_FACTOR * f.row_group_pages as f64;
             ScanCost {
                 per_thread: bytes.ceil() as u64,
-                pass_share: FILE_PASS_SHARE,
+                kind: f.kind,
                 why: format!(
                     "Parquet row groups of up to {} rows x {:.0} bytes: {} compressed, and {} of pages decoded: {} per thread",
                     f.row_group_rows,
@@ -221,27 +242,27 @@ pub fn scan_cost(f: &ScanFacts) -> ScanCost {
         }
         ScanKind::Csv => ScanCost {
             per_thread: 2 * CSV_BUFFER,
-            pass_share: FILE_PASS_SHARE,
+            kind: f.kind,
             why: format!("CSV read with buffers of {}: {} per thread", mib(CSV_BUFFER as f64), mib(2.0 * CSV_BUFFER as f64)),
         },
         ScanKind::Json => ScanCost {
             per_thread: JSON_PER_THREAD,
-            pass_share: FILE_PASS_SHARE,
+            kind: f.kind,
             why: format!("JSON read buffers: {} per thread", mib(JSON_PER_THREAD as f64)),
         },
         ScanKind::Frame => ScanCost {
             per_thread: 0,
-            pass_share: FILE_PASS_SHARE,
+            kind: f.kind,
             why: "a DataFrame or Arrow frame: the client holds it, outside DuckDB's memory_limit".into(),
         },
         ScanKind::Table => ScanCost {
             per_thread: table,
-            pass_share: TABLE_PASS_SHARE,
+            kind: f.kind,
             why: format!("a DuckDB table of {} columns: {} per thread", f.columns, mib(table as f64)),
         },
         ScanKind::View | ScanKind::Query | ScanKind::File => ScanCost {
             per_thread: table,
-            pass_share: FILE_PASS_SHARE,
+            kind: f.kind,
             why: format!(
                 "a {}: what its operators hold cannot be bounded from outside; counted as a table of {} columns, {} per thread",
                 match f.kind {
@@ -262,7 +283,7 @@ pub fn scan_cost(f: &ScanFacts) -> ScanCost {
 pub struct ThreadChoice {
     pub threads: u64,
     pub writer_room: u64,
-    /// The budget less [`OUTSIDE_LIMIT_PER_EXTRA_THREAD`] for each thread past the first.
+    /// The budget less [`ScanCost::outside_per_extra_thread`] for each thread past the first.
     pub duckdb_limit: u64,
 }
 
@@ -276,7 +297,7 @@ pub fn thread_choices(budget: u64, threads: u64, cost: &ScanCost) -> Result<Vec<
     // Saturating: the facts come from SQL, and a direct call of partext_write_plan can pass any.
     let per = cost.per_thread.saturating_add(RESERVE_PER_THREAD);
     let scans = |t: u64| t.saturating_mul(per);
-    let extra = outside_per_extra_thread(cost);
+    let extra = cost.outside_per_extra_thread();
     let duckdb_limit = |t: u64| budget.saturating_sub((t - 1).saturating_mul(extra));
     let choices: Vec<ThreadChoice> = (1..=threads)
         .filter(|&t| t <= 8 || t.is_power_of_two() || t == threads)
@@ -296,7 +317,7 @@ pub fn thread_choices(budget: u64, threads: u64, cost: &ScanCost) -> Result<Vec<
             cost.why,
             mib(budget as f64),
             (need as f64 / 1_048_576.0).ceil(),
-            if cost.why.starts_with("Parquet") {
+            if cost.kind == ScanKind::Parquet {
                 ", or rewrite the files with smaller row groups (COPY ... (FORMAT parquet, ROW_GROUP_SIZE 122880))"
             } else {
                 ""
@@ -304,15 +325,6 @@ pub fn thread_choices(budget: u64, threads: u64, cost: &ScanCost) -> Result<Vec<
         ));
     }
     Ok(choices)
-}
-
-/// What each thread past the first holds outside DuckDB's memory_limit.
-pub fn outside_per_extra_thread(cost: &ScanCost) -> u64 {
-    if cost.why.starts_with("Parquet") {
-        OUTSIDE_LIMIT_PER_EXTRA_THREAD.max((cost.per_thread as f64 * PARQUET_OUTSIDE_SHARE) as u64)
-    } else {
-        OUTSIDE_LIMIT_PER_EXTRA_THREAD
-    }
 }
 
 /// The plan's `memory_note`: the source's scan, why the passes run with `chosen` threads and
@@ -327,15 +339,15 @@ pub fn thread_note(cost: &ScanCost, chosen: u64, threads: u64, budget: u64, limi
     } else {
         format!("{chosen} threads, the connection's")
     };
-    let limit_why = limit
-        .map(|l| {
-            format!(
-                "; memory_limit {} during the passes, as DuckDB holds about {} outside it for each thread past the first",
-                mib(l as f64),
-                mib(outside_per_extra_thread(cost) as f64)
-            )
-        })
-        .unwrap_or_default();
+    let limit_why = match limit {
+        Some(l) if chosen > 1 => format!(
+            "; memory_limit {} during the passes, as DuckDB holds about {} outside it for each thread past the first",
+            mib(l as f64),
+            mib(cost.outside_per_extra_thread() as f64)
+        ),
+        Some(l) => format!("; memory_limit {} during the passes, the budget", mib(l as f64)),
+        None => String::new(),
+    };
     format!("{}; {threads_why}{limit_why}", cost.why)
 }
 
@@ -544,6 +556,7 @@ mod tests {
         assert_eq!(thread_choices(mib(64), 2, &table).unwrap().len(), 2);
         assert!(thread_note(&table, 1, 2, mib(64), None).contains("1 of the connection's 2 threads"));
         assert!(thread_note(&table, 2, 2, mib(64), None).ends_with("2 threads, the connection's"));
+        assert!(thread_note(&table, 1, 2, mib(24), Some(mib(24))).ends_with("memory_limit 24.0 MiB during the passes, the budget"));
         let lowered = thread_note(&table, 2, 2, mib(64), Some(mib(40)));
         assert!(
             lowered.ends_with(

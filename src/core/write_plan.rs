@@ -295,6 +295,14 @@ pub fn settings_sql(row_group: u64, memory_limit: Option<u64>, threads: Option<u
     format!("{limit}{threads}SET preserve_insertion_order = false; SET partitioned_write_flush_threshold = {row_group};")
 }
 
+/// What the plan's last statement ends with: the connection's `memory_limit` (bytes) and
+/// `threads` set back where the passes changed them (`Some`), each after a space.
+pub fn restore_sql(memory_limit: Option<u64>, threads: Option<u64>) -> String {
+    let limit = memory_limit.map(|b| format!(" SET memory_limit = '{b}B';")).unwrap_or_default();
+    let threads = threads.map(|t| format!(" SET threads = {t};")).unwrap_or_default();
+    format!("{limit}{threads}")
+}
+
 /// The WHERE condition selecting the rows of a pass's partitions.
 pub fn pass_predicate(pass: &Pass, target: &CopyTarget) -> String {
     let col = quote_ident(target.column);

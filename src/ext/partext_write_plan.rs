@@ -13,7 +13,9 @@ use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 use crate::core::chunk::{parse_memory, shown_memory_bytes};
 use crate::core::scan::{scan_cost, thread_choices, thread_note, ScanFacts, ScanKind};
 use crate::core::source::from_sql;
-use crate::core::write_plan::{copy_sql, key_sql, plan_threads, settings_sql, CopyTarget, Format, PlanPartition, PlanStrategy};
+use crate::core::write_plan::{
+    copy_sql, key_sql, plan_threads, restore_sql, settings_sql, CopyTarget, Format, PlanPartition, PlanStrategy,
+};
 use crate::ext::args::Args;
 use crate::ext::manifest_rows::{boxed, param as t, Field, RowsFunction, Schema, Value};
 
@@ -103,11 +105,12 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
             }
         })
         .collect();
-    let (planned, choice) = plan_threads(&partitions, format, &choices, cost.pass_share).map_err(|e| format!("{NAME}: {e}"))?;
+    let (planned, choice) = plan_threads(&partitions, format, &choices, cost.pass_share()).map_err(|e| format!("{NAME}: {e}"))?;
     let chosen = choice.threads;
-    // The passes run with memory_limit lowered for what DuckDB holds outside it for the threads
-    // past the first (core::scan), never raised past the connection's; the connection's value
-    // is set back as it reads (to the middle of the tenth of a unit DuckDB shows).
+    // The passes run with memory_limit at the budget (memory_mb, where given) less what DuckDB
+    // holds outside it for the threads past the first (core::scan), never raised past the
+    // connection's; the last statement sets the connection's value back as current_setting
+    // shows it (core::chunk::shown_memory_bytes).
     let connection_limit = memory_limit.as_deref().and_then(parse_memory).map(|l| l as u64);
     let lowered_limit = connection_limit.filter(|&l| choice.duckdb_limit < l).map(|_| choice.duckdb_limit);
     let note = thread_note(&cost, chosen, threads, budget, lowered_limit);
@@ -122,13 +125,7 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
     };
     let lowered = (chosen < threads).then_some(chosen);
     let settings = settings_sql(planned.row_group, lowered_limit, lowered);
-    let mut restore = String::new();
-    if let Some(bytes) = lowered_limit.and(memory_limit.as_deref().and_then(shown_memory_bytes)) {
-        restore.push_str(&format!(" SET memory_limit = '{bytes}B';"));
-    }
-    if lowered.is_some() {
-        restore.push_str(&format!(" SET threads = {threads};"));
-    }
+    let restore = restore_sql(lowered_limit.and(memory_limit.as_deref().and_then(shown_memory_bytes)), lowered.map(|_| threads));
     let last = planned.passes.len().saturating_sub(1);
     Ok(planned
         .passes
