@@ -8,7 +8,7 @@
 //! A strategy turns the counts of one aggregate scan ([`PartitionCounts`]) into [`ManifestRow`]s;
 //! the row's `query` is always `SELECT * FROM <source> WHERE <predicate>`.
 
-/// The common manifest columns, in SPEC order.
+/// The common manifest columns, in the order of docs/contracts.md, Manifest columns.
 /// The functions users call that partext's internal functions work for (the macros'
 /// names), as messages name them.
 pub const MANIFEST_FUNCTIONS: [&str; 6] =

@@ -1,4 +1,4 @@
-//! What a manifest function scans: the `tbl` argument (SPEC §2).
+//! What a manifest function scans: the `tbl` argument (docs/contracts.md, Sources).
 //!
 //! ```sql
 //! FROM partext.partition_temporal('events', 'ts', 'day');               -- table, view, DataFrame

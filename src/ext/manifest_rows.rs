@@ -27,7 +27,7 @@ pub enum Value {
     Text(Option<String>),
 }
 
-/// The manifest columns every strategy returns first (SPEC §3), in order.
+/// The manifest columns every strategy returns first (docs/contracts.md, Manifest columns), in order.
 pub const COMMON: [(&str, Field); 6] = [
     ("partition_id", Field::BigInt),
     ("label", Field::Text),

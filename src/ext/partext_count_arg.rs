@@ -1,5 +1,5 @@
 //! `partext_count_arg(value, function, name)`: a bucket or partition count checked to be in
-//! 1 ..= 65536 (SPEC §5), as INTEGER, for the key functions the manifest macros call per row.
+//! 1 ..= 65536 (docs/contracts.md, Contracts 5), as INTEGER, for the key functions the manifest macros call per row.
 //!
 //! ```sql
 //! SELECT partition_key_hash(k, partext_count_arg([8], 'partition_hash', 'buckets')) ...

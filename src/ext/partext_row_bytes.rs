@@ -1,4 +1,4 @@
-//! `partext_row_bytes(row)`: the in-memory size of one row (SPEC §3's `estimated_bytes`):
+//! `partext_row_bytes(row)`: the in-memory size of one row (`estimated_bytes` in docs/contracts.md, Manifest columns):
 //! fixed-width values at their physical width, VARCHAR and BLOB at 16 bytes plus their length,
 //! LIST and MAP at 16 bytes plus their elements, STRUCT and ARRAY the sum of their parts.
 //!

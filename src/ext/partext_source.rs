@@ -1,5 +1,5 @@
 //! `partext_source(tbl, function)`: the text after FROM that reads the source a manifest
-//! macro was given (SPEC §2), for the macro's `query(...)` and each row's `query` column.
+//! macro was given (docs/contracts.md, Sources), for the macro's `query(...)` and each row's `query` column.
 //!
 //! ```sql
 //! SELECT partext_source('events', 'partition_hash');        -- "events"

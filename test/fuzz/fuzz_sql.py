@@ -19,7 +19,7 @@ a crash or a hang is pinned to its call. The run fails on:
   - an error DuckDB raises for partext (an Invalid Input Error) that does not name the partext
     function, an internal error, a panic, or a statement that tried to write (the database is
     opened read-only: a source never becomes a second statement);
-  - a manifest that breaks a SPEC §5 contract: partition ids 0..k-1, counts that sum to the
+  - a manifest that breaks a contract of docs/contracts.md: partition ids 0..k-1, counts that sum to the
     source's rows, every partition's `query` returning its `row_count`, hash rows in the bucket
     their key function gives, and the same manifest when called twice.
 Prints the counts of calls, errors and failures per function, and exits non-zero on a failure.

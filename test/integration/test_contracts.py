@@ -1,4 +1,4 @@
-"""Property test of the SPEC §5 contracts 1-4 on generated data.
+"""Property test of the contracts 1-4 of docs/contracts.md on generated data.
 
 For seeded random datasets (many key types, NULLs, skew, empty and single-row tables), over every
 source kind (table, view, Parquet file, subquery), every manifest of partition_temporal (every

@@ -1,4 +1,4 @@
-"""Manifests run inside the caller's query (SPEC §1, §5.7): its transaction, TEMP tables,
+"""Manifests run inside the caller's query (docs/contracts.md, Sources and Contracts 7): its transaction, TEMP tables,
 DataFrames in scope, registered pandas and Arrow frames, attached databases with USE, read-only
 files, and manifests as part of larger queries.
 

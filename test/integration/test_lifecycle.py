@@ -1,4 +1,4 @@
-"""SPEC §5.6: loading partext never keeps a database alive.
+"""docs/contracts.md, Contracts 6: loading partext never keeps a database alive.
 
 A first process opens a database file, loads partext, runs a manifest and closes its
 connection, then stays alive. A second process must open the same file within 1 second.
