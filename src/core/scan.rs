@@ -207,6 +207,24 @@ impl ScanCost {
             OUTSIDE_LIMIT_PER_EXTRA_THREAD
         }
     }
+
+    /// How many flush thresholds of rows (`partitioned_write_flush_threshold`) `threads`
+    /// threads hold before the writers take them: one each, but two each over a frame with more
+    /// than one thread. DuckDB's partitioned COPY can fill a new input while the last one is
+    /// still flushing, so a producer faster than the flush buffers more than its threshold; a
+    /// frame's scan reads no blocks and is the fastest producer. Measured (DuckDB 2.0.1, 64MB,
+    /// 2 threads, one buffer each): events from a DataFrame by day ran out of memory in 2 of 3
+    /// runs while a build shared the cores (44.8 of 45.0 MiB); tables, files and CSV passed
+    /// every run. Counting two buffers for every source made table plans take about twice as
+    /// long (events by month: 2 passes instead of 1, 16-20 s).
+    pub fn buffers(&self, threads: u64) -> u64 {
+        let threads = threads.max(1);
+        if threads > 1 && self.kind == ScanKind::Frame {
+            2 * threads
+        } else {
+            threads
+        }
+    }
 }
 
 /// A pass over a DuckDB table, as a share of writing every row (measured, DuckDB 2.0.1: 20M
@@ -293,6 +311,8 @@ pub fn scan_cost(f: &ScanFacts) -> ScanCost {
 pub struct ThreadChoice {
     pub threads: u64,
     pub writer_room: u64,
+    /// How many flush thresholds of rows the threads hold in all ([`ScanCost::buffers`]).
+    pub buffers: u64,
     /// The budget less [`ScanCost::outside_per_extra_thread`] for each thread past the first.
     pub duckdb_limit: u64,
 }
@@ -315,6 +335,7 @@ pub fn thread_choices(budget: u64, threads: u64, cost: &ScanCost) -> Result<Vec<
         .map(|t| ThreadChoice {
             threads: t,
             writer_room: ((duckdb_limit(t) - scans(t)) as f64 * WRITER_SHARE) as u64,
+            buffers: cost.buffers(t),
             duckdb_limit: duckdb_limit(t),
         })
         .collect();
@@ -538,6 +559,18 @@ mod tests {
             let model = scan_cost(&facts).per_thread as f64 / 1_048_576.0;
             assert!(model >= measured * 0.95 && model <= measured * 1.6, "{facts:?}: model {model:.1} MiB, measured {measured}");
         }
+    }
+
+    #[test]
+    fn a_frame_with_several_threads_counts_two_buffers_a_thread() {
+        let cost = |kind| ScanCost { kind, per_thread: 1 << 20, why: String::new() };
+        assert_eq!(cost(ScanKind::Frame).buffers(1), 1);
+        assert_eq!(cost(ScanKind::Frame).buffers(2), 4);
+        for kind in [ScanKind::Table, ScanKind::Parquet, ScanKind::Csv, ScanKind::Query] {
+            assert_eq!(cost(kind).buffers(2), 2);
+        }
+        let choices = thread_choices(256 << 20, 4, &cost(ScanKind::Frame)).unwrap();
+        assert!(choices.iter().all(|c| c.buffers == if c.threads == 1 { 1 } else { 2 * c.threads }));
     }
 
     #[test]

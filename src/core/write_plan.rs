@@ -10,8 +10,8 @@
 //! A partitioned COPY keeps, for every partition it writes, one Parquet row group being built
 //! (`row_group_size` rows) plus, in each thread, rows waiting to be flushed to it (up to
 //! `partitioned_write_flush_threshold`, which each pass sets to its row group size and which
-//! counts a thread's rows over all partitions). A pass therefore holds `threads × row group`
-//! rows in the threads, and per partition `min(its rows, row group)` rows plus a writer's own
+//! counts a thread's rows over all partitions). A pass therefore holds a row group of rows in
+//! each thread (two over a frame with several threads: `core::scan::ScanCost::buffers`), and per partition `min(its rows, row group)` rows plus a writer's own
 //! buffers (256 KiB). Besides the writers, each thread scans the source: `core::scan` says how
 //! much that holds per source kind, chooses the threads of the passes and gives the writers
 //! half of what the scans leave of the budget (the other half is the margin, for the boundary
@@ -136,14 +136,15 @@ pub fn writer_bytes(p: &PlanPartition, row_group: u64, format: Format) -> u64 {
     (group * width).ceil() as u64 + WRITER_OVERHEAD
 }
 
-/// Memory every pass needs whatever its partitions: the rows each thread holds before it
-/// flushes them to the writers (`partitioned_write_flush_threshold`, set to the row group
-/// size, counts a thread's rows over all partitions).
-pub fn thread_buffers(partitions: &[PlanPartition], row_group: u64, threads: u64) -> u64 {
+/// Memory every pass needs whatever its partitions: the rows its threads hold before they
+/// flush them to the writers, `buffers` times `partitioned_write_flush_threshold` (set to the
+/// row group size; it counts a thread's rows over all partitions): one per thread, two per
+/// thread over a frame ([`crate::core::scan::ScanCost::buffers`]).
+pub fn thread_buffers(partitions: &[PlanPartition], row_group: u64, buffers: u64) -> u64 {
     let rows: u64 = partitions.iter().map(|p| p.rows).sum();
     let bytes: u64 = partitions.iter().map(|p| p.bytes).sum();
     let width = if rows == 0 { 0.0 } else { bytes as f64 / rows as f64 };
-    (rows.min(threads * row_group) as f64 * width).ceil() as u64
+    (rows.min(buffers.max(1).saturating_mul(row_group)) as f64 * width).ceil() as u64
 }
 
 /// Packs partitions into passes of at most `capacity` writer bytes each: next fit in key
@@ -175,9 +176,9 @@ fn pack(partitions: &[PlanPartition], cost: impl Fn(&PlanPartition) -> u64, capa
 }
 
 /// Plans the passes that write `partitions` with `writer_room` bytes for the writers and the
-/// rows waiting in `threads` threads.
-pub fn plan(partitions: &[PlanPartition], format: Format, writer_room: u64, threads: u64) -> Result<Plan, String> {
-    let threads = threads.max(1);
+/// `buffers` flush thresholds of rows waiting in the threads ([`thread_buffers`]).
+pub fn plan(partitions: &[PlanPartition], format: Format, writer_room: u64, buffers: u64) -> Result<Plan, String> {
+    let buffers = buffers.max(1);
     let share = writer_room;
     let written: Vec<PlanPartition> = partitions.iter().filter(|p| p.rows > 0).cloned().collect();
     if written.is_empty() {
@@ -185,7 +186,7 @@ pub fn plan(partitions: &[PlanPartition], format: Format, writer_room: u64, thre
     }
     // Writer memory a pass may hold at row group `rg`, if every partition fits alone.
     let capacity = |rg: u64| {
-        let room = share.saturating_sub(thread_buffers(&written, rg, threads));
+        let room = share.saturating_sub(thread_buffers(&written, rg, buffers));
         written.iter().all(|p| writer_bytes(p, rg, format) <= room).then_some(room)
     };
     // The fewest passes, with row groups no smaller than the preferred minimum unless nothing
@@ -205,7 +206,7 @@ pub fn plan(partitions: &[PlanPartition], format: Format, writer_room: u64, thre
     }
     let Some((_, row_group, bins)) = best else {
         let biggest = written.iter().max_by_key(|p| writer_bytes(p, MIN_ROW_GROUP, format)).expect("a partition");
-        let need = (writer_bytes(biggest, MIN_ROW_GROUP, format) + thread_buffers(&written, MIN_ROW_GROUP, threads)) as f64;
+        let need = (writer_bytes(biggest, MIN_ROW_GROUP, format) + thread_buffers(&written, MIN_ROW_GROUP, buffers)) as f64;
         return Err(format!(
             "partition {} ({}) needs about {:.1} MiB to write even with row groups of {MIN_ROW_GROUP} rows, more than the {:.1} MiB \
              the writers have (half of what the scans leave of the budget); raise memory_mb (or SET memory_limit), or lower threads",
@@ -215,7 +216,7 @@ pub fn plan(partitions: &[PlanPartition], format: Format, writer_room: u64, thre
             writer_room as f64 / 1_048_576.0
         ));
     };
-    let base = thread_buffers(&written, row_group, threads);
+    let base = thread_buffers(&written, row_group, buffers);
     let passes = bins
         .into_iter()
         .map(|members| {
@@ -255,7 +256,7 @@ pub fn plan_threads(
     let mut best: Option<(Plan, &ThreadChoice, f64)> = None;
     let mut last_err = String::from("no thread count leaves room for a writer");
     for c in choices {
-        match plan(partitions, format, c.writer_room, c.threads) {
+        match plan(partitions, format, c.writer_room, c.buffers) {
             Ok(p) => {
                 let cost = (1.0 + p.passes.len() as f64 * pass_share) / speedup(c.threads);
                 if best.as_ref().is_none_or(|(_, _, b)| cost <= *b) {
@@ -376,7 +377,7 @@ pub fn manifest_sql(tbl: &str, strategy: &str, col: &str, arg: &str, range: &Ran
     let strategy = PlanStrategy::parse(strategy)?;
     let call_arg = match strategy {
         PlanStrategy::Temporal if arg == "auto" => {
-            return Err("write_plan needs a fixed granularity ('hour', 'day', 'week', 'month', 'quarter' or 'year'), not 'auto'".into())
+            return Err("a plan needs a fixed granularity ('hour', 'day', 'week', 'month', 'quarter' or 'year'), not 'auto'".into())
         }
         PlanStrategy::Temporal => format!("{}, include_empty := false", quote_literal(arg)),
         PlanStrategy::Hash | PlanStrategy::Range => arg.trim().parse::<i64>().map(|n| n.to_string()).map_err(|_| {
@@ -552,7 +553,7 @@ mod tests {
     #[test]
     fn the_thread_count_with_the_least_time_wins() {
         let parts: Vec<_> = (0..64).map(|i| part(i, 25_000, 200)).collect();
-        let choice = |threads: u64, writer_room: u64| ThreadChoice { threads, writer_room, duckdb_limit: 64 << 20 };
+        let choice = |threads: u64, writer_room: u64| ThreadChoice { threads, writer_room, buffers: threads, duckdb_limit: 64 << 20 };
         let choices = [choice(1, 10 << 20), choice(2, 5 << 20)];
         let one = plan(&parts, Format::Parquet, 10 << 20, 1).unwrap().passes.len() as f64;
         let two = plan(&parts, Format::Parquet, 5 << 20, 2).unwrap().passes.len() as f64;
@@ -611,6 +612,16 @@ mod tests {
         let at_default = pack(&parts, |p| writer_bytes(p, DEFAULT_ROW_GROUP, Format::Parquet), room).len();
         assert!(plan.passes.len() <= at_default);
         assert!(plan.row_group >= PREFERRED_MIN_ROW_GROUP);
+    }
+
+    #[test]
+    fn the_threads_buffers_count_each_flush_threshold_up_to_the_rows() {
+        let parts: Vec<_> = (0..4).map(|i| part(i, 1_000_000, 100)).collect();
+        assert_eq!(thread_buffers(&parts, 15_360, 1), 15_360 * 100);
+        assert_eq!(thread_buffers(&parts, 15_360, 4), 4 * 15_360 * 100);
+        assert_eq!(thread_buffers(&parts, 15_360, 0), 15_360 * 100);
+        // Never more than the rows there are.
+        assert_eq!(thread_buffers(&parts[..1], DEFAULT_ROW_GROUP, 32), 1_000_000 * 100);
     }
 
     #[test]
