@@ -2,7 +2,7 @@
 #   make / make release   build build/release/partext.duckdb_extension
 #   make test             formatting and clippy, unit tests, sqllogictest files, integration and
 #                         install-by-name tests on every supported host
-#   make examples         the recipes under examples/ (also part of make test)
+#   make readme           every code block of README.md, the recipes under examples/ among them (also part of make test)
 #   make run              demo: a generated dataset, a monthly manifest, month partitions as Parquet in ./out
 #   make shell            an interactive DuckDB shell with partext loaded
 #   make bench            benchmark harness, quick (20M rows, ~40 min with materialization beyond memory): bench/RESULTS.md, bench/ratios.png
@@ -59,7 +59,7 @@ PYARROW_VERSION := 26.0.1
 TQDM_VERSION := 4.70.1
 DASK_VERSION := 2026.8.0
 
-.PHONY: all release test unit lint sqltest integration install-test examples run shell hosts bench bench-full exit-stress fuzz fuzz-quick test-beyond-memory \
+.PHONY: all release test unit lint sqltest integration install-test examples readme run shell hosts bench bench-full exit-stress fuzz fuzz-quick test-beyond-memory \
         wheel repository install clean FORCE
 
 all: release
@@ -172,7 +172,7 @@ fuzz-quick: release $(HOST_STAMPS)
 
 hosts: $(HOST_STAMPS) $(VENV)/cli-$(CLI_VERSION)/.installed $(VENV)/airbyte-faker/.installed
 
-test: lint unit sqltest integration fuzz-quick install-test examples
+test: lint unit sqltest integration fuzz-quick install-test readme
 	@echo "all partext tests passed on DuckDB $(HOSTS) and duckdb-cli $(CLI_VERSION)"
 
 # Formatting (rustfmt.toml) and clippy with warnings as errors, on every crate and test.
@@ -192,7 +192,9 @@ sqltest: release hosts
 # repository served over HTTP and read from a path, on every host and the shell.
 install-test: release hosts wheel repository
 	$(PYTHON) test/install/test_install.py --extension $(CURDIR)/$(EXT) --wheel-dir build/wheel --repository build/repository \
-	  --platform $(PLATFORM) --cli $(CURDIR)/$(CLI) $(foreach v,$(HOSTS),--host $(v)=$(CURDIR)/$(VENV)/duckdb-$(v)/bin/python)
+	  --platform $(PLATFORM) --cli $(CURDIR)/$(CLI) $(foreach v,$(HOSTS),--host $(v)=$(CURDIR)/$(VENV)/duckdb-$(v)/bin/python) \
+	  --library $(CURDIR)/$(LIBRARY) --append-metadata $(CURDIR)/target/release/append-metadata --min-api $(MIN_API) \
+	  --packaging-python $(CURDIR)/$(VENV)/packaging/bin/python
 
 integration: release hosts
 	@for v in $(HOSTS); do \
@@ -202,21 +204,18 @@ integration: release hosts
 	done
 	test/integration/test_shell.sh $(CLI) $(CURDIR)/$(EXT)
 
-# Every recipe: the shell one on duckdb-cli (in a scratch directory, as it writes a script), the
-# Python ones on every host, Node.js against Python on every host.
-examples: release hosts $(foreach v,$(HOSTS),$(VENV)/duckdb-$(v)/.examples-installed) examples/node/node_modules/.installed
-	@rm -rf out/examples && mkdir -p out/examples
-	cd out/examples && $(CURDIR)/$(CLI) -unsigned -bail -cmd "LOAD '$(CURDIR)/$(EXT)'" < $(CURDIR)/examples/ecommerce_monthly.sql > shell.log || (cat shell.log; exit 1)
-	@tail -n 1 out/examples/shell.log
-	cd out/examples && $(CURDIR)/$(CLI) -unsigned -bail -cmd "LOAD '$(CURDIR)/$(EXT)'" < $(CURDIR)/examples/write_beyond_memory.sql > write_plan.log || (cat write_plan.log; exit 1)
-	@tail -n 2 out/examples/write_plan.log
+# Every block of README.md, as written (test/readme/run_readme.py), on every host: SQL and Python
+# blocks, the recipes under examples/ (shown whole in it) twice each; shell and SQL-with-dot-command
+# blocks on duckdb-cli and the Node.js block on @duckdb/node-api on the host of their version;
+# then Node.js's manifest against Python's.
+readme: release hosts $(foreach v,$(HOSTS),$(VENV)/duckdb-$(v)/.examples-installed) $(VENV)/cli-$(CLI_VERSION)/.installed examples/node/node_modules/.installed
 	@for v in $(HOSTS); do \
-	  for e in user_behaviour_parallel.py csv_chunks.py dask_buckets.py write_beyond_memory.py node/compare_with_python.py; do \
-	    echo "examples/$$e on DuckDB $$v"; \
-	    PARTEXT_EXTENSION=$(CURDIR)/$(EXT) $(VENV)/duckdb-$$v/bin/python examples/$$e > out/examples/last.log 2>&1 || { cat out/examples/last.log; exit 1; }; \
-	    tail -n 1 out/examples/last.log; \
-	  done; \
+	  $(VENV)/duckdb-$$v/bin/python test/readme/run_readme.py --extension $(CURDIR)/$(EXT) \
+	    $$( [ $$v = $(CLI_VERSION) ] && echo --shell $(CURDIR)/$(CLI) --node $(CURDIR)/examples/node ) || exit 1; \
+	  $(VENV)/duckdb-$$v/bin/python examples/node/compare_with_python.py $(CURDIR)/$(EXT) || exit 1; \
 	done
+
+examples: readme
 
 run: release $(VENV)/cli-$(CLI_VERSION)/.installed
 	@mkdir -p out

@@ -14,15 +14,13 @@ import tempfile
 import duckdb
 from tqdm import tqdm
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-EXTENSION = os.environ.get("PARTEXT_EXTENSION", os.path.join(ROOT, "build", "release", "partext.duckdb_extension"))
 ROWS = 2_500_000
 
 
 def main(work):
     csv = os.path.join(work, "orders.csv")
     con = duckdb.connect(os.path.join(work, "orders.duckdb"), config={"allow_unsigned_extensions": "true"})
-    con.execute(f"LOAD '{EXTENSION}'")
+    con.execute("LOAD partext")  # after make install (or the wheel's load(con))
     # The CSV stands in for an export from another system: deterministic, a few messy values.
     con.execute(f"""
         COPY (SELECT i AS order_id,
@@ -31,7 +29,7 @@ def main(work):
                      TIMESTAMP '2024-01-01' + to_seconds(i * 7) AS ordered_at
               FROM range({ROWS}) t(i))
         TO '{csv}' (HEADER)""")
-    print(f"{csv}: {os.path.getsize(csv) / 2**20:.0f} MiB, {ROWS:,} rows")
+    print(f"orders.csv: {os.path.getsize(csv) / 2**20:.0f} MiB, {ROWS:,} rows")
 
     con.execute(f"CREATE OR REPLACE TABLE orders AS FROM read_csv('{csv}')")
     con.execute("""CREATE OR REPLACE TABLE orders_clean (

@@ -1,15 +1,16 @@
 -- E-commerce monthly metrics, in the DuckDB shell with plain SQL.
 --
---   duckdb -unsigned -bail -cmd "LOAD 'build/release/partext.duckdb_extension'" < examples/ecommerce_monthly.sql
+--   duckdb -unsigned -bail < examples/ecommerce_monthly.sql      (after make install)
 --
 -- partext plans the months; DuckDB does the work. The summary is computed twice: by running
 -- every manifest row's query (the way to process partitions one at a time, e.g. when each
 -- month is too big for memory), and in one GROUP BY pass on partition_key_temporal (the better
 -- way when the whole result fits). The script fails if they differ.
 
+LOAD partext;
+
 -- A year of transactions: deterministic, so every run gives the same numbers. (The Node.js
--- example reads this statement, between the markers, to build the same table.)
--- transactions: begin
+-- example builds the same table.)
 CREATE OR REPLACE TABLE transactions AS
 SELECT
     i AS transaction_id,
@@ -17,7 +18,6 @@ SELECT
     CAST((i * 40503) % 20000 AS INTEGER) AS customer_id,
     CAST(((i * 69069 + 12345) % 50000) / 100 AS DECIMAL(12, 2)) AS amount
 FROM range(500000) t(i);
--- transactions: end
 
 -- 1. The monthly manifest.
 .print 'Monthly manifest:'

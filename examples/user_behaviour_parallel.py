@@ -17,8 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-EXTENSION = os.environ.get("PARTEXT_EXTENSION", os.path.join(ROOT, "build", "release", "partext.duckdb_extension"))
 BUCKETS = 8
 WORKERS = 3
 MEMORY_LIMIT = "96MB"
@@ -48,7 +46,7 @@ METRICS = """
 
 def main(path):
     con = duckdb.connect(path, config={"allow_unsigned_extensions": "true"})
-    con.execute(f"LOAD '{EXTENSION}'")
+    con.execute("LOAD partext")  # after make install (or the wheel's load(con))
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     con.execute(EVENTS)
 
@@ -98,7 +96,7 @@ def main(path):
     assert differ == 0, f"{differ} rows differ from the single query"
     assert 0 < peak["bytes"] <= limit_bytes, f"DuckDB held {peak['bytes']:,} bytes, limit {limit}"
     print(f"OK: {users:,} users from {len(manifest)} buckets on {WORKERS} threads equal the single query; "
-          f"DuckDB's memory peaked at {peak['bytes'] / 2**20:.1f} MiB (limit {limit}).")
+          f"DuckDB's memory stayed within its limit ({limit}) while they ran.")
 
 
 def parse_size(text):

@@ -17,8 +17,6 @@ import tempfile
 import duckdb
 from tqdm import tqdm
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-EXTENSION = os.environ.get("PARTEXT_EXTENSION", os.path.join(ROOT, "build", "release", "partext.duckdb_extension"))
 
 
 def write_all(con, table, out, strategy, col, arg):
@@ -42,7 +40,7 @@ def write_all(con, table, out, strategy, col, arg):
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(tempfile.mkdtemp(), "events_by_user")
     con = duckdb.connect(os.path.join(tempfile.mkdtemp(), "events.duckdb"), config={"allow_unsigned_extensions": "true"})
-    con.execute(f"LOAD '{EXTENSION}'")
+    con.execute("LOAD partext")  # after make install (or the wheel's load(con))
     con.execute("""CREATE TABLE events AS
         SELECT i AS id, make_timestamp(1700000000000000 + i * 20000000) AS ts, (i * 7919) % 100003 AS user_id,
                md5(CAST(i AS VARCHAR)) || md5(CAST(i + 1 AS VARCHAR)) AS payload

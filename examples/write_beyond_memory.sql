@@ -1,8 +1,9 @@
 -- Writing every day of a table larger than memory from the DuckDB shell.
---   duckdb -unsigned -cmd "LOAD partext" < examples/write_beyond_memory.sql
+--   duckdb -unsigned -bail < examples/write_beyond_memory.sql      (after make install)
 -- partext.write_plan's statements are written to a script with .once and run with .read; the
 -- last query checks the rows written per day against the manifest.
-CREATE TABLE events AS
+LOAD partext;
+CREATE OR REPLACE TABLE events AS
 SELECT i AS id, make_timestamp(1700000000000000 + i * 20000000) AS ts, (i * 7919) % 100003 AS user_id,
        md5(CAST(i AS VARCHAR)) || md5(CAST(i + 1 AS VARCHAR)) AS payload
 FROM range(1500000) t(i);

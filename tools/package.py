@@ -52,7 +52,7 @@ def wheel(args):
             os.makedirs(target)
             shutil.copy(args.extension, os.path.join(target, "partext.duckdb_extension"))
         with open(os.path.join(src, "pyproject.toml"), "w") as f:
-            f.write(PYPROJECT.format(version=version()))
+            f.write(PYPROJECT.format(version=args.version or version()))
         os.makedirs(args.out, exist_ok=True)
         for old in glob.glob(os.path.join(args.out, "duckdb_extension_partext-*.whl")):
             os.remove(old)
@@ -108,6 +108,7 @@ def main():
     ap.add_argument("--platform")
     ap.add_argument("--versions", nargs="*", default=[])
     ap.add_argument("--out")
+    ap.add_argument("--version", help="the wheel's version (default: Cargo.toml's); the binary keeps its own")
     args = ap.parse_args()
     {"wheel": wheel, "repository": repository, "install": install}[args.what](args)
 

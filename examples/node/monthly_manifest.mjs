@@ -1,23 +1,23 @@
 // partext from Node.js: the monthly manifest of the e-commerce example's transactions.
 //
-//   node examples/node/monthly_manifest.mjs [path/to/partext.duckdb_extension]
+//   npm install @duckdb/node-api && node monthly_manifest.mjs      (after make install)
 //
 // Prints the manifest as JSON lines (one object per partition). @duckdb/node-api runs its own
 // DuckDB; partext is unsigned, so the instance allows unsigned extensions.
-import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const extension = resolve(process.argv[2] ?? process.env.PARTEXT_EXTENSION ?? join(here, '..', '..', 'build', 'release', 'partext.duckdb_extension'));
 
 const instance = await DuckDBInstance.create(':memory:', { allow_unsigned_extensions: 'true' });
 const connection = await instance.connect();
-await connection.run(`LOAD '${extension.replaceAll("'", "''")}'`);
-// The same transactions as the shell example: its statement between the markers.
-const script = readFileSync(join(here, '..', 'ecommerce_monthly.sql'), 'utf8');
-await connection.run(script.split('-- transactions: begin')[1].split('-- transactions: end')[0]);
+await connection.run('LOAD partext');
+// The same year of transactions as examples/ecommerce_monthly.sql.
+await connection.run(`
+  CREATE TABLE transactions AS
+  SELECT
+      i AS transaction_id,
+      TIMESTAMP '2024-01-01 00:00:00' + to_seconds((i * 2654435761) % 31622400) AS ts,
+      CAST((i * 40503) % 20000 AS INTEGER) AS customer_id,
+      CAST(((i * 69069 + 12345) % 50000) / 100 AS DECIMAL(12, 2)) AS amount
+  FROM range(500000) t(i)`);
 
 const reader = await connection.runAndReadAll(`
   SELECT partition_id, label, row_count, estimated_bytes, predicate, query
@@ -26,5 +26,3 @@ const reader = await connection.runAndReadAll(`
 for (const row of reader.getRowObjectsJson()) {
   console.log(JSON.stringify(row));
 }
-const version = await connection.runAndReadAll('SELECT version() AS v, partext_version() AS p');
-console.error(`DuckDB ${version.getRowObjectsJson()[0].v} (node-api), partext ${version.getRowObjectsJson()[0].p}`);

@@ -35,16 +35,52 @@ def extension_path(version):
     return path
 
 
+def _installed(con):
+    """(install_path, loaded) of partext in the connection's extension directory, or None."""
+    row = con.execute("SELECT install_path, loaded FROM duckdb_extensions() WHERE extension_name = 'partext'").fetchone()
+    return row if row and row[0] else None
+
+
+def _same_file(a, b):
+    try:
+        if os.path.getsize(a) != os.path.getsize(b):
+            return False
+        with open(a, "rb") as fa, open(b, "rb") as fb:
+            return fa.read() == fb.read()
+    except OSError:
+        return False
+
+
 def install(con):
-    """Installs partext into DuckDB's extension directory for the connection's version."""
+    """Installs partext into DuckDB's extension directory for the connection's version.
+
+    An installed partext that is not this wheel's binary (an older or newer build, or one
+    installed from a repository) is replaced: the wheel you installed is the one that loads."""
     path = extension_path(_version(con))
-    con.execute("INSTALL '" + path.replace("'", "''") + "'")
+    installed = _installed(con)
+    if installed and _same_file(installed[0], path):
+        return path
+    force = "FORCE " if installed else ""
+    con.execute(force + "INSTALL '" + path.replace("'", "''") + "'")
     return path
 
 
 def load(con):
-    """Installs partext (see install) and loads it into the connection."""
-    install(con)
+    """Installs partext (see install) and loads it into the connection.
+
+    A process keeps the first partext it loaded: if one is loaded already and the wheel's binary
+    differs, load() warns that the new one takes effect in a new process."""
+    before = _installed(con)
+    path = install(con)
+    if before and before[1] and not _same_file(before[0], path):
+        import warnings
+
+        warnings.warn(
+            "another partext build was already loaded in this process; the wheel's binary is now installed "
+            "and loads in a new process",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     try:
         con.execute("LOAD partext")
     except Exception as e:  # the host's own error type, re-raised with the fix

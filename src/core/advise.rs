@@ -118,7 +118,8 @@ impl AdviseInput {
 
     fn fit_note(&self, size: f64) -> String {
         if size <= self.cap() {
-            format!(", so {} of them fit in memory_limit {}", self.threads, mib(self.memory_limit))
+            let fit = (self.memory_limit / size.max(1.0)).floor();
+            format!(", so about {fit:.0} of them fit in memory_limit {}", mib(self.memory_limit))
         } else {
             format!("; larger than memory_limit / threads = {}: split further", mib(self.cap()))
         }
@@ -284,6 +285,20 @@ mod tests {
             chunkable: true,
             column_note: String::new(),
         }
+    }
+
+    #[test]
+    fn the_reason_counts_the_partitions_that_fit() {
+        // 500,000 rows of a year at memory_limit 16MB: 366 days of about 37 KiB each.
+        let a = AdviseInput {
+            memory_limit: 15.2 * 1024.0 * 1024.0,
+            threads: 2.0,
+            temporal: Some(("ts".into(), 365 * SECONDS_PER_DAY)),
+            ..input(366.0 * 37.4 * 1024.0)
+        };
+        let day = a.temporal_advice(Granularity::Day, "x").unwrap();
+        assert_eq!(day.partitions, 366);
+        assert!(day.reason.contains("so about 416 of them fit in memory_limit 15.2 MiB"), "{}", day.reason);
     }
 
     #[test]

@@ -109,6 +109,14 @@ impl Strategy {
         if ok {
             return Ok(());
         }
+        if self == Strategy::Temporal && matches!(t, ColumnType::Varchar) {
+            let c = crate::core::sql::quote_ident(col);
+            return Err(format!(
+                "{}: column {c} has type VARCHAR; if it holds dates or timestamps, cast it in a query source: \
+                 '(SELECT * REPLACE (CAST({c} AS TIMESTAMP) AS {c}) FROM tbl)' (or strptime({c}, '<format>') for other formats)",
+                self.function()
+            ));
+        }
         Err(format!(
             "{}: column {} has type {type_text}, which cannot be {what}; supported types: {supported}. {instead}",
             self.function(),
@@ -124,6 +132,8 @@ mod strategy_tests {
     #[test]
     fn key_types_are_checked_per_strategy() {
         assert!(Strategy::Temporal.check_key("ts", "TIMESTAMP WITH TIME ZONE").is_ok());
+        let text = Strategy::Temporal.check_key("day", "VARCHAR").unwrap_err();
+        assert!(text.contains("has type VARCHAR; if it holds dates") && text.contains("CAST(\"day\" AS TIMESTAMP)"), "{text}");
         let e = Strategy::Temporal.check_key("id", "BIGINT").unwrap_err();
         assert!(e.starts_with("partition_temporal: column \"id\" has type BIGINT") && e.contains("partition_hash"), "{e}");
         assert!(Strategy::Hash.check_key("u", "UUID").is_ok());

@@ -50,6 +50,12 @@ impl SourceSpec {
             check_single_parenthesized(text)?;
             return Ok(SourceSpec::Query(text.to_string()));
         }
+        if let Some(function) = table_function_call(text) {
+            return Err(format!(
+                "the source {text} is a call of the table function {function}, which is not a name, a query or a file; \
+                 pass it as a query, (SELECT * FROM {text}), or pass the file's path itself"
+            ));
+        }
         match parse_identifier_path(text) {
             Some(parts) if parts.len() <= 3 => Ok(SourceSpec::Name(parts)),
             _ => Ok(SourceSpec::File(text.to_string())),
@@ -102,6 +108,17 @@ pub fn from_sql(tbl: &str) -> Result<Source, String> {
         SourceSpec::Name(_) if SourceSpec::looks_like_file(tbl) => Source::file(tbl.trim()),
         SourceSpec::Name(parts) => Source::name(&parts),
     })
+}
+
+/// The function name of a text like `read_csv('x.csv', header = true)`: a bare identifier
+/// followed by a parenthesized argument list that ends the text.
+fn table_function_call(text: &str) -> Option<&str> {
+    let open = text.find('(')?;
+    let name = text[..open].trim_end();
+    let is_ident = !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    (is_ident && text.ends_with(')')).then_some(name)
 }
 
 /// Which of `names` is the column `col`: the exact name, else the first name equal to it
@@ -220,6 +237,15 @@ fn check_single_parenthesized(text: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_table_function_call_is_refused_with_the_query_to_write() {
+        let err = SourceSpec::parse("read_csv('ev.csv', header = true)").unwrap_err();
+        assert!(err.contains("table function read_csv") && err.contains("(SELECT * FROM read_csv('ev.csv', header = true))"), "{err}");
+        // Paths and names with parentheses elsewhere are not calls.
+        assert!(matches!(SourceSpec::parse("data(1).csv"), Ok(SourceSpec::File(_))));
+        assert!(matches!(SourceSpec::parse("(SELECT 1)"), Ok(SourceSpec::Query(_))));
+    }
 
     #[test]
     fn sources_become_from_text() {

@@ -105,20 +105,21 @@ fn advise(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Va
         epoch_seconds(column.cell(row))
     };
     let span = choice.temporal.map(|i| (names[i].clone(), value(2 * k + i).zip(value(k + i)).map(|(hi, lo)| hi - lo).unwrap_or(0)));
+    let count = field(input, 3 * k);
+    // SAFETY: the field after the maxima is count(*), BIGINT, one per input row.
+    let rows = if count.row_is_null(row as u64) { 0 } else { unsafe { count.as_slice_with_len::<i64>(input.len())[row] }.max(0) as u64 };
+    // An approximate count can exceed the rows (HyperLogLog); never more distinct values than rows.
     let ndv = |i: usize| -> u64 {
         let v = field(input, i);
         // SAFETY: approx_count_distinct fields are BIGINT, one per input row.
         if v.row_is_null(row as u64) {
             0
         } else {
-            unsafe { v.as_slice_with_len::<i64>(input.len())[row] }.max(0) as u64
+            (unsafe { v.as_slice_with_len::<i64>(input.len())[row] }.max(0) as u64).min(rows)
         }
     };
     let key = choice.key(&cols, ndv);
     let note = choice.note(&cols, key.as_ref());
-    let count = field(input, 3 * k);
-    // SAFETY: the field after the maxima is count(*), BIGINT, one per input row.
-    let rows = if count.row_is_null(row as u64) { 0 } else { unsafe { count.as_slice_with_len::<i64>(input.len())[row] }.max(0) as u64 };
     let bytes_field = field(input, 3 * k + 1);
     // SAFETY: the last field is avg(partext_row_bytes(...)), DOUBLE, one per input row.
     let row_bytes =

@@ -29,6 +29,7 @@ import collections
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -446,6 +447,9 @@ def classify(fn, result):
     for bad in ("INTERNAL Error", "panicked", "FATAL", "Rust", "read-only mode", "read_only"):
         if bad in e:
             return f"error containing {bad!r}: {e}"
+    repeated = re.search(r"\b([a-z_]{4,}): \1\b", e)
+    if repeated:
+        return f"an error that repeats its prefix {repeated.group(1)!r}: {e}"
     if "Invalid Input Error" in e and not any(n in e for n in PARTEXT_NAMES):
         # DuckDB's own invalid-input errors on arguments before partext runs (casts), and the
         # one DuckDB 2.0 raises while binding a macro over a column of type "NULL" (which its

@@ -97,6 +97,10 @@ def main():
     ap.add_argument("--platform", required=True)
     ap.add_argument("--cli", required=True)
     ap.add_argument("--host", action="append", default=[], help="VERSION=PYTHON")
+    ap.add_argument("--library", required=True, help="the library cargo built, to stamp an older build from")
+    ap.add_argument("--append-metadata", required=True)
+    ap.add_argument("--min-api", required=True)
+    ap.add_argument("--packaging-python", required=True, help="a python with setuptools and wheel")
     args = ap.parse_args()
     checks = Checks()
     cli_version = subprocess.run([args.cli, "-version"], capture_output=True, text=True).stdout.split()[0].lstrip("v")
@@ -106,6 +110,7 @@ def main():
     server = serve(repository)
     url = f"http://127.0.0.1:{server.server_address[1]}"
     with tempfile.TemporaryDirectory() as tmp:
+        old_wheel = older_wheel(tmp, args, [h.split("=")[0] for h in args.host])
         for spec in args.host:
             version, python = spec.split("=", 1)
             # 0. The wheel in a fresh venv holding only the DuckDB wheel.
@@ -127,6 +132,9 @@ def main():
             run_python(vpy, fresh_home(tmp, f"wheel-install-{version}"), [f"INSTALL '{path}'", "LOAD partext"], checks, "wheel file, INSTALL + LOAD partext", version, "CUSTOM_PATH")
             p = subprocess.run([vpy, "-c", "import duckdb_extension_partext as x; x.extension_path('1.4.4')"], capture_output=True, text=True)
             checks.true(p.returncode != 0 and "no binary for DuckDB 1.4.4" in p.stderr and "supports DuckDB" in p.stderr, f"unsupported version message: {p.stderr[-300:]}")
+            # 0b. Upgrades: partext installed from the repository, then an older wheel's load(), then
+            # the newer wheel's: each load() replaces a binary that is not its own.
+            upgrade(tmp, version, wheel, old_wheel, repository, checks)
             # 1. make install's mechanism in a fresh HOME, then LOAD by name.
             env = fresh_home(tmp, f"install-{version}")
             tool = os.path.join(os.path.dirname(__file__), "..", "..", "tools", "package.py")
@@ -144,6 +152,47 @@ def main():
                     run_cli(args.cli, env, f"INSTALL partext FROM '{source}'; LOAD partext;", checks, what, "REPOSITORY")
     server.shutdown()
     print(f"install by name: {checks.count} checks passed")
+
+
+OLD_VERSION = "0.0.1"
+
+
+def older_wheel(tmp, args, versions):
+    """A wheel of an older build: the same library stamped as v0.0.1, packaged as version 0.0.1."""
+    old = os.path.join(tmp, "old", "partext.duckdb_extension")
+    os.makedirs(os.path.dirname(old))
+    subprocess.run([args.append_metadata, args.library, old, f"v{OLD_VERSION}", args.min_api, args.platform], check=True, capture_output=True)
+    tool = os.path.join(os.path.dirname(__file__), "..", "..", "tools", "package.py")
+    out = os.path.join(tmp, "old-wheel")
+    subprocess.run([args.packaging_python, tool, "wheel", "--extension", old, "--platform", args.platform, "--versions", *versions,
+                    "--out", out, "--version", OLD_VERSION], check=True, capture_output=True)
+    (built,) = glob.glob(os.path.join(out, "duckdb_extension_partext-*.whl"))
+    return built
+
+
+LOADED = ("import duckdb, duckdb_extension_partext as x, json; con = duckdb.connect(config={'allow_unsigned_extensions': 'true'});"
+          " x.load(con); print(json.dumps(con.execute(\"SELECT extension_version, install_mode FROM duckdb_extensions()"
+          " WHERE extension_name = 'partext'\").fetchone()))")
+
+
+def upgrade(tmp, version, wheel, old_wheel, repository, checks):
+    env_dir = os.path.join(tmp, f"venv-upgrade-{version}")
+    venv.create(env_dir, with_pip=True)
+    vpy = os.path.join(env_dir, "bin", "python")
+    env = fresh_home(tmp, f"upgrade-{version}")
+    subprocess.run([vpy, "-m", "pip", "install", "--quiet", f"duckdb=={version}", old_wheel], check=True)
+    p = subprocess.run([vpy, "-c", f"import duckdb; c = duckdb.connect(config={{'allow_unsigned_extensions': 'true'}}); c.execute(\"INSTALL partext FROM '{repository}'\")"],
+                       env=env, capture_output=True, text=True)
+    checks.true(p.returncode == 0, f"install from the repository on {version}: {p.stderr[-400:]}")
+    for what, expected in [(f"older wheel {OLD_VERSION} after the repository's v{VERSION}", f"v{OLD_VERSION}"),
+                           (f"newer wheel {VERSION} after the older one", f"v{VERSION}")]:
+        if expected == f"v{VERSION}":
+            subprocess.run([vpy, "-m", "pip", "install", "--quiet", wheel], check=True)
+        p = subprocess.run([vpy, "-c", LOADED], env=env, capture_output=True, text=True)
+        checks.true(p.returncode == 0, f"{what} on {version}: {p.stderr[-600:]}")
+        loaded = json.loads(p.stdout.strip().splitlines()[-1]) if p.returncode == 0 else None
+        checks.true(loaded is not None and loaded[0] == expected, f"{what} on {version}: loads {expected} ({loaded})")
+        print(f"  DuckDB {version}, {what}: load(con) loads {loaded[0] if loaded else '?'}")
 
 
 VERSION = None
