@@ -14,6 +14,7 @@
 use crate::core::calendar::{Granularity, SECONDS_PER_DAY};
 use crate::core::hash::is_bucketable;
 use crate::core::sql::{quote_ident, quote_literal};
+use crate::core::strategy::Strategy;
 use crate::core::types::{ColumnType, TemporalType};
 
 pub const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
@@ -82,26 +83,32 @@ impl AdviseInput {
         let periods = ((*span as f64 / period_seconds(g)).floor() as u64 + 1).max(1);
         let size = self.bytes / periods as f64;
         Some(Advice {
-            strategy: "temporal".into(),
+            strategy: Strategy::Temporal.name().into(),
             column: Some(col.clone()),
             arguments: format!("granularity := '{}'", g.name()),
-            sql: format!("SELECT * FROM partext.partition_temporal({}, {}, '{}')", quote_literal(&self.tbl), quote_literal(col), g.name()),
+            sql: format!(
+                "SELECT * FROM partext.{}({}, {}, '{}')",
+                Strategy::Temporal.function(),
+                quote_literal(&self.tbl),
+                quote_literal(col),
+                g.name()
+            ),
             partitions: periods,
             partition_bytes: size as u64,
             reason: format!("{why}; {} {}s of about {} each{}", periods, g.name(), mib(size), self.fit_note(size)),
         })
     }
 
-    fn count_advice(&self, strategy: &str, min_parts: u64, why: &str) -> Option<Advice> {
+    fn count_advice(&self, strategy: Strategy, min_parts: u64, why: &str) -> Option<Advice> {
         let (col, distinct, bucketable) = self.key.as_ref()?;
-        if strategy == "hash" && !bucketable {
+        if strategy == Strategy::Hash && !bucketable {
             return None;
         }
         let parts = ((self.bytes / self.target()).ceil() as u64).clamp(min_parts.max(1), 65_536).min((*distinct).max(1));
         let size = self.bytes / parts as f64;
-        let (function, arg) = if strategy == "hash" { ("partition_hash", "buckets") } else { ("partition_range", "partitions") };
+        let (function, arg) = (strategy.function(), if strategy == Strategy::Hash { "buckets" } else { "partitions" });
         Some(Advice {
-            strategy: strategy.into(),
+            strategy: strategy.name().into(),
             column: Some(col.clone()),
             arguments: format!("{arg} := {parts}"),
             sql: format!("SELECT * FROM partext.{function}({}, {}, {parts})", quote_literal(&self.tbl), quote_literal(col)),
@@ -166,12 +173,12 @@ impl AdviseInput {
             if let Some(g) = self.granularity_within(&[Granularity::Month, Granularity::Week]) {
                 out.extend(self.temporal_advice(g, &size_note));
             }
-            out.extend(self.count_advice("hash", 2, &size_note));
+            out.extend(self.count_advice(Strategy::Hash, 2, &size_note));
         } else if total < 100.0 * GIB {
             if let Some(g) = self.granularity_within(&[Granularity::Month, Granularity::Week, Granularity::Day]) {
                 out.extend(self.temporal_advice(g, &size_note));
             }
-            out.extend(self.count_advice("range", 2, &size_note));
+            out.extend(self.count_advice(Strategy::Range, 2, &size_note));
         } else {
             if let Some(mut t) = self.temporal_advice(Granularity::Month, &size_note) {
                 let per_period = (t.partition_bytes as f64 / self.target()).ceil().max(2.0) as u64;
@@ -185,7 +192,7 @@ impl AdviseInput {
                 t.partition_bytes /= per_period;
                 out.push(t);
             }
-            out.extend(self.count_advice("range", 2, &size_note));
+            out.extend(self.count_advice(Strategy::Range, 2, &size_note));
         }
         if self.chunkable && total > self.target() {
             let parts = (total / self.target()).ceil() as u64;
@@ -204,7 +211,7 @@ impl AdviseInput {
             });
         }
         if out.is_empty() {
-            out.extend(self.count_advice("hash", 2, &size_note));
+            out.extend(self.count_advice(Strategy::Hash, 2, &size_note));
         }
         out
     }

@@ -17,6 +17,7 @@ pub mod scan;
 pub mod size;
 pub mod source;
 pub mod sql;
+pub mod strategy;
 pub mod temporal;
 pub mod types;
 pub mod write_plan;

@@ -35,6 +35,7 @@
 
 use crate::core::scan::ThreadChoice;
 use crate::core::sql::{quote_ident, quote_literal};
+use crate::core::strategy::Strategy;
 
 /// DuckDB's default Parquet row group size, the largest a plan uses.
 pub const DEFAULT_ROW_GROUP: u64 = 122_880;
@@ -46,34 +47,6 @@ const ROW_GROUPS: [u64; 7] =
     [DEFAULT_ROW_GROUP, DEFAULT_ROW_GROUP / 2, DEFAULT_ROW_GROUP / 4, PREFERRED_MIN_ROW_GROUP, 7_680, 4_096, MIN_ROW_GROUP];
 /// The smallest row group a plan uses at all.
 pub const MIN_ROW_GROUP: u64 = 2_048;
-
-/// The strategy whose partitions a plan writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PlanStrategy {
-    Temporal,
-    Hash,
-    Range,
-}
-
-impl PlanStrategy {
-    pub fn parse(text: &str) -> Result<PlanStrategy, String> {
-        match text {
-            "temporal" => Ok(PlanStrategy::Temporal),
-            "hash" => Ok(PlanStrategy::Hash),
-            "range" => Ok(PlanStrategy::Range),
-            other => Err(format!("unknown strategy '{other}'; use 'temporal', 'hash' or 'range'")),
-        }
-    }
-
-    /// The manifest function that lists this strategy's partitions.
-    pub fn manifest_function(self) -> &'static str {
-        match self {
-            PlanStrategy::Temporal => "partition_temporal",
-            PlanStrategy::Hash => "partition_hash",
-            PlanStrategy::Range => "partition_range",
-        }
-    }
-}
 
 /// The output format of the COPY statements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -281,7 +254,7 @@ pub struct CopyTarget<'a> {
     /// The output directory.
     pub path: &'a str,
     pub format: Format,
-    pub strategy: PlanStrategy,
+    pub strategy: Strategy,
 }
 
 /// The name of the column the written partitions are keyed by (`<path>/partition_key=<key>/`).
@@ -312,7 +285,7 @@ pub fn pass_predicate(pass: &Pass, target: &CopyTarget) -> String {
     let mut terms = Vec::new();
     if !keyed.is_empty() {
         match target.strategy {
-            PlanStrategy::Hash => {
+            Strategy::Hash => {
                 // Key order: the pass is one run of buckets (empty ones between hold no rows).
                 let first = keyed[0].lower.as_deref().unwrap_or("NULL");
                 let last = keyed[keyed.len() - 1].lower.as_deref().unwrap_or("NULL");
@@ -322,7 +295,7 @@ pub fn pass_predicate(pass: &Pass, target: &CopyTarget) -> String {
                     format!("{} BETWEEN {first} AND {last}", target.key_sql)
                 });
             }
-            PlanStrategy::Temporal | PlanStrategy::Range => {
+            Strategy::Temporal | Strategy::Range => {
                 // Key order: the pass is one run from the first lower to the last upper.
                 let mut bounds = Vec::new();
                 if let Some(lower) = &keyed[0].lower {
@@ -374,39 +347,34 @@ pub fn copy_sql(pass: &Pass, index: usize, row_group: u64, target: &CopyTarget) 
 /// manifest macro called with the arguments as quoted literals, each partition's bounds as text
 /// (the bucket for hash) and the key's type.
 pub fn manifest_sql(tbl: &str, strategy: &str, col: &str, arg: &str, range: &RangeOptions) -> Result<String, String> {
-    let strategy = PlanStrategy::parse(strategy)?;
+    let strategy = Strategy::parse(strategy)?;
     let call_arg = match strategy {
-        PlanStrategy::Temporal if arg == "auto" => {
+        Strategy::Temporal if arg == "auto" => {
             return Err("a plan needs a fixed granularity ('hour', 'day', 'week', 'month', 'quarter' or 'year'), not 'auto'".into())
         }
-        PlanStrategy::Temporal => format!("{}, include_empty := false", quote_literal(arg)),
-        PlanStrategy::Hash | PlanStrategy::Range => arg.trim().parse::<i64>().map(|n| n.to_string()).map_err(|_| {
+        Strategy::Temporal => format!("{}, include_empty := false", quote_literal(arg)),
+        Strategy::Hash | Strategy::Range => arg.trim().parse::<i64>().map(|n| n.to_string()).map_err(|_| {
             format!(
                 "arg must be a whole number of {} for strategy '{}', got '{arg}'",
-                if strategy == PlanStrategy::Hash { "buckets" } else { "partitions" },
-                if strategy == PlanStrategy::Hash { "hash" } else { "range" }
+                if strategy == Strategy::Hash { "buckets" } else { "partitions" },
+                strategy.name()
             )
         })?,
     };
     let named = match strategy {
-        PlanStrategy::Range => range.sql()?,
+        Strategy::Range => range.sql()?,
         _ if range.method.is_some() || range.bounds.is_some() => {
-            return Err(format!(
-                "method and bounds apply to strategy 'range' only, not '{}'; drop them",
-                if strategy == PlanStrategy::Hash { "hash" } else { "temporal" }
-            ))
+            return Err(format!("method and bounds apply to strategy 'range' only, not '{}'; drop them", strategy.name()))
         }
         _ => String::new(),
     };
     let bounds = match strategy {
-        PlanStrategy::Hash => {
-            "CAST(bucket AS VARCHAR) AS lower_text, CAST(NULL AS VARCHAR) AS upper_text, CAST(NULL AS VARCHAR) AS key_type"
-        }
+        Strategy::Hash => "CAST(bucket AS VARCHAR) AS lower_text, CAST(NULL AS VARCHAR) AS upper_text, CAST(NULL AS VARCHAR) AS key_type",
         _ => "CAST(lower AS VARCHAR) AS lower_text, CAST(upper AS VARCHAR) AS upper_text, typeof(lower) AS key_type",
     };
     Ok(format!(
         "SELECT partition_id, label, row_count, estimated_bytes, {bounds} FROM partext.{}({}, {}, {call_arg}{named})",
-        strategy.manifest_function(),
+        strategy.function(),
         quote_literal(tbl),
         quote_literal(col)
     ))
@@ -473,18 +441,12 @@ fn is_plain_type_name(t: &str) -> bool {
 
 /// The key every row is written under: the strategy's key function, the same value the
 /// manifest's partitions were counted by. Range bounds are the partitions' lower bounds.
-pub fn key_sql(
-    strategy: PlanStrategy,
-    col: &str,
-    arg: &str,
-    partitions: &[PlanPartition],
-    key_type: Option<&str>,
-) -> Result<String, String> {
+pub fn key_sql(strategy: Strategy, col: &str, arg: &str, partitions: &[PlanPartition], key_type: Option<&str>) -> Result<String, String> {
     let col = quote_ident(col);
     Ok(match strategy {
-        PlanStrategy::Hash => format!("partition_key_hash({col}, {})", arg.trim()),
-        PlanStrategy::Temporal => format!("partition_key_temporal({col}, {})", quote_literal(arg)),
-        PlanStrategy::Range => {
+        Strategy::Hash => format!("partition_key_hash({col}, {})", arg.trim()),
+        Strategy::Temporal => format!("partition_key_temporal({col}, {})", quote_literal(arg)),
+        Strategy::Range => {
             let bounds: Vec<&str> = partitions.iter().filter(|p| !p.is_null).skip(1).filter_map(|p| p.lower.as_deref()).collect();
             let list = match (bounds.is_empty(), key_type) {
                 (false, _) => format!("[{}]", bounds.join(", ")),
@@ -598,7 +560,7 @@ mod tests {
             key_sql: "k".into(),
             path: "out",
             format: Format::Parquet,
-            strategy: PlanStrategy::Hash,
+            strategy: Strategy::Hash,
         };
         for p in &plan.passes {
             assert!(p.buffer_bytes <= budget / 2, "{} > the writers' room", p.buffer_bytes);
@@ -640,7 +602,7 @@ mod tests {
             key_sql: "k".into(),
             path: "out",
             format: Format::Parquet,
-            strategy: PlanStrategy::Temporal,
+            strategy: Strategy::Temporal,
         };
         let first = &plan.passes[0];
         let last_id = first.partitions.iter().filter(|p| !p.is_null).map(|p| p.id).max().unwrap();
@@ -672,7 +634,7 @@ mod tests {
             key_sql: "partition_key_hash(\"user_id\", 3)".into(),
             path: "o'ut",
             format: Format::Parquet,
-            strategy: PlanStrategy::Hash,
+            strategy: Strategy::Hash,
         };
         let sql = copy_sql(&plan.passes[0], 0, plan.row_group, &target);
         assert_eq!(

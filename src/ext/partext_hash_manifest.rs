@@ -9,7 +9,7 @@
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 
 use crate::core::hash::BucketSpec;
-use crate::core::manifest::Strategy;
+use crate::core::strategy::Strategy;
 use crate::ext::args::Args;
 use crate::ext::manifest_rows::{boxed, counts, manifest_row, param as t, Field, RowsFunction, Schema, Value};
 use crate::ext::partext_count_arg::check_count;

@@ -1,6 +1,6 @@
 //! `partext_key_check(key_type, col, function)`: true when the key column's type suits the
 //! manifest function, else an error naming the column, its type, the supported types and the
-//! strategy to use instead (`core::manifest::Strategy::check_key`).
+//! strategy to use instead (`core::strategy::Strategy::check_key`).
 //!
 //! ```sql
 //! SELECT partition_key_hash(CASE WHEN partext_key_check(typeof(k), ['amount'], 'partition_hash') THEN k END, 8) ...
@@ -14,7 +14,7 @@ use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
-use crate::core::manifest::Strategy;
+use crate::core::strategy::Strategy;
 use crate::ext::args::Args;
 use crate::ext::vector::write_flags;
 
@@ -28,7 +28,7 @@ impl VScalar for PartextKeyCheck {
         let first = Args::new(input, "partext");
         for row in 0..n {
             let function = first.caller(2, row, "partext_key_check");
-            let strategy = Strategy::parse(&function).ok_or_else(|| {
+            let strategy = Strategy::from_function(&function).ok_or_else(|| {
                 format!("{function}: internal function called without the name of a manifest function; use partext.partition_temporal, partition_hash or partition_range")
             })?;
             let args = Args::new(input, &function);

@@ -12,8 +12,8 @@
 
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 
-use crate::core::manifest::Strategy;
 use crate::core::range::{check_bounds, BoundsMethod, RangeSpec, RangeType, RangeValue};
+use crate::core::strategy::Strategy;
 use crate::core::types::ColumnType;
 use crate::ext::args::Args;
 use crate::ext::manifest_rows::{boxed, counts, manifest_row, param as t, Field, RowsFunction, Schema, Value};

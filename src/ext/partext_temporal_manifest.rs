@@ -12,7 +12,7 @@
 
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 
-use crate::core::manifest::Strategy;
+use crate::core::strategy::Strategy;
 use crate::core::temporal::{parse_granularity, TemporalSpec};
 use crate::core::types::{ColumnType, TemporalType};
 use crate::ext::args::{target_bytes, Args};

@@ -13,9 +13,8 @@ use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 use crate::core::chunk::{parse_memory, shown_memory_bytes};
 use crate::core::scan::{scan_cost, thread_choices, thread_note, ScanFacts, ScanKind};
 use crate::core::source::from_sql;
-use crate::core::write_plan::{
-    copy_sql, key_sql, plan_threads, restore_sql, settings_sql, CopyTarget, Format, PlanPartition, PlanStrategy,
-};
+use crate::core::strategy::Strategy;
+use crate::core::write_plan::{copy_sql, key_sql, plan_threads, restore_sql, settings_sql, CopyTarget, Format, PlanPartition};
 use crate::ext::args::Args;
 use crate::ext::manifest_rows::{boxed, param as t, Field, RowsFunction, Schema, Value};
 
@@ -75,8 +74,7 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
     let key_types = args.text_list(6, row, "key type")?;
     let tbl = args.text(7, row, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
     let path = args.text(8, row, "path", "the directory to write the partitions to")?;
-    let strategy =
-        PlanStrategy::parse(&args.text(9, row, "strategy", "'temporal', 'hash' or 'range'")?).map_err(|e| format!("{NAME}: {e}"))?;
+    let strategy = Strategy::parse(&args.text(9, row, "strategy", "'temporal', 'hash' or 'range'")?).map_err(|e| format!("{NAME}: {e}"))?;
     let col = args.text(10, row, "col", "the name of the key column")?;
     let arg = args.text(11, row, "arg", "the granularity, bucket count or partition count")?;
     let format = Format::parse(&args.text(12, row, "format", "'parquet' or 'csv'")?).map_err(|e| format!("{NAME}: {e}"))?;
