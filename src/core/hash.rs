@@ -22,9 +22,6 @@ use crate::core::manifest::{ManifestRow, PartitionCounts};
 use crate::core::sql::quote_ident;
 use crate::core::types::ColumnType;
 
-/// The largest bucket count partext accepts.
-pub const MAX_BUCKETS: i64 = 65_536;
-
 /// The column types partition_hash accepts, as listed in error messages.
 pub const SUPPORTED: &str = "TINYINT, SMALLINT, INTEGER, BIGINT, HUGEINT, UTINYINT, USMALLINT, UINTEGER, UBIGINT, \
      UHUGEINT, DECIMAL, DATE, TIME, TIMESTAMP, TIMESTAMP_S, TIMESTAMP_MS, TIMESTAMP_NS, TIMESTAMP WITH TIME ZONE, \
@@ -141,15 +138,6 @@ impl BucketDivisor {
         }
         let low = self.magic.wrapping_mul(u64::from(a));
         ((u128::from(low) * u128::from(self.buckets)) >> 64) as u32
-    }
-}
-
-/// Checks a bucket count: 1 ..= 65536.
-pub fn check_buckets(n: i64) -> Result<u32, String> {
-    if (1..=MAX_BUCKETS).contains(&n) {
-        Ok(n as u32)
-    } else {
-        Err(format!("buckets must be between 1 and {MAX_BUCKETS}, got {n}"))
     }
 }
 
@@ -311,15 +299,6 @@ mod tests {
         let mut top = vec![0u8];
         top.extend_from_slice(&u128::MAX.to_be_bytes());
         assert_eq!(hash_unsigned(u128::MAX), murmur3_32(&top, 0));
-    }
-
-    #[test]
-    fn bucket_counts_are_checked() {
-        assert_eq!(check_buckets(1), Ok(1));
-        assert_eq!(check_buckets(65_536), Ok(65_536));
-        assert!(check_buckets(0).unwrap_err().contains("between 1 and 65536"));
-        assert!(check_buckets(65_537).is_err());
-        assert!(check_buckets(-3).is_err());
     }
 
     #[test]

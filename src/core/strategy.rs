@@ -9,6 +9,18 @@
 //! Each strategy knows its manifest function, its name and which key column types it takes
 //! ([`Strategy::check_key`], checked before any row is read).
 
+/// The most hash buckets or range partitions a manifest makes.
+pub const MAX_COUNT: i64 = 65_536;
+
+/// Checks a bucket or partition count, the argument called `name`: 1 ..= 65536.
+pub fn check_count(name: &str, n: i64) -> Result<u32, String> {
+    if (1..=MAX_COUNT).contains(&n) {
+        Ok(n as u32)
+    } else {
+        Err(format!("{name} must be between 1 and {MAX_COUNT}, got {n}"))
+    }
+}
+
 /// A way to split a dataset: by calendar period, Iceberg hash bucket or value range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strategy {
@@ -102,7 +114,16 @@ impl Strategy {
 
 #[cfg(test)]
 mod tests {
-    use super::Strategy;
+    use super::{check_count, Strategy};
+
+    #[test]
+    fn counts_are_checked_once_for_buckets_and_partitions() {
+        assert_eq!(check_count("buckets", 1), Ok(1));
+        assert_eq!(check_count("partitions", 65_536), Ok(65_536));
+        assert_eq!(check_count("buckets", 0).unwrap_err(), "buckets must be between 1 and 65536, got 0");
+        assert!(check_count("partitions", 65_537).unwrap_err().starts_with("partitions must be"));
+        assert!(check_count("buckets", -3).is_err());
+    }
 
     #[test]
     fn key_types_are_checked_per_strategy() {

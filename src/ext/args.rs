@@ -7,6 +7,7 @@
 use duckdb::core::{DataChunkHandle, LogicalTypeId};
 use duckdb::ffi::{duckdb_interval, duckdb_string_t};
 
+use crate::core::strategy::{check_count, MAX_COUNT};
 use crate::core::temporal::Interval;
 use crate::ext::vector::{list_entries, string_bytes, ListChild, Validity};
 
@@ -85,6 +86,13 @@ impl<'a> Args<'a> {
     pub fn opt_int(&self, col: usize, row: usize) -> Option<i64> {
         // SAFETY: the signature declares column `col` BIGINT (i64).
         unsafe { self.value::<i64>(col, row) }
+    }
+
+    /// A required bucket or partition count, the argument called `name`: 1 ..= 65536
+    /// (`core::strategy::check_count`).
+    pub fn count(&self, col: usize, row: usize, name: &str) -> Result<u32, String> {
+        let n = self.opt_int(col, row).ok_or_else(|| self.null_error(name, &format!("a count between 1 and {MAX_COUNT}")))?;
+        check_count(name, n).map_err(|e| format!("{}: {e}", self.function))
     }
 
     pub fn opt_double(&self, col: usize, row: usize) -> Option<f64> {

@@ -9,19 +9,9 @@ use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
-use crate::core::hash::MAX_BUCKETS;
 use crate::ext::args::Args;
 
 pub struct PartextCountArg;
-
-/// Checks a count argument: 1 ..= 65536.
-pub fn check_count(function: &str, name: &str, n: i64) -> Result<i64, String> {
-    if (1..=MAX_BUCKETS).contains(&n) {
-        Ok(n)
-    } else {
-        Err(format!("{function}: {name} must be between 1 and {MAX_BUCKETS}, got {n}"))
-    }
-}
 
 impl VScalar for PartextCountArg {
     type State = ();
@@ -34,8 +24,7 @@ impl VScalar for PartextCountArg {
             let function = first.caller(1, row, "partext_count_arg");
             let name = first.text(2, row, "name", "the argument's name")?;
             let args = Args::new(input, &function);
-            let value = args.opt_int(0, row).ok_or_else(|| args.null_error(&name, "a count between 1 and 65536"))?;
-            counts.push(check_count(&function, &name, value)? as i32);
+            counts.push(args.count(0, row, &name)? as i32);
         }
         let mut out = output.flat_vector();
         // SAFETY: the return type is INTEGER and the output holds `n` rows.

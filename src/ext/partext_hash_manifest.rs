@@ -12,7 +12,6 @@ use crate::core::hash::BucketSpec;
 use crate::core::strategy::Strategy;
 use crate::ext::args::Args;
 use crate::ext::manifest_rows::{boxed, counts, manifest_row, param as t, Field, RowsFunction, Schema, Value};
-use crate::ext::partext_count_arg::check_count;
 
 const NAME: &str = "partition_hash";
 
@@ -27,8 +26,7 @@ fn manifest(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
     let type_text = args.text(4, row, "key type", "a column type")?;
     let col = args.text(5, row, "col", "the name of the column to hash")?;
     Strategy::Hash.check_key(&col, &type_text)?;
-    let buckets = args.opt_int(6, row).ok_or_else(|| args.null_error("buckets", "a bucket count between 1 and 65536"))?;
-    let buckets = check_count(NAME, "buckets", buckets)? as u32;
+    let buckets = args.count(6, row, "buckets")?;
     let source = args.text(7, row, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
     let spec = BucketSpec { column: col, buckets };
     Ok(spec.plan(&counts, &source).iter().map(|r| manifest_row(&r.common, [Value::Int(r.bucket.map(i64::from))])).collect())

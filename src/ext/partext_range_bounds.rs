@@ -17,7 +17,6 @@ use duckdb::vtab::arrow::WritableVector;
 
 use crate::core::range::{check_bounds, check_bounds_count, equi_depth_cuts, RangeValue};
 use crate::ext::args::Args;
-use crate::ext::partext_count_arg::check_count;
 use crate::ext::partition_key_range::range_value_for;
 use crate::ext::vector::{list_entries, ListChild};
 
@@ -53,8 +52,7 @@ impl VScalar for PartextRangeBounds {
         let args = Args::new(input, NAME);
         let mut lists = Vec::with_capacity(args.rows());
         for row in 0..args.rows() {
-            let partitions = args.opt_int(1, row).ok_or_else(|| args.null_error("partitions", "a partition count between 1 and 65536"))?;
-            let partitions = check_count(NAME, "partitions", partitions)? as usize;
+            let partitions = args.count(1, row, "partitions")? as usize;
             let values = list_values(input, 0, row)?;
             if args.opt_bool(2, row).unwrap_or(false) {
                 check_bounds_count(values.len()).map_err(|e| format!("{NAME}: {e}"))?;

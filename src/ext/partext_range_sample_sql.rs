@@ -17,7 +17,6 @@ use crate::core::range::SamplePolicy;
 use crate::core::source::from_sql;
 use crate::core::sql::quote_literal;
 use crate::ext::args::Args;
-use crate::ext::partext_count_arg::check_count;
 
 const NAME: &str = "partition_range";
 
@@ -26,8 +25,7 @@ pub struct PartextRangeSampleSql;
 fn sample_sql(args: &Args, row: usize) -> Result<String, String> {
     let tbl = args.text(0, row, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
     let col = args.text(1, row, "col", "the name of the column to split into ranges")?;
-    let partitions = args.opt_int(2, row).ok_or_else(|| args.null_error("partitions", "a partition count between 1 and 65536"))?;
-    let partitions = check_count(NAME, "partitions", partitions)? as usize;
+    let partitions = args.count(2, row, "partitions")? as usize;
     let exact = match args.opt_text(3, row, "method")?.map(|m| m.trim().to_ascii_lowercase()) {
         None => false,
         Some(m) if m == "sample" => false,

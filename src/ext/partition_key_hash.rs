@@ -14,9 +14,8 @@ use duckdb::core::{DataChunkHandle, FlatVector, LogicalTypeHandle, LogicalTypeId
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
-use crate::core::hash::{
-    check_buckets, hash_bytes, hash_decimal, hash_long, hash_unsigned, hash_uuid, hash_wide, BucketDivisor, SUPPORTED,
-};
+use crate::core::hash::{hash_bytes, hash_decimal, hash_long, hash_unsigned, hash_uuid, hash_wide, BucketDivisor, SUPPORTED};
+use crate::core::strategy::check_count;
 use crate::ext::vector::{string_bytes, Cell, Column, Validity};
 
 pub struct PartitionKeyHash;
@@ -79,7 +78,9 @@ impl VScalar for PartitionKeyHash {
             let buckets = match checked {
                 Some((raw, b)) if raw == count_slice[row] => b,
                 _ => {
-                    let b = BucketDivisor::new(check_buckets(i64::from(count_slice[row])).map_err(|e| format!("partition_key_hash: {e}"))?);
+                    let b = BucketDivisor::new(
+                        check_count("buckets", i64::from(count_slice[row])).map_err(|e| format!("partition_key_hash: {e}"))?,
+                    );
                     checked = Some((count_slice[row], b));
                     b
                 }
