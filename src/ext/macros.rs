@@ -8,19 +8,19 @@
 //! A table macro runs inside the caller's query: in its transaction, with its TEMP tables,
 //! DataFrames, `USE` and `search_path`. At load, the loading connection attaches an in-memory
 //! database named `partext` and creates the macros there, then closes; nothing of partext stays
-//! open. Each macro (`sql/*.sql`) holds only the SQL shape — scan, group, unnest — and calls
+//! open. Each macro (`<strategy>/<name>.sql`) holds only the SQL shape — scan, group, unnest — and calls
 //! partext's native scalar functions for everything else.
 
 use duckdb::Connection;
 
 /// The macros' SQL, in creation order.
 const MACROS: [&str; 6] = [
-    include_str!("sql/partition_temporal.sql"),
-    include_str!("sql/partition_hash.sql"),
-    include_str!("sql/partition_range.sql"),
-    include_str!("sql/chunk_plan.sql"),
-    include_str!("sql/partition_advise.sql"),
-    include_str!("sql/write_plan.sql"),
+    crate::ext::temporal::MACRO,
+    crate::ext::hash::MACRO,
+    crate::ext::range::MACRO,
+    crate::ext::chunk::MACRO,
+    crate::ext::advise::MACRO,
+    crate::ext::write_plan::MACRO,
 ];
 
 /// The row-size estimate of a macro's source (`core::scan::facts_sql`): for Parquet files

@@ -12,12 +12,12 @@
 
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 
+use super::partext_range_bounds::list_values;
 use crate::core::range::{check_bounds, BoundsMethod, RangeSpec, RangeType, RangeValue};
 use crate::core::strategy::Strategy;
 use crate::core::types::ColumnType;
 use crate::ext::args::Args;
 use crate::ext::manifest_rows::{boxed, counts, manifest_row, param as t, Field, RowsFunction, Schema, Value};
-use crate::ext::partext_range_bounds::list_values;
 
 const NAME: &str = "partition_range";
 

@@ -22,11 +22,11 @@ use duckdb::core::{DataChunkHandle, Inserter, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 use serde_json::{json, Value};
 
+use super::files::DuckFileSystem;
 use crate::core::airbyte::{
     column_names, convert_raw, infer_columns, parse_catalog, parse_line, AirbyteType, FieldIndex, FieldValue, Message, Record,
 };
 use crate::ext::args::{named, string_arg};
-use crate::ext::files::DuckFileSystem;
 
 const NAME: &str = "read_airbyte";
 /// Records of the chosen stream read at bind time to infer a schema without a catalog.

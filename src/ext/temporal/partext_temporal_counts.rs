@@ -21,11 +21,11 @@ use duckdb::core::LogicalTypeId;
 use duckdb::ffi;
 use duckdb::vtab::arrow::WritableVector;
 
+use super::partext_temporal_manifest::{unsupported_type, NAME};
+use super::partition_key_temporal::temporal_type_of;
 use crate::core::counts::KeyCounts;
 use crate::core::temporal::{fine_units, infinite_error, parse_granularity};
 use crate::core::types::TemporalType;
-use crate::ext::partext_temporal_manifest::{unsupported_type, NAME};
-use crate::ext::partition_key_temporal::temporal_type_of;
 use crate::ext::vector::string_bytes;
 
 /// What DuckDB stores per aggregate state: a pointer to the Rust state.

@@ -15,9 +15,9 @@ use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
+use super::partition_key_range::range_value_for;
 use crate::core::range::{check_bounds, check_bounds_count, equi_depth_cuts, RangeValue};
 use crate::ext::args::Args;
-use crate::ext::partition_key_range::range_value_for;
 use crate::ext::vector::{list_entries, ListChild};
 
 const NAME: &str = "partition_range";

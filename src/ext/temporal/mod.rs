@@ -1,0 +1,37 @@
+//! Partitions by calendar period.
+//!
+//! ```sql
+//! FROM partext.partition_temporal('events', 'ts', 'month');
+//! COPY (SELECT *, partition_key_temporal(ts, 'month') AS period FROM events) TO 'out' (PARTITION_BY (period));
+//! ```
+//!
+//! The macro (`partition_temporal.sql`) scans its source once with the native aggregate
+//! `partext_temporal_counts` (rows per fine unit: one floor division a row), then
+//! `partext_temporal_manifest` rolls the units up into periods (`core::temporal`);
+//! `partition_key_temporal` gives each row the period's label, the same as the manifest's.
+
+mod partext_temporal_counts;
+mod partext_temporal_manifest;
+mod partition_key_temporal;
+
+use duckdb::Connection;
+
+use crate::ext::manifest_rows::Rows;
+
+/// The `partext.partition_temporal` table macro.
+pub const MACRO: &str = include_str!("partition_temporal.sql");
+
+/// Registers this strategy's native functions.
+pub fn register(conn: &Connection) -> Result<(), Box<dyn std::error::Error>> {
+    conn.register_scalar_function::<partition_key_temporal::PartitionKeyTemporal>("partition_key_temporal")?;
+    conn.register_scalar_function::<Rows<partext_temporal_manifest::PartextTemporalManifest>>("partext_temporal_manifest")?;
+    Ok(())
+}
+
+/// Registers `partext_temporal_counts`, an aggregate, on a raw connection.
+///
+/// # Safety
+/// `con` must be a live connection.
+pub unsafe fn register_aggregates(con: duckdb::ffi::duckdb_connection) -> Result<(), String> {
+    unsafe { partext_temporal_counts::register(con) }
+}
