@@ -621,7 +621,7 @@ mod tests {
         let p = facts_sql("'d/*.parquet'", ScanKind::Parquet, &[], FactsWanted::All, true);
         assert!(p.contains("FROM parquet_metadata('d/*.parquet')") && p.contains("encoding_stats"), "{p}");
         assert!(!facts_sql("'x.parquet'", ScanKind::Parquet, &[], FactsWanted::RowBytes, false).contains("encoding_stats"));
-        let csv = crate::core::source::from_sql("it's.csv").unwrap().from_sql;
+        let csv = format!("read_csv('it''s.csv', buffer_size = {CSV_BUFFER})");
         let c = facts_sql(&csv, ScanKind::Csv, &[], FactsWanted::All, true);
         assert!(c.contains(&format!("FROM read_csv('it''s.csv', buffer_size = {CSV_BUFFER}) LIMIT 1")), "{c}");
         let r = facts_sql(&csv, ScanKind::Csv, &[], FactsWanted::RowBytes, true);
