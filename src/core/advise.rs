@@ -106,7 +106,7 @@ impl AdviseInput {
         }
         let parts = ((self.bytes / self.target()).ceil() as u64).clamp(min_parts.max(1), 65_536).min((*distinct).max(1));
         let size = self.bytes / parts as f64;
-        let (function, arg) = (strategy.function(), if strategy == Strategy::Hash { "buckets" } else { "partitions" });
+        let (function, arg) = (strategy.function(), strategy.argument());
         Some(Advice {
             strategy: strategy.name().into(),
             column: Some(col.clone()),

@@ -68,6 +68,16 @@ impl Strategy {
         }
     }
 
+    /// The name of the manifest function's third argument: 'granularity', 'buckets' or
+    /// 'partitions'.
+    pub fn argument(self) -> &'static str {
+        match self {
+            Strategy::Temporal => "granularity",
+            Strategy::Hash => "buckets",
+            Strategy::Range => "partitions",
+        }
+    }
+
     /// Checks that column `col`, of the DuckDB type spelled `type_text`, can be this strategy's
     /// key; the error names the column, its type, the supported types and the alternative.
     pub fn check_key(self, col: &str, type_text: &str) -> Result<(), String> {
@@ -141,6 +151,7 @@ mod tests {
             assert_eq!(Strategy::parse(s.name()), Ok(s));
             assert_eq!(Strategy::from_function(s.function()), Some(s));
         }
+        assert_eq!(Strategy::Hash.argument(), "buckets");
         assert!(Strategy::parse("chunk").unwrap_err().contains("use 'temporal', 'hash' or 'range'"));
     }
 }

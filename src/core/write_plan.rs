@@ -354,11 +354,7 @@ pub fn manifest_sql(tbl: &str, strategy: &str, col: &str, arg: &str, range: &Ran
         }
         Strategy::Temporal => format!("{}, include_empty := false", quote_literal(arg)),
         Strategy::Hash | Strategy::Range => arg.trim().parse::<i64>().map(|n| n.to_string()).map_err(|_| {
-            format!(
-                "arg must be a whole number of {} for strategy '{}', got '{arg}'",
-                if strategy == Strategy::Hash { "buckets" } else { "partitions" },
-                strategy.name()
-            )
+            format!("arg must be a whole number of {} for strategy '{}', got '{arg}'", strategy.argument(), strategy.name())
         })?,
     };
     let named = match strategy {
