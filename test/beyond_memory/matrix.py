@@ -60,6 +60,7 @@ if args["kind"] == "dataframe":
     frame_bytes = status("VmRSS") - before
 with open("/proc/self/clear_refs", "w") as f:
     f.write("5")  # the peak RSS starts again from here
+base_rss = status("VmRSS") - frame_bytes
 con.execute(f"SET memory_limit = '{args['limit']}'")
 con.execute("SET threads = 2")
 limit_before = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
@@ -97,7 +98,7 @@ files = os.path.join(out, "**", "*.parquet")
 written = dict(con.execute("SELECT coalesce(CAST(partition_key AS VARCHAR), 'NULL'), count(*) FROM read_parquet(?, hive_partitioning = true) GROUP BY ALL",
                            [files]).fetchall()) if passes else {}
 result.update(ok=True, seconds=seconds, passes=len(passes), frame_bytes=frame_bytes, threads=passes[0][1] if passes else None, note=passes[0][2] if passes else "",
-              rss=rss, exact=written == manifest, partitions=len(manifest), rows=sum(manifest.values()), threads_after=int(threads_after),
+              rss=rss, base_rss=base_rss, exact=written == manifest, partitions=len(manifest), rows=sum(manifest.values()), threads_after=int(threads_after),
               limit_restored=limit_after == limit_before, limit_after=limit_after)
 print(json.dumps(result))
 """
@@ -180,7 +181,7 @@ def main(argv=None):
             if limit == args.limit and data < 10 * limit_bytes:
                 problems.append(f"the data ({data / 1e6:.0f} MB) is not 10x memory_limit")
             frame = f" (+{r['frame_bytes'] / 1e6:.0f} MB frame held by the client)" if r["frame_bytes"] else ""
-            line = (f"{label}: {r['seconds']:6.1f} s, {r['passes']:4d} passes, threads {r['threads']}, peak RSS {rss_mb:5.0f} MB{frame}, "
+            line = (f"{label}: {r['seconds']:6.1f} s, {r['passes']:4d} passes, threads {r['threads']}, peak RSS {rss_mb:5.0f} MB (process {r['base_rss'] / 1e6:.0f} MB before){frame}, "
                     f"{r['partitions']} partitions, {r['rows']} rows{'' if not problems else ' -- ' + '; '.join(problems)}")
             print(("FAIL " if problems else "ok   ") + line, flush=True)
             if problems:
