@@ -376,10 +376,14 @@ pub fn thread_choices(budget: u64, threads: u64, cost: &ScanCost) -> Result<Vec<
     if choices.is_empty() {
         let need = per.saturating_add(4 * MIN_WRITER_ROOM).saturating_add(cost.outside_first_thread());
         return Err(format!(
-            "the source needs about {} to scan with one thread ({}), and the budget is {}; \
+            "the source needs about {} to scan with one thread ({}){}, and the budget is {}; \
              raise memory_limit (or memory_mb) to at least {:.0} MiB{}",
             mib(per as f64),
             cost.why,
+            match cost.outside_first_thread() {
+                0 => String::new(),
+                outside => format!(", and DuckDB holds about {} more outside memory_limit for row groups this large", mib(outside as f64)),
+            },
             mib(budget as f64),
             (need as f64 / 1_048_576.0).ceil(),
             if cost.kind == ScanKind::Parquet {
