@@ -9,6 +9,7 @@
 //! chrono, and `hour` on hour numbers. Truncation, the next period's start and the label are
 //! O(1) per value; labels are written by hand so that the key function stays cheap per row.
 
+use crate::core::error::{Error, Result};
 use chrono::{Datelike, NaiveDate};
 
 pub const SECONDS_PER_DAY: i64 = 86_400;
@@ -32,7 +33,7 @@ impl Granularity {
         [Granularity::Hour, Granularity::Day, Granularity::Week, Granularity::Month, Granularity::Quarter, Granularity::Year];
 
     /// Parses a granularity name, case-insensitively. The error names the accepted values.
-    pub fn parse(text: &str) -> Result<Granularity, String> {
+    pub fn parse(text: &str) -> Result<Granularity> {
         match text.trim().to_ascii_lowercase().as_str() {
             "hour" => Ok(Granularity::Hour),
             "day" => Ok(Granularity::Day),
@@ -40,9 +41,9 @@ impl Granularity {
             "month" => Ok(Granularity::Month),
             "quarter" => Ok(Granularity::Quarter),
             "year" => Ok(Granularity::Year),
-            _ => Err(format!(
+            _ => Err(Error::user(format!(
                 "unknown granularity '{text}'; use one of 'hour', 'day', 'week', 'month', 'quarter', 'year' or 'auto' (partition_temporal only)"
-            )),
+            ))),
         }
     }
 
@@ -306,7 +307,7 @@ mod tests {
             assert_eq!(Granularity::parse(g.name()), Ok(g));
         }
         assert_eq!(Granularity::parse("MONTH"), Ok(Granularity::Month));
-        let err = Granularity::parse("fortnight").unwrap_err();
+        let err = Granularity::parse("fortnight").unwrap_err().to_string();
         assert!(err.contains("'fortnight'") && err.contains("'quarter'"), "{err}");
     }
 

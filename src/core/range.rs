@@ -16,6 +16,7 @@
 
 use std::cmp::Ordering;
 
+use crate::core::error::{Error, Result};
 use crate::core::literal::{temporal_literal, time_text};
 use crate::core::manifest::{index_label, ManifestRow, PartitionCounts};
 use crate::core::sql::{quote_ident, quote_literal};
@@ -99,13 +100,13 @@ fn float_cmp(a: f64, b: f64) -> Option<Ordering> {
 }
 
 /// The index of the range holding `v` for sorted `bounds`: the number of bounds <= v.
-pub fn range_index(v: &RangeValue, bounds: &[RangeValue]) -> Result<usize, String> {
+pub fn range_index(v: &RangeValue, bounds: &[RangeValue]) -> Result<usize> {
     range_index_by(bounds, |bound| bound.compare(v))
 }
 
 /// [`range_index`] for a value known only through `bound_vs_value`, which orders a bound
 /// against it (so a borrowed string needs no copy).
-pub fn range_index_by(bounds: &[RangeValue], bound_vs_value: impl Fn(&RangeValue) -> Option<Ordering>) -> Result<usize, String> {
+pub fn range_index_by(bounds: &[RangeValue], bound_vs_value: impl Fn(&RangeValue) -> Option<Ordering>) -> Result<usize> {
     let mut lo = 0;
     let mut hi = bounds.len();
     while lo < hi {
@@ -113,19 +114,19 @@ pub fn range_index_by(bounds: &[RangeValue], bound_vs_value: impl Fn(&RangeValue
         match bound_vs_value(&bounds[mid]) {
             Some(Ordering::Greater) => hi = mid,
             Some(_) => lo = mid + 1,
-            None => return Err("the bounds and the value are of incompatible types; cast the bounds to the value's type".into()),
+            None => return Err(Error::user("the bounds and the value are of incompatible types; cast the bounds to the value's type")),
         }
     }
     Ok(lo)
 }
 
 /// Checks that bounds are strictly increasing (and of one family).
-pub fn check_bounds(bounds: &[RangeValue]) -> Result<(), String> {
+pub fn check_bounds(bounds: &[RangeValue]) -> Result<()> {
     for w in bounds.windows(2) {
         match w[0].compare(&w[1]) {
             Some(Ordering::Less) => {}
-            Some(_) => return Err("bounds must be sorted in strictly increasing order, without duplicates".into()),
-            None => return Err("bounds must all be of one type".into()),
+            Some(_) => return Err(Error::user("bounds must be sorted in strictly increasing order, without duplicates")),
+            None => return Err(Error::user("bounds must all be of one type")),
         }
     }
     Ok(())
@@ -367,20 +368,20 @@ pub struct RangeRow {
 
 impl RangeSpec {
     /// The list literal of `bounds`, for the counting scan and for users.
-    pub fn bounds_sql(&self, bounds: &[RangeValue]) -> Result<String, String> {
+    pub fn bounds_sql(&self, bounds: &[RangeValue]) -> Result<String> {
         let items: Option<Vec<String>> = bounds.iter().map(|b| self.range_type.literal(b)).collect();
-        let items = items.ok_or("a bound cannot be written as a literal of the column's type")?;
+        let items = items.ok_or_else(|| Error::internal("a bound cannot be written as a literal of the column's type"))?;
         Ok(format!("[{}]", items.join(", ")))
     }
 
     /// The key expression of the counting scan.
-    pub fn key_sql(&self, bounds: &[RangeValue]) -> Result<String, String> {
+    pub fn key_sql(&self, bounds: &[RangeValue]) -> Result<String> {
         Ok(format!("partition_key_range({}, {})", quote_ident(&self.column), self.bounds_sql(bounds)?))
     }
 
     /// The manifest for `bounds` given exact counts per range index. Computed ranges that came
     /// out empty are merged into a neighbour; custom bounds are kept as given.
-    pub fn plan(&self, bounds: &[RangeValue], counts: &PartitionCounts<i64>, source_sql: &str) -> Result<Vec<RangeRow>, String> {
+    pub fn plan(&self, bounds: &[RangeValue], counts: &PartitionCounts<i64>, source_sql: &str) -> Result<Vec<RangeRow>> {
         let mut ranges: Vec<(u64, u64)> = vec![(0, 0); bounds.len() + 1];
         for &(i, rows, bytes) in &counts.keys {
             if let Some(r) = usize::try_from(i).ok().and_then(|i| ranges.get_mut(i)) {
@@ -407,8 +408,9 @@ impl RangeSpec {
             }
         }
         let col = quote_ident(&self.column);
-        let lit =
-            |v: &RangeValue| self.range_type.literal(v).ok_or("a bound cannot be written as a literal of the column's type".to_string());
+        let lit = |v: &RangeValue| {
+            self.range_type.literal(v).ok_or_else(|| Error::internal("a bound cannot be written as a literal of the column's type"))
+        };
         let mut rows = Vec::with_capacity(ranges.len() + 1);
         for (i, &(row_count, bytes)) in ranges.iter().enumerate() {
             let lower = if i == 0 { None } else { Some(bounds[i - 1].clone()) };
@@ -448,24 +450,24 @@ impl RangeSpec {
 pub const MAX_MANIFEST_ROWS: usize = crate::core::temporal::MAX_PARTITIONS;
 
 /// Checks that custom bounds make at most [`MAX_MANIFEST_ROWS`] partitions.
-pub fn check_bounds_count(bounds: usize) -> Result<(), String> {
+pub fn check_bounds_count(bounds: usize) -> Result<()> {
     if bounds >= MAX_MANIFEST_ROWS {
-        return Err(format!(
+        return Err(Error::user(format!(
             "bounds := [...] holds {bounds} values, which would make {} partitions; a manifest has at most {MAX_MANIFEST_ROWS} \
              (so at most {} bounds)",
             bounds + 1,
             MAX_MANIFEST_ROWS - 1
-        ));
+        )));
     }
     Ok(())
 }
 
 /// Checks a partition count: 1 ..= 65536.
-pub fn check_partitions(n: i64) -> Result<usize, String> {
+pub fn check_partitions(n: i64) -> Result<usize> {
     if (1..=MAX_PARTITIONS).contains(&n) {
         Ok(n as usize)
     } else {
-        Err(format!("partitions must be between 1 and {MAX_PARTITIONS}, got {n}"))
+        Err(Error::user(format!("partitions must be between 1 and {MAX_PARTITIONS}, got {n}")))
     }
 }
 
@@ -474,7 +476,7 @@ mod tests {
     #[test]
     fn custom_bounds_are_capped_at_a_million_partitions() {
         assert!(super::check_bounds_count(999_999).is_ok());
-        let err = super::check_bounds_count(3_000_000).unwrap_err();
+        let err = super::check_bounds_count(3_000_000).unwrap_err().to_string();
         assert!(err.contains("3000000 values") && err.contains("at most 999999 bounds"), "{err}");
     }
 

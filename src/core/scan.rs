@@ -62,6 +62,7 @@
 //! Where even one thread's scan leaves no room, an error says how much memory the source needs
 //! and why.
 
+use crate::core::error::{Error, Result};
 use crate::core::sql::quote_literal;
 
 /// Memory DuckDB keeps for each thread's own work during a COPY besides its scan (hashing,
@@ -357,7 +358,7 @@ pub struct ThreadChoice {
 /// connection's (past 8, powers of two and the connection's own) whose scans leave room for a
 /// writer, each with the writers' room, half of what the scans leave. None: an error that says
 /// how much memory the source needs and why.
-pub fn thread_choices(budget: u64, threads: u64, cost: &ScanCost) -> Result<Vec<ThreadChoice>, String> {
+pub fn thread_choices(budget: u64, threads: u64, cost: &ScanCost) -> Result<Vec<ThreadChoice>> {
     let threads = threads.max(1);
     // Saturating: the facts come from SQL, and a direct call of partext_write_plan can pass any.
     let per = cost.per_thread.saturating_add(RESERVE_PER_THREAD);
@@ -375,7 +376,7 @@ pub fn thread_choices(budget: u64, threads: u64, cost: &ScanCost) -> Result<Vec<
         .collect();
     if choices.is_empty() {
         let need = per.saturating_add(4 * MIN_WRITER_ROOM).saturating_add(cost.outside_first_thread());
-        return Err(format!(
+        return Err(Error::user(format!(
             "the source needs about {} to scan with one thread ({}){}, and the budget is {}; \
              raise memory_limit (or memory_mb) to at least {:.0} MiB{}",
             mib(per as f64),
@@ -391,7 +392,7 @@ pub fn thread_choices(budget: u64, threads: u64, cost: &ScanCost) -> Result<Vec<
             } else {
                 ""
             }
-        ));
+        )));
     }
     Ok(choices)
 }
@@ -525,18 +526,20 @@ fn name_kind_sql(name: &[String]) -> String {
 /// every file of a glob) exists, is a file, and a Parquet source holds Parquet (`PAR1` at both
 /// ends). Remote paths (`s3://`, `https://`, ...) are left to DuckDB. Cost: one directory
 /// listing per glob component and 8 bytes read per Parquet file.
-pub fn check_files(path: &str, kind: ScanKind) -> Result<(), String> {
+pub fn check_files(path: &str, kind: ScanKind) -> Result<()> {
     if path.contains("://") {
         return Ok(());
     }
     let files = crate::core::glob::expand(path);
     if crate::core::glob::is_glob(path) && files.is_empty() {
-        return Err(format!("no file matches '{path}'; check the path and the pattern"));
+        return Err(Error::user(format!("no file matches '{path}'; check the path and the pattern")));
     }
     for file in &files {
-        let meta = std::fs::metadata(file).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => format!("the file '{file}' does not exist; check the path, or pass a table name"),
-            _ => format!("the file '{file}' cannot be read: {e}"),
+        let meta = std::fs::metadata(file).map_err(|e| {
+            Error::user(match e.kind() {
+                std::io::ErrorKind::NotFound => format!("the file '{file}' does not exist; check the path, or pass a table name"),
+                _ => format!("the file '{file}' cannot be read: {e}"),
+            })
         })?;
         if meta.is_dir() {
             let ext = match kind {
@@ -544,12 +547,15 @@ pub fn check_files(path: &str, kind: ScanKind) -> Result<(), String> {
                 ScanKind::Json => "json",
                 _ => "parquet",
             };
-            return Err(format!("'{file}' is a directory; give the files in it, such as '{}/*.{ext}'", file.trim_end_matches('/')));
+            return Err(Error::user(format!(
+                "'{file}' is a directory; give the files in it, such as '{}/*.{ext}'",
+                file.trim_end_matches('/')
+            )));
         }
         if kind == ScanKind::Parquet && !is_parquet(file, meta.len()) {
-            return Err(format!(
+            return Err(Error::user(format!(
                 "'{file}' is not a Parquet file (it does not start and end with PAR1); check the path, or read it with its own reader: '(SELECT * FROM read_csv(...))'"
-            ));
+            )));
         }
     }
     Ok(())
@@ -639,7 +645,7 @@ mod tests {
         // Row groups of 1,048,576 rows of 212 bytes written by pyarrow (1 MiB pages) at 64 MB:
         // a thread's scan takes 61 MiB (measured), an error.
         let big = scan_cost(&parquet(1_048_576, 49.3, 3.0, 212.0));
-        let err = thread_choices(61 * (1 << 20), 2, &big).unwrap_err();
+        let err = thread_choices(61 * (1 << 20), 2, &big).unwrap_err().to_string();
         // Its first thread holds more outside the limit than the allowance: the limit is lowered
         // by the rest even with one thread, and the need the error names counts it.
         let first = big.outside_first_thread();
@@ -699,13 +705,13 @@ mod tests {
         std::fs::write(dir.join("ok.parquet"), b"PAR1 some bytes PAR1").unwrap();
         std::fs::write(dir.join("bad.parquet"), b"a,b\n1,2\n").unwrap();
         assert!(check_files(&format!("{d}/ok.parquet"), ScanKind::Parquet).is_ok());
-        let err = check_files(&format!("{d}/missing.parquet"), ScanKind::Parquet).unwrap_err();
+        let err = check_files(&format!("{d}/missing.parquet"), ScanKind::Parquet).unwrap_err().to_string();
         assert!(err.contains("does not exist"), "{err}");
-        let err = check_files(&format!("{d}/sub"), ScanKind::File).unwrap_err();
+        let err = check_files(&format!("{d}/sub"), ScanKind::File).unwrap_err().to_string();
         assert!(err.contains("is a directory") && err.contains("sub/*.parquet"), "{err}");
-        let err = check_files(&format!("{d}/sub/*.parquet"), ScanKind::Parquet).unwrap_err();
+        let err = check_files(&format!("{d}/sub/*.parquet"), ScanKind::Parquet).unwrap_err().to_string();
         assert!(err.contains("no file matches"), "{err}");
-        let err = check_files(&format!("{d}/*.parquet"), ScanKind::Parquet).unwrap_err();
+        let err = check_files(&format!("{d}/*.parquet"), ScanKind::Parquet).unwrap_err().to_string();
         assert!(err.contains("bad.parquet' is not a Parquet file"), "{err}");
         assert!(check_files("s3://bucket/x.parquet", ScanKind::Parquet).is_ok());
         std::fs::remove_dir_all(&dir).unwrap();

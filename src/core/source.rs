@@ -11,6 +11,7 @@
 //! the caller's query then resolves it as it resolves any name. A CSV file is read through
 //! `read_csv` with a 4 MiB buffer (`core::scan`), so that scanning it fits a small memory_limit.
 
+use crate::core::error::{Error, Result};
 use crate::core::scan::{ScanKind, CSV_BUFFER};
 use crate::core::sql::{qualified_name, quote_literal};
 
@@ -41,20 +42,20 @@ pub enum SourceKind {
 }
 
 impl SourceSpec {
-    pub fn parse(tbl: &str) -> Result<SourceSpec, String> {
+    pub fn parse(tbl: &str) -> Result<SourceSpec> {
         let text = tbl.trim();
         if text.is_empty() {
-            return Err("the source (first argument) is empty; pass a table name, a '(SELECT ...)' query or a file path".into());
+            return Err(Error::user("the source (first argument) is empty; pass a table name, a '(SELECT ...)' query or a file path"));
         }
         if text.starts_with('(') {
             check_single_parenthesized(text)?;
             return Ok(SourceSpec::Query(text.to_string()));
         }
         if let Some(function) = table_function_call(text) {
-            return Err(format!(
+            return Err(Error::user(format!(
                 "the source {text} is a call of the table function {function}, which is not a name, a query or a file; \
                  pass it as a query, (SELECT * FROM {text}), or pass the file's path itself"
-            ));
+            )));
         }
         match parse_identifier_path(text) {
             Some(parts) if parts.len() <= 3 => Ok(SourceSpec::Name(parts)),
@@ -101,7 +102,7 @@ impl Source {
 /// name that looks like a file (a `/`, a glob character or a file extension) is read as one.
 /// The caller's query resolves the name, so TEMP tables, views and DataFrames in scope are all
 /// found; a name is reported as [`SourceKind::Table`], whatever it turns out to be.
-pub fn from_sql(tbl: &str) -> Result<Source, String> {
+pub fn from_sql(tbl: &str) -> Result<Source> {
     Ok(match SourceSpec::parse(tbl)? {
         SourceSpec::Query(q) => Source::query(&q),
         SourceSpec::File(path) => Source::file(&path),
@@ -169,11 +170,12 @@ pub fn parse_identifier_path(text: &str) -> Option<Vec<String>> {
 
 /// Checks that `text` is one parenthesized query: the parenthesis opened first closes last,
 /// and no `;` separates statements. Strings, quoted identifiers and comments are skipped.
-fn check_single_parenthesized(text: &str) -> Result<(), String> {
+fn check_single_parenthesized(text: &str) -> Result<()> {
     let bad = || {
-        "the source starts with '(' but is not a single parenthesized query; \
-         write it as '(SELECT ...)' with balanced parentheses and no ';'"
-            .to_string()
+        Error::user(
+            "the source starts with '(' but is not a single parenthesized query; \
+             write it as '(SELECT ...)' with balanced parentheses and no ';'",
+        )
     };
     let b = text.as_bytes();
     let mut depth = 0i64;
@@ -240,7 +242,7 @@ mod tests {
 
     #[test]
     fn a_table_function_call_is_refused_with_the_query_to_write() {
-        let err = SourceSpec::parse("read_csv('ev.csv', header = true)").unwrap_err();
+        let err = SourceSpec::parse("read_csv('ev.csv', header = true)").unwrap_err().to_string();
         assert!(err.contains("table function read_csv") && err.contains("(SELECT * FROM read_csv('ev.csv', header = true))"), "{err}");
         // Paths and names with parentheses elsewhere are not calls.
         assert!(matches!(SourceSpec::parse("data(1).csv"), Ok(SourceSpec::File(_))));

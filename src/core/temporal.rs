@@ -15,9 +15,12 @@
 use std::collections::BTreeMap;
 
 use crate::core::calendar::{date_of, Granularity, SECONDS_PER_DAY};
+use crate::core::error::{Error, Result};
 use crate::core::literal::temporal_literal;
 use crate::core::manifest::{ManifestRow, PartitionCounts};
 use crate::core::sql::quote_ident;
+use crate::core::strategy::Strategy;
+use crate::core::types::ColumnType;
 use crate::core::types::TemporalType;
 use chrono::Duration;
 
@@ -90,23 +93,23 @@ pub struct TemporalRow {
 
 impl TemporalSpec {
     /// Checks the combination of key type and granularity.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<()> {
         if self.key_type == TemporalType::Date && self.granularity == Granularity::Hour {
-            return Err(format!(
+            return Err(Error::user(format!(
                 "granularity 'hour' needs a timestamp column, but {} is DATE; use 'day', 'week', 'month', 'quarter' or 'year'",
                 quote_ident(&self.column)
-            ));
+            )));
         }
         if let Some(o) = self.overlap {
             if o.months < 0 || o.days < 0 || o.micros < 0 {
-                return Err("overlap must be a positive INTERVAL such as INTERVAL 1 DAY".to_string());
+                return Err(Error::user("overlap must be a positive INTERVAL such as INTERVAL 1 DAY"));
             }
         }
         Ok(())
     }
 
     /// Builds the manifest from the scan's counts per fine unit.
-    pub fn plan(&self, counts: &PartitionCounts<i64>, source_sql: &str) -> Result<Vec<TemporalRow>, String> {
+    pub fn plan(&self, counts: &PartitionCounts<i64>, source_sql: &str) -> Result<Vec<TemporalRow>> {
         self.validate()?;
         let periods = self.periods(self.granularity, counts, self.granularity.fine_unit_seconds())?;
         self.manifest(&periods, counts, source_sql)
@@ -121,7 +124,7 @@ impl TemporalSpec {
         fine_unit: i64,
         target_bytes: f64,
         source_sql: &str,
-    ) -> Result<(Granularity, Vec<TemporalRow>), String> {
+    ) -> Result<(Granularity, Vec<TemporalRow>)> {
         let candidates: Vec<Granularity> = Granularity::ALL.iter().rev().copied().filter(|g| g.fine_unit_seconds() >= fine_unit).collect();
         let mut chosen = None;
         for &g in &candidates {
@@ -131,7 +134,7 @@ impl TemporalSpec {
                 break;
             }
         }
-        let (g, periods) = chosen.ok_or_else(|| "no granularity fits".to_string())?;
+        let (g, periods) = chosen.ok_or_else(|| Error::internal("no granularity fits"))?;
         let spec = TemporalSpec { granularity: g, ..self.clone() };
         let merged = merge_periods(&periods, target_bytes);
         Ok((g, spec.manifest(&merged, counts, source_sql)?))
@@ -139,7 +142,7 @@ impl TemporalSpec {
 
     /// The calendar periods of granularity `g` holding the counted fine units (and, with
     /// include_empty, the empty periods between them).
-    fn periods(&self, g: Granularity, counts: &PartitionCounts<i64>, fine_unit: i64) -> Result<Vec<Period>, String> {
+    fn periods(&self, g: Granularity, counts: &PartitionCounts<i64>, fine_unit: i64) -> Result<Vec<Period>> {
         let mut by_start: BTreeMap<i64, (u64, u64)> = BTreeMap::new();
         for &(fine, rows, bytes) in &counts.keys {
             let start = fine.checked_mul(fine_unit).and_then(|s| g.period_start(s)).ok_or_else(|| out_of_range(&self.column))?;
@@ -148,7 +151,7 @@ impl TemporalSpec {
             e.1 += bytes;
         }
         let mut out: Vec<Period> = Vec::with_capacity(by_start.len());
-        let push = |start: i64, rows: u64, bytes: u64, out: &mut Vec<Period>| -> Result<(), String> {
+        let push = |start: i64, rows: u64, bytes: u64, out: &mut Vec<Period>| -> Result<()> {
             if out.len() >= MAX_PARTITIONS {
                 return Err(too_many(g));
             }
@@ -178,7 +181,7 @@ impl TemporalSpec {
     }
 
     /// Manifest rows for `periods`, then the NULL-key partition.
-    fn manifest(&self, periods: &[Period], counts: &PartitionCounts<i64>, source_sql: &str) -> Result<Vec<TemporalRow>, String> {
+    fn manifest(&self, periods: &[Period], counts: &PartitionCounts<i64>, source_sql: &str) -> Result<Vec<TemporalRow>> {
         let col = quote_ident(&self.column);
         let mut rows = Vec::with_capacity(periods.len() + 1);
         for (id, p) in periods.iter().enumerate() {
@@ -244,7 +247,7 @@ impl TemporalSpec {
 
 /// A granularity argument: a calendar granularity, or `'auto'` (chosen after the scan, which
 /// then counts hours, or days for a DATE column).
-pub fn parse_granularity(text: &str, key_type: TemporalType) -> Result<(Granularity, bool), String> {
+pub fn parse_granularity(text: &str, key_type: TemporalType) -> Result<(Granularity, bool)> {
     if text.trim().eq_ignore_ascii_case("auto") {
         let scan = if key_type == TemporalType::Date { Granularity::Day } else { Granularity::Hour };
         return Ok((scan, true));
@@ -286,8 +289,13 @@ pub fn fine_units<F: Fn(usize) -> bool>(
     unit_seconds: i64,
     valid: F,
     out: &mut [i64],
-) -> Result<(), usize> {
-    fn fill<const D: i64, F: Fn(usize) -> bool>(key_type: TemporalType, raw: &[i64], valid: &F, out: &mut [i64]) -> Result<(), usize> {
+) -> std::result::Result<(), usize> {
+    fn fill<const D: i64, F: Fn(usize) -> bool>(
+        key_type: TemporalType,
+        raw: &[i64],
+        valid: &F,
+        out: &mut [i64],
+    ) -> std::result::Result<(), usize> {
         for (i, (&r, o)) in raw.iter().zip(out.iter_mut()).enumerate() {
             if valid(i) {
                 if is_infinite(key_type, r) {
@@ -331,14 +339,22 @@ pub fn fine_units<F: Fn(usize) -> bool>(
     }
 }
 
+/// The temporal type of key column `col`, of the DuckDB type spelled `type_text`; otherwise
+/// the key check's error ([`Strategy::check_key`]), which names the types supported.
+pub fn key_type(col: &str, type_text: &str) -> Result<TemporalType> {
+    Strategy::Temporal.check_key(col, type_text)?;
+    TemporalType::from_column_type(&ColumnType::parse(type_text))
+        .ok_or_else(|| Error::internal(format!("type {type_text} passed the temporal key check but has no temporal type")))
+}
+
 /// The message for ±infinity in a key column.
-pub fn infinite_error(column: &str) -> String {
-    format!(
+pub fn infinite_error(column: &str) -> Error {
+    Error::user(format!(
         "column {} holds infinite values (±infinity), which belong to no calendar period; \
          exclude them with a query source such as '(SELECT * FROM tbl WHERE isfinite({}))'",
         quote_ident(column),
         quote_ident(column)
-    )
+    ))
 }
 
 impl TemporalSpec {
@@ -364,21 +380,21 @@ fn subtract_interval(start: i64, o: Interval) -> Option<(i64, u32)> {
     Some((secs, t.and_utc().timestamp_subsec_micros()))
 }
 
-fn out_of_range(column: &str) -> String {
-    format!(
+fn out_of_range(column: &str) -> Error {
+    Error::user(format!(
         "column {} holds dates outside the supported calendar range (about ±262,000 years) or ±infinity; \
          filter them out with a query source such as '(SELECT * FROM tbl WHERE isfinite({}))'",
         quote_ident(column),
         quote_ident(column)
-    )
+    ))
 }
 
-fn too_many(g: Granularity) -> String {
-    format!(
+fn too_many(g: Granularity) -> Error {
+    Error::user(format!(
         "granularity '{}' would produce more than {MAX_PARTITIONS} partitions; choose a coarser granularity \
          or set include_empty := false",
         g.name()
-    )
+    ))
 }
 
 #[cfg(test)]
@@ -454,15 +470,19 @@ mod tests {
             Some("\"ts\" >= TIMESTAMP '2024-02-28 23:00:00' AND \"ts\" < TIMESTAMP '2024-04-01 00:00:00'")
         );
         s.overlap = Some(Interval { months: -1, days: 0, micros: 0 });
-        assert!(s.plan(&counts, "t").unwrap_err().contains("positive INTERVAL"));
+        assert!(s.plan(&counts, "t").unwrap_err().to_string().contains("positive INTERVAL"));
     }
 
     #[test]
     fn hour_on_date_and_too_many_partitions_are_refused() {
         let counts = PartitionCounts { keys: vec![(0, 1, 0)], null_rows: 0, null_bytes: 0 };
-        assert!(spec(TemporalType::Date, Granularity::Hour).plan(&counts, "t").unwrap_err().contains("'hour' needs a timestamp"));
+        assert!(spec(TemporalType::Date, Granularity::Hour)
+            .plan(&counts, "t")
+            .unwrap_err()
+            .to_string()
+            .contains("'hour' needs a timestamp"));
         let wide = PartitionCounts { keys: vec![(0, 1, 0), (200 * 365 * 24, 1, 0)], null_rows: 0, null_bytes: 0 };
-        assert!(spec(TemporalType::Timestamp, Granularity::Hour).plan(&wide, "t").unwrap_err().contains("coarser granularity"));
+        assert!(spec(TemporalType::Timestamp, Granularity::Hour).plan(&wide, "t").unwrap_err().to_string().contains("coarser granularity"));
     }
 
     #[test]

@@ -33,6 +33,7 @@
 //! Empty partitions need no pass. Cost: O(p) for p partitions and at most 7 row group sizes
 //! tried.
 
+use crate::core::error::{Error, Result};
 use crate::core::scan::ThreadChoice;
 use crate::core::sql::{quote_ident, quote_literal};
 use crate::core::strategy::Strategy;
@@ -56,11 +57,11 @@ pub enum Format {
 }
 
 impl Format {
-    pub fn parse(text: &str) -> Result<Format, String> {
+    pub fn parse(text: &str) -> Result<Format> {
         match text {
             "parquet" => Ok(Format::Parquet),
             "csv" => Ok(Format::Csv),
-            other => Err(format!("unknown format '{other}'; use 'parquet' or 'csv'")),
+            other => Err(Error::user(format!("unknown format '{other}'; use 'parquet' or 'csv'"))),
         }
     }
 }
@@ -150,7 +151,7 @@ fn pack(partitions: &[PlanPartition], cost: impl Fn(&PlanPartition) -> u64, capa
 
 /// Plans the passes that write `partitions` with `writer_room` bytes for the writers and the
 /// `buffers` flush thresholds of rows waiting in the threads ([`thread_buffers`]).
-pub fn plan(partitions: &[PlanPartition], format: Format, writer_room: u64, buffers: u64) -> Result<Plan, String> {
+pub fn plan(partitions: &[PlanPartition], format: Format, writer_room: u64, buffers: u64) -> Result<Plan> {
     let buffers = buffers.max(1);
     let share = writer_room;
     let written: Vec<PlanPartition> = partitions.iter().filter(|p| p.rows > 0).cloned().collect();
@@ -180,14 +181,14 @@ pub fn plan(partitions: &[PlanPartition], format: Format, writer_room: u64, buff
     let Some((_, row_group, bins)) = best else {
         let biggest = written.iter().max_by_key(|p| writer_bytes(p, MIN_ROW_GROUP, format)).expect("a partition");
         let need = (writer_bytes(biggest, MIN_ROW_GROUP, format) + thread_buffers(&written, MIN_ROW_GROUP, buffers)) as f64;
-        return Err(format!(
+        return Err(Error::user(format!(
             "partition {} ({}) needs about {:.1} MiB to write even with row groups of {MIN_ROW_GROUP} rows, more than the {:.1} MiB \
              the writers have (half of what the scans leave of the budget); raise memory_mb (or SET memory_limit), or lower threads",
             biggest.id,
             biggest.label.as_deref().unwrap_or("NULL"),
             need / 1_048_576.0,
             writer_room as f64 / 1_048_576.0
-        ));
+        )));
     };
     let base = thread_buffers(&written, row_group, buffers);
     let passes = bins
@@ -225,9 +226,9 @@ pub fn plan_threads(
     format: Format,
     choices: &[ThreadChoice],
     pass_share: f64,
-) -> Result<(Plan, ThreadChoice), String> {
+) -> Result<(Plan, ThreadChoice)> {
     let mut best: Option<(Plan, &ThreadChoice, f64)> = None;
-    let mut last_err = String::from("no thread count leaves room for a writer");
+    let mut last_err = Error::internal("no thread count leaves room for a writer");
     for c in choices {
         match plan(partitions, format, c.writer_room, c.buffers) {
             Ok(p) => {
@@ -346,21 +347,21 @@ pub fn copy_sql(pass: &Pass, index: usize, row_group: u64, target: &CopyTarget) 
 /// The query that lists the partitions of `strategy` over `tbl` for a plan: the strategy's
 /// manifest macro called with the arguments as quoted literals, each partition's bounds as text
 /// (the bucket for hash) and the key's type.
-pub fn manifest_sql(tbl: &str, strategy: &str, col: &str, arg: &str, range: &RangeOptions) -> Result<String, String> {
+pub fn manifest_sql(tbl: &str, strategy: &str, col: &str, arg: &str, range: &RangeOptions) -> Result<String> {
     let strategy = Strategy::parse(strategy)?;
     let call_arg = match strategy {
         Strategy::Temporal if arg == "auto" => {
-            return Err("a plan needs a fixed granularity ('hour', 'day', 'week', 'month', 'quarter' or 'year'), not 'auto'".into())
+            return Err(Error::user("a plan needs a fixed granularity ('hour', 'day', 'week', 'month', 'quarter' or 'year'), not 'auto'"))
         }
         Strategy::Temporal => format!("{}, include_empty := false", quote_literal(arg)),
         Strategy::Hash | Strategy::Range => arg.trim().parse::<i64>().map(|n| n.to_string()).map_err(|_| {
-            format!("arg must be a whole number of {} for strategy '{}', got '{arg}'", strategy.argument(), strategy.name())
+            Error::user(format!("arg must be a whole number of {} for strategy '{}', got '{arg}'", strategy.argument(), strategy.name()))
         })?,
     };
     let named = match strategy {
         Strategy::Range => range.sql()?,
         _ if range.method.is_some() || range.bounds.is_some() => {
-            return Err(format!("method and bounds apply to strategy 'range' only, not '{}'; drop them", strategy.name()))
+            return Err(Error::user(format!("method and bounds apply to strategy 'range' only, not '{}'; drop them", strategy.name())))
         }
         _ => String::new(),
     };
@@ -388,7 +389,7 @@ pub struct RangeOptions {
 
 impl RangeOptions {
     /// The named arguments as SQL text (`, method := 'exact', bounds := CAST([...] AS INTEGER[])`).
-    fn sql(&self) -> Result<String, String> {
+    fn sql(&self) -> Result<String> {
         let mut out = String::new();
         if let Some(method) = &self.method {
             out.push_str(&format!(", method := {}", quote_literal(method)));
@@ -404,11 +405,11 @@ impl RangeOptions {
             let typed = match type_name.strip_suffix("[]") {
                 Some("\"NULL\"") => list,
                 Some(t) if is_plain_type_name(t) => format!("CAST({list} AS {t}[])"),
-                None => return Err(format!("bounds must be a list such as [10, 20], got a value of type {type_name}")),
+                None => return Err(Error::user(format!("bounds must be a list such as [10, 20], got a value of type {type_name}"))),
                 _ => {
-                    return Err(format!(
+                    return Err(Error::user(format!(
                         "bounds of type {type_name} cannot be passed on to partition_range; give a list of the key column's type"
-                    ))
+                    )))
                 }
             };
             out.push_str(&format!(", bounds := {typed}"));
@@ -437,7 +438,7 @@ fn is_plain_type_name(t: &str) -> bool {
 
 /// The key every row is written under: the strategy's key function, the same value the
 /// manifest's partitions were counted by. Range bounds are the partitions' lower bounds.
-pub fn key_sql(strategy: Strategy, col: &str, arg: &str, partitions: &[PlanPartition], key_type: Option<&str>) -> Result<String, String> {
+pub fn key_sql(strategy: Strategy, col: &str, arg: &str, partitions: &[PlanPartition], key_type: Option<&str>) -> Result<String> {
     let col = quote_ident(col);
     Ok(match strategy {
         Strategy::Hash => format!("partition_key_hash({col}, {})", arg.trim()),
@@ -447,7 +448,7 @@ pub fn key_sql(strategy: Strategy, col: &str, arg: &str, partitions: &[PlanParti
             let list = match (bounds.is_empty(), key_type) {
                 (false, _) => format!("[{}]", bounds.join(", ")),
                 (true, Some(t)) => format!("CAST([] AS {t}[])"),
-                (true, None) => return Err("the range manifest has no key type".into()),
+                (true, None) => return Err(Error::user("the range manifest has no key type")),
             };
             format!("partition_key_range({col}, {list})")
         }
@@ -497,14 +498,14 @@ mod tests {
         let nulls = RangeOptions { bounds: Some((vec![None], "\"NULL\"[]".into())), ..Default::default() };
         assert!(manifest_sql("t", "range", "k", "4", &nulls).unwrap().ends_with("bounds := [NULL])"));
         let scalar = RangeOptions { bounds: Some((vec![], "INTEGER".into())), ..Default::default() };
-        let err = manifest_sql("t", "range", "k", "4", &scalar).unwrap_err();
+        let err = manifest_sql("t", "range", "k", "4", &scalar).unwrap_err().to_string();
         assert!(err.contains("bounds must be a list such as [10, 20], got a value of type INTEGER"), "{err}");
         for hostile in ["STRUCT(\"a b\" INTEGER)[]", "INTEGER) , (1[]", "INTEGER[]; DROP TABLE t; --[]", "(1)[]", "DECIMAL(1,2,3)[]"] {
             let o = RangeOptions { bounds: Some((vec![Some("1".into())], hostile.into())), ..Default::default() };
-            let err = manifest_sql("t", "range", "k", "4", &o).unwrap_err();
+            let err = manifest_sql("t", "range", "k", "4", &o).unwrap_err().to_string();
             assert!(err.contains("cannot be passed on"), "{hostile}: {err}");
         }
-        let err = manifest_sql("t", "hash", "k", "4", &given).unwrap_err();
+        let err = manifest_sql("t", "hash", "k", "4", &given).unwrap_err().to_string();
         assert!(err.contains("apply to strategy 'range' only"), "{err}");
     }
 
@@ -614,7 +615,7 @@ mod tests {
         let parts = vec![part(0, 4_000_000, 10_000)];
         let plan = plan(&parts, Format::Parquet, 256 << 20, 2).unwrap();
         assert!(plan.row_group < PREFERRED_MIN_ROW_GROUP && plan.row_group >= MIN_ROW_GROUP, "{}", plan.row_group);
-        let err = super::plan(&parts, Format::Parquet, 8 << 20, 2).unwrap_err();
+        let err = super::plan(&parts, Format::Parquet, 8 << 20, 2).unwrap_err().to_string();
         assert!(err.contains("partition 0 (0) needs about") && err.contains("raise memory_mb"), "{err}");
     }
 

@@ -7,6 +7,7 @@
 use duckdb::core::{DataChunkHandle, LogicalTypeId};
 use duckdb::ffi::{duckdb_interval, duckdb_string_t};
 
+use crate::core::error::Error;
 use crate::core::strategy::{check_count, MAX_COUNT};
 use crate::core::temporal::Interval;
 use crate::ext::vector::{list_entries, string_bytes, ListChild, Validity};
@@ -60,7 +61,7 @@ impl<'a> Args<'a> {
     }
 
     /// An optional VARCHAR argument. Text holding a NUL byte is refused, never cut short.
-    pub fn opt_text(&self, col: usize, row: usize, name: &str) -> Result<Option<String>, String> {
+    pub fn opt_text(&self, col: usize, row: usize, name: &str) -> Result<Option<String>, Error> {
         // SAFETY: VARCHAR values are stored as duckdb_string_t (the signature declares VARCHAR).
         match unsafe { self.value::<duckdb_string_t>(col, row) } {
             None => Ok(None),
@@ -79,7 +80,7 @@ impl<'a> Args<'a> {
     }
 
     /// A required VARCHAR argument; NULL is an error whose message suggests `hint`.
-    pub fn text(&self, col: usize, row: usize, name: &str, hint: &str) -> Result<String, String> {
+    pub fn text(&self, col: usize, row: usize, name: &str, hint: &str) -> Result<String, Error> {
         self.opt_text(col, row, name)?.ok_or_else(|| self.null_error(name, hint))
     }
 
@@ -90,9 +91,9 @@ impl<'a> Args<'a> {
 
     /// A required bucket or partition count, the argument called `name`: 1 ..= 65536
     /// (`core::strategy::check_count`).
-    pub fn count(&self, col: usize, row: usize, name: &str) -> Result<u32, String> {
+    pub fn count(&self, col: usize, row: usize, name: &str) -> Result<u32, Error> {
         let n = self.opt_int(col, row).ok_or_else(|| self.null_error(name, &format!("a count between 1 and {MAX_COUNT}")))?;
-        check_count(name, n).map_err(|e| format!("{}: {e}", self.function))
+        check_count(name, n).map_err(|e| e.named(self.function))
     }
 
     pub fn opt_double(&self, col: usize, row: usize) -> Option<f64> {
@@ -130,7 +131,7 @@ impl<'a> Args<'a> {
     }
 
     /// A VARCHAR[] argument; NULL elements read as None.
-    pub fn text_list(&self, col: usize, row: usize, name: &str) -> Result<Vec<Option<String>>, String> {
+    pub fn text_list(&self, col: usize, row: usize, name: &str) -> Result<Vec<Option<String>>, Error> {
         let (offset, len) = self.list_entry(col, row);
         let child = ListChild::of(self.chunk, col);
         // SAFETY: the signature declares column `col` VARCHAR[]: the child holds strings.
@@ -140,51 +141,50 @@ impl<'a> Args<'a> {
             .collect()
     }
 
-    pub fn null_error(&self, name: &str, hint: &str) -> String {
-        format!("{}: argument '{name}' is NULL; pass {hint}", self.function)
+    pub fn null_error(&self, name: &str, hint: &str) -> Error {
+        Error::user(format!("argument '{name}' is NULL; pass {hint}")).named(self.function)
     }
 }
 
 /// UTF-8 text of an argument; a NUL byte is refused so that no argument is ever truncated.
-pub fn text_of(bytes: &[u8], function: &str, name: &str) -> Result<String, String> {
+pub fn text_of(bytes: &[u8], function: &str, name: &str) -> Result<String, Error> {
     if bytes.contains(&0) {
-        return Err(format!("{function}: argument '{name}' contains a NUL character (chr(0)); remove it"));
+        return Err(Error::user(format!("argument '{name}' contains a NUL character (chr(0)); remove it")).named(function));
     }
     Ok(String::from_utf8_lossy(bytes).into_owned())
 }
 
 /// The size target in bytes: `target_mb` MiB when given, else memory_limit / (4 × threads) of
 /// the caller's session, so that `threads` partitions fit in memory with room to spare.
-pub fn target_bytes(function: &str, target_mb: Option<f64>, memory_limit: Option<&str>, threads: Option<i64>) -> Result<f64, String> {
+pub fn target_bytes(function: &str, target_mb: Option<f64>, memory_limit: Option<&str>, threads: Option<i64>) -> Result<f64, Error> {
     match target_mb {
         Some(mb) if mb > 0.0 && mb.is_finite() => Ok(mb * 1024.0 * 1024.0),
-        Some(mb) => Err(format!("{function}: target_mb must be a positive number of MiB, got {mb}")),
+        Some(mb) => Err(Error::user(format!("target_mb must be a positive number of MiB, got {mb}")).named(function)),
         None => {
             let memory = memory_limit.and_then(crate::core::chunk::parse_memory);
             match (memory, threads.filter(|t| *t >= 1)) {
                 (Some(m), Some(t)) => Ok(m / (4.0 * t as f64)),
-                _ => {
-                    Err(format!("{function}: target_mb is NULL and the memory_limit or threads setting could not be read; pass target_mb"))
-                }
+                _ => Err(Error::user("target_mb is NULL and the memory_limit or threads setting could not be read; pass target_mb")
+                    .named(function)),
             }
         }
     }
 }
 
 /// A required VARCHAR positional argument of a table function; NULL is an error.
-pub fn string_arg(bind: &duckdb::vtab::BindInfo, function: &str, index: u64, name: &str, hint: &str) -> Result<String, String> {
+pub fn string_arg(bind: &duckdb::vtab::BindInfo, function: &str, index: u64, name: &str, hint: &str) -> Result<String, Error> {
     let v = bind.get_parameter(index);
     if v.is_null() {
-        return Err(format!("{function}: argument '{name}' is NULL; pass {hint}"));
+        return Err(Error::user(format!("argument '{name}' is NULL; pass {hint}")).named(function));
     }
     Ok(v.to_string())
 }
 
 /// An optional named parameter of a table function: None when absent, an error when NULL.
-pub fn named(bind: &duckdb::vtab::BindInfo, function: &str, name: &str) -> Result<Option<duckdb::vtab::Value>, String> {
+pub fn named(bind: &duckdb::vtab::BindInfo, function: &str, name: &str) -> Result<Option<duckdb::vtab::Value>, Error> {
     match bind.get_named_parameter(name) {
         None => Ok(None),
-        Some(v) if v.is_null() => Err(format!("{function}: named parameter '{name}' is NULL; omit it or give it a value")),
+        Some(v) if v.is_null() => Err(Error::user(format!("named parameter '{name}' is NULL; omit it or give it a value")).named(function)),
         Some(v) => Ok(Some(v)),
     }
 }

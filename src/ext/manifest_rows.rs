@@ -9,6 +9,7 @@ use duckdb::vtab::arrow::WritableVector;
 
 use crate::ext::args::Args;
 
+use crate::core::error::Error;
 use crate::core::manifest::{ManifestRow, PartitionCounts};
 use crate::core::size::estimate;
 
@@ -64,7 +65,7 @@ impl Schema {
     }
 
     /// Writes one list of rows per input row into `output`.
-    pub fn write(&self, output: &mut dyn WritableVector, lists: &[Vec<Vec<Value>>]) -> Result<(), String> {
+    pub fn write(&self, output: &mut dyn WritableVector, lists: &[Vec<Vec<Value>>]) -> Result<(), Error> {
         let total: usize = lists.iter().map(Vec::len).sum();
         let mut list = output.list_vector();
         let rows = list.struct_child(total);
@@ -78,7 +79,7 @@ impl Schema {
                     (Field::BigInt, Some(Value::Int(Some(v)))) => unsafe { child.as_mut_slice_with_len::<i64>(total)[i] = *v },
                     (Field::Int, Some(Value::Int(Some(v)))) => unsafe { child.as_mut_slice_with_len::<i32>(total)[i] = *v as i32 },
                     (_, Some(Value::Text(None) | Value::Int(None))) => child.set_null(i),
-                    (_, other) => return Err(format!("partext: internal error: field {name} got {other:?}")),
+                    (_, other) => return Err(Error::internal(format!("field {name} got {other:?}"))),
                 }
             }
         }
@@ -136,7 +137,7 @@ pub trait RowsFunction {
     fn parameters() -> Vec<LogicalTypeHandle>;
 
     /// The rows for input row `row`.
-    fn rows(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String>;
+    fn rows(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error>;
 }
 
 /// The DuckDB scalar function of a [`RowsFunction`].
@@ -147,8 +148,10 @@ impl<F: RowsFunction> VScalar for Rows<F> {
 
     fn invoke(_: &(), input: &mut DataChunkHandle, output: &mut dyn WritableVector) -> Result<(), Box<dyn std::error::Error>> {
         let args = Args::new(input, F::NAME);
-        let lists = (0..args.rows()).map(|row| F::rows(input, &args, row)).collect::<Result<Vec<_>, _>>()?;
-        F::schema().write(output, &lists)?;
+        // The one place a manifest function's error becomes the host's: named by the function
+        // the user called, where no one named it before.
+        let lists = (0..args.rows()).map(|row| F::rows(input, &args, row)).collect::<Result<Vec<_>, _>>().map_err(|e| e.named(F::NAME))?;
+        F::schema().write(output, &lists).map_err(|e| e.named(F::NAME))?;
         Ok(())
     }
 

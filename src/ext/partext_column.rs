@@ -9,6 +9,7 @@ use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
+use crate::core::error::Error;
 use crate::core::source::pick_column;
 use crate::core::sql::quote_ident;
 use crate::ext::args::Args;
@@ -33,9 +34,9 @@ impl VScalar for PartextColumn {
         // then can the match be in another call.
         if picked.is_none() && n < 2048 {
             let list: Vec<String> = names.iter().map(|c| quote_ident(c)).collect();
-            return Err(
-                format!("{function}: column {} not found in the source; its columns are: {}", quote_ident(&col), list.join(", ")).into()
-            );
+            return Err(Error::user(format!("column {} not found in the source; its columns are: {}", quote_ident(&col), list.join(", ")))
+                .named(&function)
+                .into());
         }
         write_flags(output, n, |row| picked == Some(row));
         Ok(())

@@ -40,7 +40,7 @@ impl VScalar for PartextScanSql {
                 _ => FactsWanted::RowBytes,
             };
             let version = args.opt_text(3, row, "version")?.unwrap_or_default();
-            let source = from_sql(&tbl).map_err(|e| format!("{function}: {e}"))?;
+            let source = from_sql(&tbl).map_err(|e| e.named(&function))?;
             let (kind, name) = match source.kind {
                 SourceKind::File => (ScanKind::of_file(tbl.trim()), Vec::new()),
                 SourceKind::Query => (ScanKind::Query, Vec::new()),

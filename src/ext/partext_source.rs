@@ -31,7 +31,7 @@ impl VScalar for PartextSource {
             let function = names.caller(1, row, "partext_source");
             let args = Args::new(input, &function);
             let tbl = args.text(0, row, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
-            let source = from_sql(&tbl).map_err(|e| format!("{function}: {e}"))?;
+            let source = from_sql(&tbl).map_err(|e| e.named(&function))?;
             out.insert(row, source.from_sql.as_str());
         }
         Ok(())

@@ -15,6 +15,7 @@ use duckdb::core::{DataChunkHandle, FlatVector, LogicalTypeHandle, LogicalTypeId
 use duckdb::ffi;
 
 use crate::core::advise::{choose_columns, AdviseInput, GIB};
+use crate::core::error::Error;
 use crate::core::source::{from_sql, pick_column, SourceKind};
 use crate::core::sql::quote_ident;
 use crate::core::types::ColumnType;
@@ -70,7 +71,7 @@ fn epoch_seconds(cell: Cell) -> Option<i64> {
     }
 }
 
-fn advise(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
+fn advise(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
     let fields = stats_fields(input);
     // The macro's statistics: 3 fields per column, then the row count and the row size. Any
     // other shape (a direct call) would index fields the STRUCT does not have.
@@ -79,7 +80,10 @@ fn advise(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Va
         fields[..k].iter().chain([&fields[3 * k]]).all(|(_, t)| *t == ColumnType::BigInt) && fields[3 * k + 1].1 == ColumnType::Double
     };
     if !shaped {
-        return Err(format!("{NAME}: internal function called without the statistics STRUCT it expects; use partext.partition_advise"));
+        return Err(Error::user(
+            "internal function called without the statistics STRUCT it expects; use partext.partition_advise".to_string(),
+        )
+        .named(NAME));
     }
     let k = (fields.len() - 2) / 3;
     // The minima carry the columns' own types; their names lose the `min_` prefix.
@@ -91,7 +95,7 @@ fn advise(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Va
         None => None,
         Some(c) => Some(pick_column(&names, &c).ok_or_else(|| {
             let list: Vec<String> = cols.iter().map(|(n, t)| format!("{} {t}", quote_ident(n))).collect();
-            format!("{NAME}: column {} not found in the source; its columns are: {}", quote_ident(&c), list.join(", "))
+            Error::user(format!("column {} not found in the source; its columns are: {}", quote_ident(&c), list.join(", "))).named(NAME)
         })?),
     };
     let choice = choose_columns(&cols, asked);
@@ -124,7 +128,7 @@ fn advise(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Va
     // SAFETY: the last field is avg(partext_row_bytes(...)), DOUBLE, one per input row.
     let row_bytes =
         if bytes_field.row_is_null(row as u64) { 0.0 } else { unsafe { bytes_field.as_slice_with_len::<f64>(input.len())[row] } };
-    let kind = from_sql(&tbl).map_err(|e| format!("{NAME}: {e}"))?.kind;
+    let kind = from_sql(&tbl).map_err(|e| e.named(NAME))?.kind;
     let input = AdviseInput {
         tbl,
         rows,
@@ -167,7 +171,7 @@ impl RowsFunction for PartextAdvise {
         vec![t(Any), boxed(Varchar), boxed(Varchar), t(Varchar), t(Bigint)]
     }
 
-    fn rows(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
+    fn rows(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
         advise(input, args, row)
     }
 }

@@ -11,6 +11,7 @@
 use std::ffi::{CStr, CString};
 use std::io::Read;
 
+use crate::core::error::Error;
 use duckdb::ffi;
 use duckdb::vtab::BindInfo;
 
@@ -25,7 +26,7 @@ unsafe impl Send for DuckFileSystem {}
 
 impl DuckFileSystem {
     /// The file system of the database running `bind`'s query.
-    pub fn of(bind: &BindInfo) -> Result<DuckFileSystem, String> {
+    pub fn of(bind: &BindInfo) -> Result<DuckFileSystem, Error> {
         const _: () = assert!(std::mem::size_of::<BindInfo>() == std::mem::size_of::<ffi::duckdb_bind_info>());
         // SAFETY: BindInfo has exactly one field, a duckdb_bind_info, and (asserted above) no
         // other bytes, so that field is its whole representation; DuckDB keeps the bind info
@@ -37,21 +38,21 @@ impl DuckFileSystem {
         let fs = unsafe {
             ffi::duckdb_table_function_get_client_context(info, &mut ctx);
             if ctx.is_null() {
-                return Err("read_airbyte: DuckDB gave no client context to open files with".into());
+                return Err(Error::internal("DuckDB gave no client context to open files with").named("read_airbyte"));
             }
             let fs = ffi::duckdb_client_context_get_file_system(ctx);
             ffi::duckdb_destroy_client_context(&mut ctx);
             fs
         };
         if fs.is_null() {
-            return Err("read_airbyte: DuckDB gave no file system to open files with".into());
+            return Err(Error::internal("DuckDB gave no file system to open files with").named("read_airbyte"));
         }
         Ok(DuckFileSystem { fs })
     }
 
     /// Opens `path` for reading.
-    pub fn open(&self, path: &str) -> Result<DuckFile, String> {
-        let c_path = CString::new(path).map_err(|_| format!("the path '{path}' contains a NUL byte"))?;
+    pub fn open(&self, path: &str) -> Result<DuckFile, Error> {
+        let c_path = CString::new(path).map_err(|_| Error::user(format!("the path '{path}' contains a NUL byte")))?;
         let mut handle: ffi::duckdb_file_handle = std::ptr::null_mut();
         // SAFETY: `self.fs` is a live file-system wrapper; the options are created, used for the
         // open call and destroyed here; `handle` is written by the call (null on failure).
@@ -65,7 +66,7 @@ impl DuckFileSystem {
         if state != ffi::DuckDBSuccess || handle.is_null() {
             // SAFETY: the file system wrapper holds the error of its last failed call.
             let message = unsafe { take_error(ffi::duckdb_file_system_error_data(self.fs)) };
-            return Err(format!("cannot open {path}: {message}"));
+            return Err(Error::user(format!("cannot open {path}: {message}")));
         }
         Ok(DuckFile { handle })
     }

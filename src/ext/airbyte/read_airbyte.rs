@@ -26,6 +26,7 @@ use super::files::DuckFileSystem;
 use crate::core::airbyte::{
     column_names, convert_raw, infer_columns, parse_catalog, parse_line, AirbyteType, FieldIndex, FieldValue, Message, Record,
 };
+use crate::core::error::Error;
 use crate::ext::args::{named, string_arg};
 
 const NAME: &str = "read_airbyte";
@@ -58,7 +59,7 @@ struct Span {
 impl Input {
     /// Appends up to `max` lines to `block` and their spans to `spans`; fewer only at the end
     /// of the input. Whole runs of lines are copied at once from the reader's buffer.
-    fn read_lines(&mut self, block: &mut Vec<u8>, spans: &mut Vec<Span>, max: usize) -> Result<(), String> {
+    fn read_lines(&mut self, block: &mut Vec<u8>, spans: &mut Vec<Span>, max: usize) -> Result<(), Error> {
         // Start (in `block`) of a line whose newline has not been read yet.
         let mut open: Option<usize> = None;
         while spans.len() < max {
@@ -73,16 +74,16 @@ impl Input {
                 let mut reader: Box<dyn BufRead + Send> = if file == "/dev/stdin" {
                     Box::new(BufReader::with_capacity(1 << 20, std::io::stdin()))
                 } else {
-                    Box::new(BufReader::with_capacity(1 << 20, self.fs.open(&file).map_err(|e| format!("{NAME}: {e}"))?))
+                    Box::new(BufReader::with_capacity(1 << 20, self.fs.open(&file).map_err(|e| e.named(NAME))?))
                 };
                 // A UTF-8 byte order mark at the start of a file is not part of its first line.
-                if reader.fill_buf().map_err(|e| format!("{NAME}: cannot read {file}: {e}"))?.starts_with(UTF8_BOM) {
+                if reader.fill_buf().map_err(|e| Error::user(format!("cannot read {file}: {e}")).named(NAME))?.starts_with(UTF8_BOM) {
                     reader.consume(UTF8_BOM.len());
                 }
                 self.current = Some((file.into(), reader, 0));
             }
             let (file, reader, n) = self.current.as_mut().expect("opened above");
-            let buf = reader.fill_buf().map_err(|e| format!("{NAME}: cannot read {file}: {e}"))?;
+            let buf = reader.fill_buf().map_err(|e| Error::user(format!("cannot read {file}: {e}")).named(NAME))?;
             if buf.is_empty() {
                 // The end of the file: a last line without a newline is still a line.
                 if let Some(start) = open.take() {
@@ -136,22 +137,22 @@ pub struct AirbyteInit {
     projected: Vec<usize>,
 }
 
-fn files_of(path: &str) -> Result<VecDeque<String>, String> {
+fn files_of(path: &str) -> Result<VecDeque<String>, Error> {
     if path == "/dev/stdin" || path == "-" {
         return Ok(VecDeque::from(vec!["/dev/stdin".to_string()]));
     }
     let files = crate::core::glob::expand(path);
     if files.is_empty() {
-        return Err(format!("{NAME}: no file matches '{path}'; pass a file, a glob or '/dev/stdin'"));
+        return Err(Error::user(format!("no file matches '{path}'; pass a file, a glob or '/dev/stdin'")).named(NAME));
     }
     Ok(files.into())
 }
 
-fn malformed(file: &str, n: u64, what: &str) -> String {
-    format!("{NAME}: line {n} of {file}: {what}; pass ignore_errors := true to skip malformed lines")
+fn malformed(file: &str, n: u64, what: &str) -> Error {
+    Error::user(format!("line {n} of {file}: {what}; pass ignore_errors := true to skip malformed lines")).named(NAME)
 }
 
-fn bind_airbyte(bind: &BindInfo) -> Result<AirbyteBind, String> {
+fn bind_airbyte(bind: &BindInfo) -> Result<AirbyteBind, Error> {
     let path = string_arg(bind, NAME, 0, "path", "a file, a glob or '/dev/stdin'")?;
     let stream = named(bind, NAME, "stream")?.map(|v| v.to_string());
     let namespace = named(bind, NAME, "namespace")?.map(|v| v.to_string());
@@ -163,8 +164,8 @@ fn bind_airbyte(bind: &BindInfo) -> Result<AirbyteBind, String> {
         Some(catalog_path) => {
             let mut text = String::new();
             fs.open(catalog_path)
-                .and_then(|mut f| f.read_to_string(&mut text).map_err(|e| e.to_string()))
-                .map_err(|e| format!("{NAME}: cannot read the catalog {catalog_path}: {e}"))?;
+                .and_then(|mut f| f.read_to_string(&mut text).map_err(|e| Error::user(e.to_string())))
+                .map_err(|e| Error::user(format!("cannot read the catalog {catalog_path}: {e}")).named(NAME))?;
             Some(text)
         }
         None => None,
@@ -174,19 +175,19 @@ fn bind_airbyte(bind: &BindInfo) -> Result<AirbyteBind, String> {
 
     let (stream, columns) = match catalog_text {
         Some(text) => {
-            let streams = parse_catalog(&text).map_err(|e| format!("{NAME}: {e}"))?;
+            let streams = parse_catalog(&text).map_err(|e| Error::user(e).named(NAME))?;
             let names: Vec<String> = streams.iter().filter(|s| matches_ns(&s.namespace)).map(|s| s.name.clone()).collect();
             let chosen = match &stream {
-                Some(name) => streams
-                    .iter()
-                    .find(|s| &s.name == name && matches_ns(&s.namespace))
-                    .ok_or_else(|| format!("{NAME}: stream '{name}' is not in the catalog; its streams are: {}", names.join(", ")))?,
+                Some(name) => streams.iter().find(|s| &s.name == name && matches_ns(&s.namespace)).ok_or_else(|| {
+                    Error::user(format!("stream '{name}' is not in the catalog; its streams are: {}", names.join(", "))).named(NAME)
+                })?,
                 None if names.len() == 1 => streams.iter().find(|s| matches_ns(&s.namespace)).expect("one stream"),
                 None => {
-                    return Err(format!(
-                        "{NAME}: the catalog has several streams; choose one with stream := '...' (streams: {})",
+                    return Err(Error::user(format!(
+                        "the catalog has several streams; choose one with stream := '...' (streams: {})",
                         names.join(", ")
                     ))
+                    .named(NAME))
                 }
             };
             (chosen.name.clone(), chosen.columns.clone())
@@ -223,16 +224,18 @@ fn bind_airbyte(bind: &BindInfo) -> Result<AirbyteBind, String> {
             let chosen = match stream {
                 Some(s) => {
                     if !seen.is_empty() && !seen.contains(&s) && lines < INFER_LINES {
-                        return Err(format!("{NAME}: stream '{s}' does not occur in the input; its streams are: {}", seen.join(", ")));
+                        return Err(Error::user(format!("stream '{s}' does not occur in the input; its streams are: {}", seen.join(", ")))
+                            .named(NAME));
                     }
                     s
                 }
                 None if seen.len() <= 1 => seen.first().cloned().unwrap_or_default(),
                 None => {
-                    return Err(format!(
-                        "{NAME}: the input has several streams; choose one with stream := '...' (streams seen: {})",
+                    return Err(Error::user(format!(
+                        "the input has several streams; choose one with stream := '...' (streams seen: {})",
                         seen.join(", ")
                     ))
+                    .named(NAME))
                 }
             };
             let records = samples.iter().filter(|(s, _)| *s == chosen).take(INFER_RECORDS).map(|(_, d)| d);
@@ -294,7 +297,7 @@ impl<'a> Batch<'a> {
 
     /// Converts a record into a row; values that do not fit their type become NULL and are
     /// listed in `_airbyte_meta.changes` as Airbyte destinations do, or fail in strict mode.
-    fn push(&mut self, b: &AirbyteBind, r: Record<'a>, file: &str, n: u64) -> Result<(), String> {
+    fn push(&mut self, b: &AirbyteBind, r: Record<'a>, file: &str, n: u64) -> Result<(), Error> {
         let mut changes = Vec::new();
         b.index.values(&r.data, &mut self.values);
         for ((name, t), v) in b.columns.iter().zip(&self.values) {
@@ -305,7 +308,11 @@ impl<'a> Batch<'a> {
             match convert_raw(v, *t) {
                 Some(f) => self.fields.push(f),
                 None if b.strict => {
-                    return Err(format!("{NAME}: line {n} of {file}: field \"{name}\" holds {v}, which is not a valid {}", t.sql_name()))
+                    return Err(Error::user(format!(
+                        "line {n} of {file}: field \"{name}\" holds {v}, which is not a valid {}",
+                        t.sql_name()
+                    ))
+                    .named(NAME))
                 }
                 None => {
                     changes.push(json!({"field": name, "change": "NULLED", "reason": "DESTINATION_TYPECAST_ERROR"}));

@@ -8,6 +8,7 @@ use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
+use crate::core::error::Error;
 use crate::core::source::{from_sql, SourceKind};
 use crate::core::sql::quote_ident;
 use crate::ext::args::Args;
@@ -26,17 +27,18 @@ impl VScalar for PartextChunkColumn {
         for row in 0..n {
             let name = args.text(0, row, "column name", "a column name")?;
             let tbl = args.text(1, row, "tbl", "a table name or Parquet file path")?;
-            let reserved: &[&str] = match from_sql(&tbl).map_err(|e| format!("{NAME}: {e}"))?.kind {
+            let reserved: &[&str] = match from_sql(&tbl).map_err(|e| e.named(NAME))?.kind {
                 SourceKind::File => &["filename", "file_row_number"],
                 _ => &["rowid"],
             };
             if reserved.iter().any(|r| r.eq_ignore_ascii_case(&name)) {
-                return Err(format!(
-                    "{NAME}: the source has a column named {}, which hides DuckDB's row address that chunks are cut on; \
+                return Err(Error::user(format!(
+                    "the source has a column named {}, which hides DuckDB's row address that chunks are cut on; \
                      rename it (for example with a query source '(SELECT * RENAME ({} AS ...) FROM tbl)' materialized into a table)",
                     quote_ident(&name),
                     quote_ident(&name)
-                )
+                ))
+                .named(NAME)
                 .into());
             }
         }

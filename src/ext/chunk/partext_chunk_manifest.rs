@@ -18,6 +18,7 @@ use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
 use crate::core::chunk::{contiguous_units, parquet_units, row_budget, table_units, ChunkRequest, ChunkUnit};
+use crate::core::error::Error;
 use crate::ext::args::{target_bytes, Args};
 use crate::ext::manifest_rows::{boxed, manifest_row, param as t, Field, RowsFunction, Schema, Value};
 
@@ -36,11 +37,11 @@ fn request(
     overlap: Option<usize>,
     bytes: usize,
     memory: usize,
-) -> Result<ChunkRequest, String> {
-    let positive = |col: usize, name: &str, min: i64| -> Result<Option<u64>, String> {
+) -> Result<ChunkRequest, Error> {
+    let positive = |col: usize, name: &str, min: i64| -> Result<Option<u64>, Error> {
         match args.opt_int(col, row) {
             None => Ok(None),
-            Some(n) if n < min => Err(format!("{NAME}: {name} must be a positive number of rows, got {n}")),
+            Some(n) if n < min => Err(Error::user(format!("{name} must be a positive number of rows, got {n}")).named(NAME)),
             Some(n) => Ok(Some(n as u64)),
         }
     };
@@ -89,7 +90,7 @@ fn schema() -> Schema {
     Schema::manifest(&[("lower_rowid", Field::BigInt), ("upper_rowid", Field::BigInt), ("overlap_predicate", Field::Text)])
 }
 
-fn manifest(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
+fn manifest(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
     let request = request(args, row, 5, 6, Some(7), 4, 9)?;
     let len = args.opt_int(3, row).unwrap_or(1).max(1);
     let files = args.text_list(0, row, "file")?;
@@ -150,7 +151,7 @@ impl RowsFunction for PartextChunkManifest {
         ]
     }
 
-    fn rows(_: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
+    fn rows(_: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
         manifest(args, row)
     }
 }

@@ -16,6 +16,7 @@ use duckdb::core::{DataChunkHandle, Inserter, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
+use crate::core::error::Error;
 use crate::core::source::{from_sql, SourceKind};
 use crate::ext::args::Args;
 
@@ -24,16 +25,17 @@ const NAME: &str = "chunk_plan";
 pub struct PartextChunkSql;
 
 /// The positions (`extent` false) or extent query for `tbl`.
-pub fn chunk_sql(tbl: &str, extent: bool) -> Result<String, String> {
-    let source = from_sql(tbl).map_err(|e| format!("{NAME}: {e}"))?;
+pub fn chunk_sql(tbl: &str, extent: bool) -> Result<String, Error> {
+    let source = from_sql(tbl).map_err(|e| e.named(NAME))?;
     let lower = tbl.trim().to_ascii_lowercase();
     let is_parquet = lower.ends_with(".parquet") || lower.ends_with(".parq");
     let refuse = |what: &str| {
-        format!(
-            "{NAME}: the source is {what}, which has no cheap row address to cut chunks on; use partition_hash \
+        Error::user(format!(
+            "the source is {what}, which has no cheap row address to cut chunks on; use partition_hash \
              (for example partext.partition_hash(tbl, col, N)) or materialize it first with CREATE TABLE ... AS \
              or COPY ... TO '...parquet'"
-        )
+        ))
+        .named(NAME)
     };
     match source.kind {
         SourceKind::Table | SourceKind::View if extent => {

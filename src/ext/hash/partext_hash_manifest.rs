@@ -6,6 +6,7 @@
 //! SELECT partext_hash_manifest(list(b), list(n), ...) FROM counts;   -- in the macro
 //! ```
 
+use crate::core::error::Error;
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 
 use crate::core::hash::BucketSpec;
@@ -21,7 +22,7 @@ fn schema() -> Schema {
     Schema::manifest(&[("bucket", Field::Int)])
 }
 
-fn manifest(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
+fn manifest(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
     let counts = counts(&args.int_list(0, row), &args.int_list(1, row), args.opt_int(2, row), args.opt_double(3, row).unwrap_or(0.0));
     let type_text = args.text(4, row, "key type", "a column type")?;
     let col = args.text(5, row, "col", "the name of the column to hash")?;
@@ -44,7 +45,7 @@ impl RowsFunction for PartextHashManifest {
         vec![boxed(Bigint), boxed(Bigint), t(Bigint), t(Double), t(Varchar), boxed(Varchar), boxed(Bigint), t(Varchar)]
     }
 
-    fn rows(_: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
+    fn rows(_: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
         manifest(args, row)
     }
 }

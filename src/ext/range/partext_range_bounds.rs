@@ -16,6 +16,7 @@ use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
 use super::partition_key_range::range_value_for;
+use crate::core::error::Error;
 use crate::core::range::{check_bounds, check_bounds_count, equi_depth_cuts, RangeValue};
 use crate::ext::args::Args;
 use crate::ext::vector::{list_entries, ListChild};
@@ -25,11 +26,13 @@ const NAME: &str = "partition_range";
 pub struct PartextRangeBounds;
 
 /// The values of row `row`'s list in column `col` of `input` (a LIST of any supported type).
-pub fn list_values(input: &DataChunkHandle, col: usize, row: usize) -> Result<Vec<Option<RangeValue>>, String> {
+pub fn list_values(input: &DataChunkHandle, col: usize, row: usize) -> Result<Vec<Option<RangeValue>>, Error> {
     let n = input.len();
     // The parameter is ANY: anything but a LIST would be read as list entries it does not hold.
     if input.flat_vector(col).logical_type().id() != LogicalTypeId::List {
-        return Err(format!("{NAME}: internal function called with a value that is not a LIST; use partext.partition_range"));
+        return Err(
+            Error::user("internal function called with a value that is not a LIST; use partext.partition_range".to_string()).named(NAME)
+        );
     }
     let lists = input.list_vector(col);
     if lists.row_is_null(row as u64) {
@@ -40,7 +43,7 @@ pub fn list_values(input: &DataChunkHandle, col: usize, row: usize) -> Result<Ve
     if child.type_id() == LogicalTypeId::SqlNull || entry.length == 0 {
         return Ok(vec![None; entry.length as usize]);
     }
-    let column = child.column().ok_or_else(|| format!("{NAME}: the key column's type has no range order"))?;
+    let column = child.column().ok_or_else(|| Error::user("the key column's type has no range order".to_string()).named(NAME))?;
     let (offset, len) = (entry.offset as usize, entry.length as usize);
     (offset..offset + len).map(|i| if child.is_valid(i) { range_value_for(column.cell(i), NAME).map(Some) } else { Ok(None) }).collect()
 }
@@ -55,12 +58,12 @@ impl VScalar for PartextRangeBounds {
             let partitions = args.count(1, row, "partitions")? as usize;
             let values = list_values(input, 0, row)?;
             if args.opt_bool(2, row).unwrap_or(false) {
-                check_bounds_count(values.len()).map_err(|e| format!("{NAME}: {e}"))?;
+                check_bounds_count(values.len()).map_err(|e| e.named(NAME))?;
                 let bounds: Vec<RangeValue> = values
                     .into_iter()
-                    .map(|b| b.ok_or_else(|| format!("{NAME}: bounds must not contain NULL")))
+                    .map(|b| b.ok_or_else(|| Error::user("bounds must not contain NULL".to_string()).named(NAME)))
                     .collect::<Result<_, _>>()?;
-                check_bounds(&bounds).map_err(|e| format!("{NAME}: {e}"))?;
+                check_bounds(&bounds).map_err(|e| e.named(NAME))?;
                 lists.push((0..bounds.len()).collect());
             } else {
                 let sample: Vec<RangeValue> = values.into_iter().flatten().collect();

@@ -13,6 +13,7 @@
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 
 use super::partext_range_bounds::list_values;
+use crate::core::error::Error;
 use crate::core::range::{check_bounds, BoundsMethod, RangeSpec, RangeType, RangeValue};
 use crate::core::strategy::Strategy;
 use crate::core::types::ColumnType;
@@ -27,19 +28,19 @@ fn schema() -> Schema {
     Schema::manifest(&[("lower_index", Field::Int), ("upper_index", Field::Int)])
 }
 
-fn manifest(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
+fn manifest(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
     let type_text = args.text(5, row, "key type", "a column type")?;
     let col = args.text(6, row, "col", "the name of the column to split into ranges")?;
     Strategy::Range.check_key(&col, &type_text)?;
-    let range_type =
-        RangeType::from_column_type(&ColumnType::parse(&type_text)).ok_or_else(|| format!("{NAME}: unsupported type {type_text}"))?;
+    let range_type = RangeType::from_column_type(&ColumnType::parse(&type_text))
+        .ok_or_else(|| Error::user(format!("unsupported type {type_text}")).named(NAME))?;
     let custom = args.opt_bool(7, row).unwrap_or(false);
     let bounds: Vec<RangeValue> = list_values(input, 0, row)?
         .into_iter()
-        .map(|b| b.ok_or_else(|| format!("{NAME}: bounds must not contain NULL")))
+        .map(|b| b.ok_or_else(|| Error::user("bounds must not contain NULL".to_string()).named(NAME)))
         .collect::<Result<_, _>>()?;
     if custom {
-        check_bounds(&bounds).map_err(|e| format!("{NAME}: {e}"))?;
+        check_bounds(&bounds).map_err(|e| e.named(NAME))?;
     }
     let counts = counts(&args.int_list(1, row), &args.int_list(2, row), args.opt_int(3, row), args.opt_double(4, row).unwrap_or(0.0));
     let source = args.text(8, row, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
@@ -49,7 +50,7 @@ fn manifest(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<
     let position = |v: &Option<RangeValue>| v.as_ref().and_then(|v| bounds.binary_search_by(|b| b.total_cmp(v)).ok()).map(|i| i as i64 + 1);
     Ok(spec
         .plan(&bounds, &counts, &source)
-        .map_err(|e| format!("{NAME}: {e}"))?
+        .map_err(|e| e.named(NAME))?
         .iter()
         .map(|r| manifest_row(&r.common, [Value::Int(position(&r.lower)), Value::Int(position(&r.upper))]))
         .collect())
@@ -67,7 +68,7 @@ impl RowsFunction for PartextRangeManifest {
         vec![t(Any), boxed(Bigint), boxed(Bigint), t(Bigint), t(Double), t(Varchar), boxed(Varchar), t(Boolean), t(Varchar)]
     }
 
-    fn rows(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
+    fn rows(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
         manifest(input, args, row)
     }
 }

@@ -13,6 +13,7 @@ use duckdb::core::{DataChunkHandle, Inserter, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
+use crate::core::error::Error;
 use crate::core::range::SamplePolicy;
 use crate::core::source::from_sql;
 use crate::core::sql::quote_literal;
@@ -22,7 +23,7 @@ const NAME: &str = "partition_range";
 
 pub struct PartextRangeSampleSql;
 
-fn sample_sql(args: &Args, row: usize) -> Result<String, String> {
+fn sample_sql(args: &Args, row: usize) -> Result<String, Error> {
     let tbl = args.text(0, row, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
     let col = args.text(1, row, "col", "the name of the column to split into ranges")?;
     let partitions = args.count(2, row, "partitions")? as usize;
@@ -30,13 +31,13 @@ fn sample_sql(args: &Args, row: usize) -> Result<String, String> {
         None => false,
         Some(m) if m == "sample" => false,
         Some(m) if m == "exact" => true,
-        Some(m) => return Err(format!("{NAME}: unknown method '{m}'; use 'sample' (the default) or 'exact'")),
+        Some(m) => return Err(Error::user(format!("unknown method '{m}'; use 'sample' (the default) or 'exact'")).named(NAME)),
     };
     let custom = args.opt_bool(4, row).unwrap_or(false);
     if custom && exact {
-        return Err(format!("{NAME}: give either method := 'exact' or bounds := [...], not both"));
+        return Err(Error::user("give either method := 'exact' or bounds := [...], not both".to_string()).named(NAME));
     }
-    let source = from_sql(&tbl).map_err(|e| format!("{NAME}: {e}"))?;
+    let source = from_sql(&tbl).map_err(|e| e.named(NAME))?;
     let key = format!("COLUMNS(lambda c: partext_column(c, [{}], '{NAME}'))", quote_literal(&col));
     let policy = if custom {
         SamplePolicy::Nothing

@@ -14,6 +14,7 @@ use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
+use crate::core::error::Error;
 use crate::core::literal::NANOS_PER_DAY;
 use crate::core::range::{check_bounds, range_index, range_index_by, RangeValue, SUPPORTED};
 use crate::ext::vector::{list_entries, Cell, Column, ListChild, Validity};
@@ -29,20 +30,20 @@ const INFINITE: &str = "±infinity has no place in a range partitioning; exclude
                         '(SELECT * FROM tbl WHERE isfinite(col))'";
 
 /// A value as partition_range compares it; errors name `function`.
-pub fn range_value_for(cell: Cell, function: &str) -> Result<RangeValue, String> {
+pub fn range_value_for(cell: Cell, function: &str) -> Result<RangeValue, Error> {
     match cell {
-        Cell::Date(d) if d.unsigned_abs() == i32::MAX as u32 => Err(format!("{function}: {INFINITE}")),
-        Cell::Timestamp(v, _) if v.unsigned_abs() == i64::MAX as u64 => Err(format!("{function}: {INFINITE}")),
-        cell => range_value(cell).map_err(|e| e.replacen(NAME, function, 1)),
+        Cell::Date(d) if d.unsigned_abs() == i32::MAX as u32 => Err(Error::user(INFINITE).named(function)),
+        Cell::Timestamp(v, _) if v.unsigned_abs() == i64::MAX as u64 => Err(Error::user(INFINITE).named(function)),
+        cell => range_value(cell).map_err(|e| e.named(function)),
     }
 }
 
 /// A value as partition_range compares it (±infinity included: see [`range_value_for`]).
-fn range_value(cell: Cell) -> Result<RangeValue, String> {
+fn range_value(cell: Cell) -> Result<RangeValue, Error> {
     Ok(match cell {
         Cell::Signed(v) => RangeValue::Num(v, 0),
         Cell::Unsigned(v) => {
-            RangeValue::Num(i128::try_from(v).map_err(|_| format!("{NAME}: UHUGEINT values above 2^127 - 1 are not supported"))?, 0)
+            RangeValue::Num(i128::try_from(v).map_err(|_| Error::user("UHUGEINT values above 2^127 - 1 are not supported"))?, 0)
         }
         Cell::Decimal(v, s) => RangeValue::Num(v, s),
         Cell::Float(f) => RangeValue::float(f),
@@ -54,8 +55,8 @@ fn range_value(cell: Cell) -> Result<RangeValue, String> {
     })
 }
 
-fn unsupported(type_name: &str) -> String {
-    format!("{NAME}: values of type {type_name} have no range order partext supports; supported types: {SUPPORTED}")
+fn unsupported(type_name: &str) -> Error {
+    Error::user(format!("values of type {type_name} have no range order partext supports; supported types: {SUPPORTED}"))
 }
 
 impl VScalar for PartitionKeyRange {
@@ -65,7 +66,7 @@ impl VScalar for PartitionKeyRange {
         let n = input.len();
         let values = input.flat_vector(0);
         if input.flat_vector(1).logical_type().id() != LogicalTypeId::List {
-            return Err(format!("{NAME}: bounds must be a sorted LIST such as [10, 20, 30]").into());
+            return Err(Error::user("bounds must be a sorted LIST such as [10, 20, 30]".to_string()).named(NAME).into());
         }
         let mut out = output.flat_vector();
         if values.logical_type().id() == LogicalTypeId::SqlNull {
@@ -78,10 +79,10 @@ impl VScalar for PartitionKeyRange {
         let column = unsafe { Column::of(&values, n) }.ok_or_else(|| unsupported(&type_name()))?;
         let child = ListChild::of(input, 1);
         if child.len > 0 && child.type_id() == LogicalTypeId::SqlNull {
-            return Err(format!("{NAME}: bounds must not contain NULL").into());
+            return Err(Error::user("bounds must not contain NULL".to_string()).named(NAME).into());
         }
         let bound_column = if child.len > 0 {
-            Some(child.column().ok_or_else(|| format!("{NAME}: bounds must be a LIST of the value's type"))?)
+            Some(child.column().ok_or_else(|| Error::user("bounds must be a LIST of the value's type".to_string()).named(NAME))?)
         } else {
             None
         };
@@ -97,20 +98,20 @@ impl VScalar for PartitionKeyRange {
                 continue;
             }
             if !valid_lists.is_valid(row) {
-                return Err(format!("{NAME}: bounds is NULL; pass a sorted LIST such as [10, 20, 30]").into());
+                return Err(Error::user("bounds is NULL; pass a sorted LIST such as [10, 20, 30]".to_string()).named(NAME).into());
             }
             let entry = (entries[row].offset as usize, entries[row].length as usize);
             if cached.as_ref().map(|c| c.0) != Some(entry) {
                 let mut bounds = Vec::with_capacity(entry.1);
                 for i in entry.0..entry.0 + entry.1 {
                     if !child.is_valid(i) {
-                        return Err(format!("{NAME}: bounds must not contain NULL").into());
+                        return Err(Error::user("bounds must not contain NULL".to_string()).named(NAME).into());
                     }
                     if let Some(c) = &bound_column {
                         bounds.push(range_value_for(c.cell(i), NAME)?);
                     }
                 }
-                check_bounds(&bounds).map_err(|e| format!("{NAME}: {e}"))?;
+                check_bounds(&bounds).map_err(|e| e.named(NAME))?;
                 cached = Some((entry, bounds));
             }
             let bounds = cached.as_ref().map(|c| c.1.as_slice()).unwrap_or_default();
@@ -122,7 +123,7 @@ impl VScalar for PartitionKeyRange {
                 }),
                 cell => range_index(&range_value_for(cell, NAME)?, bounds),
             };
-            indexes[row] = index.map_err(|e| format!("{NAME}: {e}"))? as i32;
+            indexes[row] = index.map_err(|e| e.named(NAME))? as i32;
         }
         // SAFETY: the output vector is INTEGER (the signature's return type) with room for `n` rows.
         unsafe { out.as_mut_slice_with_len::<i32>(n) }.copy_from_slice(&indexes);

@@ -21,6 +21,9 @@ use crate::ext::manifest_rows::Rows;
 /// The `partext.partition_temporal` table macro.
 pub const MACRO: &str = include_str!("partition_temporal.sql");
 
+/// The manifest function, named in its native functions' messages.
+pub const NAME: &str = "partition_temporal";
+
 /// Registers this strategy's native functions.
 pub fn register(conn: &Connection) -> Result<(), Box<dyn std::error::Error>> {
     conn.register_scalar_function::<partition_key_temporal::PartitionKeyTemporal>("partition_key_temporal")?;
@@ -33,5 +36,5 @@ pub fn register(conn: &Connection) -> Result<(), Box<dyn std::error::Error>> {
 /// # Safety
 /// `con` must be a live connection.
 pub unsafe fn register_aggregates(con: duckdb::ffi::duckdb_connection) -> Result<(), String> {
-    unsafe { partext_temporal_counts::register(con) }
+    unsafe { partext_temporal_counts::register(con) }.map_err(|e| format!("partext failed to load: {}", e.message()))
 }

@@ -21,9 +21,11 @@ use duckdb::core::LogicalTypeId;
 use duckdb::ffi;
 use duckdb::vtab::arrow::WritableVector;
 
-use super::partext_temporal_manifest::{unsupported_type, NAME};
 use super::partition_key_temporal::temporal_type_of;
+use super::NAME;
 use crate::core::counts::KeyCounts;
+use crate::core::error::Error;
+use crate::core::temporal::key_type;
 use crate::core::temporal::{fine_units, infinite_error, parse_granularity};
 use crate::core::types::TemporalType;
 use crate::ext::vector::string_bytes;
@@ -72,11 +74,11 @@ fn set_error(info: ffi::duckdb_function_info, message: &str) {
 }
 
 /// Runs a callback body, turning an error or a panic into DuckDB's error.
-fn guarded(info: ffi::duckdb_function_info, body: impl FnOnce() -> Result<(), String>) {
+fn guarded(info: ffi::duckdb_function_info, body: impl FnOnce() -> Result<(), Error>) {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
         Ok(Ok(())) => {}
-        Ok(Err(message)) => set_error(info, &message),
-        Err(_) => set_error(info, &format!("{NAME}: internal error while counting rows")),
+        Ok(Err(e)) => set_error(info, &e.to_string()),
+        Err(_) => set_error(info, &Error::internal("a panic while counting rows").named(NAME).to_string()),
     }
 }
 
@@ -103,7 +105,7 @@ unsafe fn is_valid(vector: ffi::duckdb_vector, row: u64) -> bool {
 ///
 /// # Safety
 /// `vector` is a live, flat VARCHAR[] vector with at least one row.
-unsafe fn boxed_text(vector: ffi::duckdb_vector, name: &str) -> Result<Option<String>, String> {
+unsafe fn boxed_text(vector: ffi::duckdb_vector, name: &str) -> Result<Option<String>, Error> {
     unsafe {
         if !is_valid(vector, 0) {
             return Ok(None);
@@ -140,15 +142,25 @@ unsafe extern "C" fn update(info: ffi::duckdb_function_info, input: ffi::duckdb_
             if n == 0 {
                 return Ok(());
             }
-            let col = boxed_text(column(input, 2), "col")?
-                .ok_or_else(|| format!("{NAME}: argument 'col' is NULL; pass the name of a DATE or TIMESTAMP column"))?;
+            let col = boxed_text(column(input, 2), "col")?.ok_or_else(|| {
+                Error::user("argument 'col' is NULL; pass the name of a DATE or TIMESTAMP column".to_string()).named(NAME)
+            })?;
             let values = column(input, 0);
             let id = type_id(values);
-            let key_type = temporal_type_of(id).ok_or_else(|| unsupported_type(&col, &format!("{id:?}").to_uppercase()))?;
+            let key_type = match temporal_type_of(id) {
+                Some(t) => t,
+                None => {
+                    return Err(key_type(&col, &format!("{id:?}").to_uppercase())
+                        .err()
+                        .unwrap_or_else(|| Error::internal("a temporal key of no temporal type"))
+                        .named(NAME))
+                }
+            };
             let gran = boxed_text(column(input, 1), "granularity")?.ok_or_else(|| {
-                format!("{NAME}: argument 'granularity' is NULL; pass 'hour', 'day', 'week', 'month', 'quarter', 'year' or 'auto'")
+                Error::user("argument 'granularity' is NULL; pass 'hour', 'day', 'week', 'month', 'quarter', 'year' or 'auto'".to_string())
+                    .named(NAME)
             })?;
-            let (granularity, _) = parse_granularity(&gran, key_type).map_err(|e| format!("{NAME}: {e}"))?;
+            let (granularity, _) = parse_granularity(&gran, key_type).map_err(|e| e.named(NAME))?;
             let data = ffi::duckdb_vector_get_data(values);
             let raw: Vec<i64> = if key_type == TemporalType::Date {
                 std::slice::from_raw_parts(data as *const i32, n).iter().map(|&d| i64::from(d)).collect()
@@ -159,7 +171,7 @@ unsafe extern "C" fn update(info: ffi::duckdb_function_info, input: ffi::duckdb_
             let valid = |row: usize| mask.is_null() || ffi::duckdb_validity_row_is_valid(mask, row as u64);
             let mut units = vec![0i64; n];
             fine_units(key_type, &raw, granularity.fine_unit_seconds(), valid, &mut units)
-                .map_err(|_| format!("{NAME}: {}", infinite_error(&col)))?;
+                .map_err(|_| Error::user(format!("{}", infinite_error(&col))).named(NAME))?;
             for (row, &unit) in units.iter().enumerate() {
                 let state = counts(*states.add(row));
                 if valid(row) {
@@ -271,7 +283,7 @@ fn return_type() -> RawType {
 ///
 /// # Safety
 /// `con` must be a live connection of the database being loaded.
-pub unsafe fn register(con: ffi::duckdb_connection) -> Result<(), String> {
+pub unsafe fn register(con: ffi::duckdb_connection) -> Result<(), Error> {
     let text = RawType::of(ffi::DUCKDB_TYPE_DUCKDB_TYPE_VARCHAR);
     let params = [RawType::of(ffi::DUCKDB_TYPE_DUCKDB_TYPE_ANY), RawType::list(&text), RawType::list(&text)];
     let name = CString::new("partext_temporal_counts").expect("no NUL");
@@ -288,7 +300,7 @@ pub unsafe fn register(con: ffi::duckdb_connection) -> Result<(), String> {
         let state = ffi::duckdb_register_aggregate_function(con, f);
         ffi::duckdb_destroy_aggregate_function(&mut f);
         if state != ffi::DuckDBSuccess {
-            return Err("partext failed to load: could not register partext_temporal_counts".into());
+            return Err(Error::internal("could not register partext_temporal_counts"));
         }
     }
     Ok(())

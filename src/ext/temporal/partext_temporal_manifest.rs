@@ -12,18 +12,12 @@
 
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 
-use crate::core::strategy::Strategy;
-use crate::core::temporal::{parse_granularity, TemporalSpec};
-use crate::core::types::{ColumnType, TemporalType};
+use super::NAME;
+use crate::core::temporal::{key_type, parse_granularity, TemporalSpec};
+
+use crate::core::error::Error;
 use crate::ext::args::{target_bytes, Args};
 use crate::ext::manifest_rows::{boxed, counts, manifest_row, param as t, Field, RowsFunction, Schema, Value};
-
-pub const NAME: &str = "partition_temporal";
-
-/// The error for a key column of a type that has no calendar.
-pub fn unsupported_type(col: &str, type_name: &str) -> String {
-    Strategy::Temporal.check_key(col, type_name).err().unwrap_or_default()
-}
 
 pub struct PartextTemporalManifest;
 
@@ -31,29 +25,29 @@ fn schema() -> Schema {
     Schema::manifest(&[("lower", Field::Text), ("upper", Field::Text), ("overlap_predicate", Field::Text)])
 }
 
-fn manifest(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
+fn manifest(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
     let counts = counts(&args.int_list(0, row), &args.int_list(1, row), args.opt_int(2, row), args.opt_double(3, row).unwrap_or(0.0));
     let type_text = args.text(4, row, "key type", "a column type")?;
     let col = args.text(5, row, "col", "the name of a DATE or TIMESTAMP column")?;
-    let key_type = TemporalType::from_column_type(&ColumnType::parse(&type_text)).ok_or_else(|| unsupported_type(&col, &type_text))?;
+    let key_type = key_type(&col, &type_text).map_err(|e| e.named(NAME))?;
     let gran = args.text(6, row, "granularity", "'hour', 'day', 'week', 'month', 'quarter', 'year' or 'auto'")?;
-    let (granularity, auto) = parse_granularity(&gran, key_type).map_err(|e| format!("{NAME}: {e}"))?;
+    let (granularity, auto) = parse_granularity(&gran, key_type).map_err(|e| e.named(NAME))?;
     let include_empty = args.opt_bool(7, row).ok_or_else(|| args.null_error("include_empty", "true or false"))?;
     let overlap = args.opt_interval(8, row);
     let target_mb = args.opt_double(9, row);
     if target_mb.is_some() && !auto {
-        return Err(format!("{NAME}: target_mb applies to granularity 'auto' only; remove it or use 'auto'"));
+        return Err(Error::user("target_mb applies to granularity 'auto' only; remove it or use 'auto'".to_string()).named(NAME));
     }
     let source = args.text(10, row, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
     let spec = TemporalSpec { column: col, key_type, granularity, include_empty, overlap };
-    spec.validate().map_err(|e| format!("{NAME}: {e}"))?;
+    spec.validate().map_err(|e| e.named(NAME))?;
     let rows = if auto {
         let target = target_bytes(NAME, target_mb, args.opt_text(11, row, "memory_limit")?.as_deref(), args.opt_int(12, row))?;
         spec.plan_auto(&counts, granularity.fine_unit_seconds(), target, &source).map(|(_, rows)| rows)
     } else {
         spec.plan(&counts, &source)
     }
-    .map_err(|e| format!("{NAME}: {e}"))?;
+    .map_err(|e| e.named(NAME))?;
     Ok(rows
         .iter()
         .map(|r| {
@@ -95,7 +89,7 @@ impl RowsFunction for PartextTemporalManifest {
         ]
     }
 
-    fn rows(_: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
+    fn rows(_: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
         manifest(args, row)
     }
 }

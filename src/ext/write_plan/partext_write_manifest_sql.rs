@@ -46,9 +46,9 @@ impl VScalar for PartextWriteManifestSql {
                 },
             };
             if from_sql(&tbl).is_ok_and(|s| s.kind == SourceKind::File) {
-                check_files(tbl.trim(), ScanKind::of_file(tbl.trim())).map_err(|e| format!("{NAME}: {e}"))?;
+                check_files(tbl.trim(), ScanKind::of_file(tbl.trim())).map_err(|e| e.named(NAME))?;
             }
-            let sql = manifest_sql(&tbl, &strategy, &col, &arg, &range).map_err(|e| format!("{NAME}: {e}"))?;
+            let sql = manifest_sql(&tbl, &strategy, &col, &arg, &range).map_err(|e| e.named(NAME))?;
             out.insert(row, sql.as_str());
         }
         Ok(())

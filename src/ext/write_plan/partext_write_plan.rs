@@ -11,6 +11,7 @@
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 
 use crate::core::chunk::{parse_memory, shown_memory_bytes};
+use crate::core::error::Error;
 use crate::core::scan::{scan_cost, thread_choices, thread_note, ScanFacts, ScanKind};
 use crate::core::source::from_sql;
 use crate::core::strategy::Strategy;
@@ -38,24 +39,22 @@ fn schema() -> Schema {
 }
 
 /// The memory the passes may use: `memory_mb` MiB, or the session's memory_limit.
-fn budget(memory_mb: Option<f64>, memory_limit: Option<String>) -> Result<u64, String> {
+fn budget(memory_mb: Option<f64>, memory_limit: Option<String>) -> Result<u64, Error> {
     match memory_mb {
         Some(mb) if mb > 0.0 && mb.is_finite() => Ok((mb * 1_048_576.0) as u64),
-        Some(mb) => Err(format!("{NAME}: memory_mb must be a positive number of MiB, got {mb}")),
-        None => memory_limit
-            .as_deref()
-            .and_then(parse_memory)
-            .map(|limit| limit as u64)
-            .ok_or_else(|| format!("{NAME}: memory_mb is NULL and the memory_limit setting could not be read; pass memory_mb")),
+        Some(mb) => Err(Error::user(format!("memory_mb must be a positive number of MiB, got {mb}")).named(NAME)),
+        None => memory_limit.as_deref().and_then(parse_memory).map(|limit| limit as u64).ok_or_else(|| {
+            Error::user("memory_mb is NULL and the memory_limit setting could not be read; pass memory_mb".to_string()).named(NAME)
+        }),
     }
 }
 
 /// The source's facts as `partext_scan_sql`'s query measured them (arguments 16 to 21).
-fn facts(args: &Args, row: usize) -> Result<ScanFacts, String> {
+fn facts(args: &Args, row: usize) -> Result<ScanFacts, Error> {
     let kind = args.opt_text(16, row, "kind")?.unwrap_or_default();
     let count = |col: usize| args.opt_int(col, row).unwrap_or(0).max(0) as u64;
     Ok(ScanFacts {
-        kind: ScanKind::parse(&kind).ok_or_else(|| format!("{NAME}: unknown source kind '{kind}' (a bug in partext; please report it)"))?,
+        kind: ScanKind::parse(&kind).ok_or_else(|| Error::internal(format!("unknown source kind '{kind}'")).named(NAME))?,
         row_group_rows: count(17),
         row_group_compressed: count(18),
         row_group_pages: count(19),
@@ -64,7 +63,7 @@ fn facts(args: &Args, row: usize) -> Result<ScanFacts, String> {
     })
 }
 
-fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
+fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
     let ids = args.int_list(0, row);
     let labels = args.text_list(1, row, "label")?;
     let rows = args.int_list(2, row);
@@ -74,16 +73,16 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
     let key_types = args.text_list(6, row, "key type")?;
     let tbl = args.text(7, row, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
     let path = args.text(8, row, "path", "the directory to write the partitions to")?;
-    let strategy = Strategy::parse(&args.text(9, row, "strategy", "'temporal', 'hash' or 'range'")?).map_err(|e| format!("{NAME}: {e}"))?;
+    let strategy = Strategy::parse(&args.text(9, row, "strategy", "'temporal', 'hash' or 'range'")?).map_err(|e| e.named(NAME))?;
     let col = args.text(10, row, "col", "the name of the key column")?;
     let arg = args.text(11, row, "arg", "the granularity, bucket count or partition count")?;
-    let format = Format::parse(&args.text(12, row, "format", "'parquet' or 'csv'")?).map_err(|e| format!("{NAME}: {e}"))?;
+    let format = Format::parse(&args.text(12, row, "format", "'parquet' or 'csv'")?).map_err(|e| e.named(NAME))?;
     let threads = args.opt_int(15, row).filter(|t| *t >= 1).unwrap_or(1) as u64;
     let memory_limit = args.opt_text(14, row, "memory_limit")?;
     let budget = budget(args.opt_double(13, row), memory_limit.clone())?;
     let facts = facts(args, row)?;
     let cost = scan_cost(&facts);
-    let choices = thread_choices(budget, threads, &cost).map_err(|e| format!("{NAME}: {e}"))?;
+    let choices = thread_choices(budget, threads, &cost).map_err(|e| e.named(NAME))?;
     let key_type = key_types.iter().flatten().next().cloned();
     let partitions: Vec<PlanPartition> = (0..ids.len())
         .map(|i| {
@@ -103,7 +102,7 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
             }
         })
         .collect();
-    let (planned, choice) = plan_threads(&partitions, format, &choices, cost.pass_share()).map_err(|e| format!("{NAME}: {e}"))?;
+    let (planned, choice) = plan_threads(&partitions, format, &choices, cost.pass_share()).map_err(|e| e.named(NAME))?;
     let chosen = choice.threads;
     // The passes run with memory_limit at the budget (memory_mb, where given) less what DuckDB
     // holds outside it for the threads past the first (core::scan), never raised past the
@@ -112,11 +111,11 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
     let connection_limit = memory_limit.as_deref().and_then(parse_memory).map(|l| l as u64);
     let lowered_limit = connection_limit.filter(|&l| choice.duckdb_limit < l).map(|_| choice.duckdb_limit);
     let note = thread_note(&cost, chosen, threads, budget, lowered_limit);
-    let source = from_sql(&tbl).map_err(|e| format!("{NAME}: {e}"))?;
+    let source = from_sql(&tbl).map_err(|e| e.named(NAME))?;
     let target = CopyTarget {
         source_sql: &source.from_sql,
         column: &col,
-        key_sql: key_sql(strategy, &col, &arg, &partitions, key_type.as_deref()).map_err(|e| format!("{NAME}: {e}"))?,
+        key_sql: key_sql(strategy, &col, &arg, &partitions, key_type.as_deref()).map_err(|e| e.named(NAME))?,
         path: &path,
         format,
         strategy,
@@ -184,7 +183,7 @@ impl RowsFunction for PartextWritePlan {
         ]
     }
 
-    fn rows(_: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, String> {
+    fn rows(_: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
         passes(args, row)
     }
 }
