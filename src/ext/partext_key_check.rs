@@ -30,7 +30,7 @@ impl VScalar for PartextKeyCheck {
         for row in 0..n {
             let function = first.caller(2, row, "partext_key_check");
             let strategy = Strategy::from_function(&function).ok_or_else(|| {
-                Error::user("internal function called without the name of a manifest function; use partext.partition_temporal, partition_hash or partition_range".to_string()).named(&function)
+                Error::user("internal function called without the name of a manifest function; use partext.partition_temporal, partition_hash or partition_range").named(&function)
             })?;
             let args = Args::new(input, &function);
             let type_text = args.text(0, row, "key type", "a column type")?;

@@ -382,7 +382,12 @@ impl VTab for ReadAirbyte {
     fn init(init: &InitInfo) -> Result<Self::InitData, Box<dyn std::error::Error>> {
         // SAFETY: DuckDB passes the bind data `bind` created, alive for the whole scan.
         let b = unsafe { &*init.get_bind_data::<AirbyteBind>() };
-        let input = b.input.lock().unwrap_or_else(|p| p.into_inner()).take().ok_or("read_airbyte: the input was already read")?;
+        let input = b
+            .input
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .ok_or_else(|| Error::internal("the input was already read").named(NAME))?;
         // Threads take turns reading raw lines and parse their batches in parallel.
         init.set_max_threads(std::thread::available_parallelism().map(|n| n.get() as u64).unwrap_or(1));
         // An index past the last column (the row id, for count(*)) has nothing to write.

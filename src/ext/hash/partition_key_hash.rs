@@ -14,9 +14,13 @@ use duckdb::core::{DataChunkHandle, FlatVector, LogicalTypeHandle, LogicalTypeId
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
+use crate::core::error::Error;
 use crate::core::hash::{hash_bytes, hash_decimal, hash_long, hash_unsigned, hash_uuid, hash_wide, BucketDivisor, SUPPORTED};
 use crate::core::strategy::check_count;
 use crate::ext::vector::{string_bytes, Cell, Column, Validity};
+
+/// The function, named in its messages.
+const NAME: &str = "partition_key_hash";
 
 pub struct PartitionKeyHash;
 
@@ -39,12 +43,12 @@ fn iceberg_hash(cell: Cell) -> Option<i32> {
     })
 }
 
-fn unsupported(values: &FlatVector) -> String {
-    format!(
-        "partition_key_hash: values of type {} cannot be bucketed (Iceberg buckets no FLOAT, DOUBLE or BOOLEAN); \
-         supported types: {SUPPORTED}",
+fn unsupported(values: &FlatVector) -> Error {
+    Error::user(format!(
+        "values of type {} cannot be bucketed (Iceberg buckets no FLOAT, DOUBLE or BOOLEAN); supported types: {SUPPORTED}",
         format!("{:?}", values.logical_type().id()).to_uppercase()
-    )
+    ))
+    .named(NAME)
 }
 
 impl VScalar for PartitionKeyHash {
@@ -78,9 +82,7 @@ impl VScalar for PartitionKeyHash {
             let buckets = match checked {
                 Some((raw, b)) if raw == count_slice[row] => b,
                 _ => {
-                    let b = BucketDivisor::new(
-                        check_count("buckets", i64::from(count_slice[row])).map_err(|e| format!("partition_key_hash: {e}"))?,
-                    );
+                    let b = BucketDivisor::new(check_count("buckets", i64::from(count_slice[row])).map_err(|e| e.named(NAME))?);
                     checked = Some((count_slice[row], b));
                     b
                 }

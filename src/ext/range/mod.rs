@@ -14,6 +14,7 @@ mod partext_range_bounds;
 mod partext_range_manifest;
 mod partext_range_sample_sql;
 mod partition_key_range;
+mod values;
 
 use duckdb::Connection;
 

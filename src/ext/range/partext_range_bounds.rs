@@ -15,38 +15,14 @@ use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
-use super::partition_key_range::range_value_for;
+use super::values::list_values;
 use crate::core::error::Error;
 use crate::core::range::{check_bounds, check_bounds_count, equi_depth_cuts, RangeValue};
 use crate::ext::args::Args;
-use crate::ext::vector::{list_entries, ListChild};
 
 const NAME: &str = "partition_range";
 
 pub struct PartextRangeBounds;
-
-/// The values of row `row`'s list in column `col` of `input` (a LIST of any supported type).
-pub fn list_values(input: &DataChunkHandle, col: usize, row: usize) -> Result<Vec<Option<RangeValue>>, Error> {
-    let n = input.len();
-    // The parameter is ANY: anything but a LIST would be read as list entries it does not hold.
-    if input.flat_vector(col).logical_type().id() != LogicalTypeId::List {
-        return Err(
-            Error::user("internal function called with a value that is not a LIST; use partext.partition_range".to_string()).named(NAME)
-        );
-    }
-    let lists = input.list_vector(col);
-    if lists.row_is_null(row as u64) {
-        return Ok(Vec::new());
-    }
-    let entry = list_entries(input, col, n)[row];
-    let child = ListChild::of(input, col);
-    if child.type_id() == LogicalTypeId::SqlNull || entry.length == 0 {
-        return Ok(vec![None; entry.length as usize]);
-    }
-    let column = child.column().ok_or_else(|| Error::user("the key column's type has no range order".to_string()).named(NAME))?;
-    let (offset, len) = (entry.offset as usize, entry.length as usize);
-    (offset..offset + len).map(|i| if child.is_valid(i) { range_value_for(column.cell(i), NAME).map(Some) } else { Ok(None) }).collect()
-}
 
 impl VScalar for PartextRangeBounds {
     type State = ();
@@ -61,7 +37,7 @@ impl VScalar for PartextRangeBounds {
                 check_bounds_count(values.len()).map_err(|e| e.named(NAME))?;
                 let bounds: Vec<RangeValue> = values
                     .into_iter()
-                    .map(|b| b.ok_or_else(|| Error::user("bounds must not contain NULL".to_string()).named(NAME)))
+                    .map(|b| b.ok_or_else(|| Error::user("bounds must not contain NULL").named(NAME)))
                     .collect::<Result<_, _>>()?;
                 check_bounds(&bounds).map_err(|e| e.named(NAME))?;
                 lists.push((0..bounds.len()).collect());

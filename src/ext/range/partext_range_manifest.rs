@@ -12,7 +12,7 @@
 
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 
-use super::partext_range_bounds::list_values;
+use super::values::list_values;
 use crate::core::error::Error;
 use crate::core::range::{check_bounds, BoundsMethod, RangeSpec, RangeType, RangeValue};
 use crate::core::strategy::Strategy;
@@ -37,7 +37,7 @@ fn manifest(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<
     let custom = args.opt_bool(7, row).unwrap_or(false);
     let bounds: Vec<RangeValue> = list_values(input, 0, row)?
         .into_iter()
-        .map(|b| b.ok_or_else(|| Error::user("bounds must not contain NULL".to_string()).named(NAME)))
+        .map(|b| b.ok_or_else(|| Error::user("bounds must not contain NULL").named(NAME)))
         .collect::<Result<_, _>>()?;
     if custom {
         check_bounds(&bounds).map_err(|e| e.named(NAME))?;

@@ -35,7 +35,7 @@ fn sample_sql(args: &Args, row: usize) -> Result<String, Error> {
     };
     let custom = args.opt_bool(4, row).unwrap_or(false);
     if custom && exact {
-        return Err(Error::user("give either method := 'exact' or bounds := [...], not both".to_string()).named(NAME));
+        return Err(Error::user("give either method := 'exact' or bounds := [...], not both").named(NAME));
     }
     let source = from_sql(&tbl).map_err(|e| e.named(NAME))?;
     let key = format!("COLUMNS(lambda c: partext_column(c, [{}], '{NAME}'))", quote_literal(&col));

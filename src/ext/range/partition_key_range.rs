@@ -15,49 +15,14 @@ use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
 use crate::core::error::Error;
-use crate::core::literal::NANOS_PER_DAY;
-use crate::core::range::{check_bounds, range_index, range_index_by, RangeValue, SUPPORTED};
+use crate::core::range::{check_bounds, range_index, range_index_by, RangeValue};
 use crate::ext::vector::{list_entries, Cell, Column, ListChild, Validity};
+
+use super::values::{range_value_for, unsupported};
 
 const NAME: &str = "partition_key_range";
 
 pub struct PartitionKeyRange;
-
-/// The message for ±infinity among range values: it has no literal that sorts and compares
-/// like the value, so partition_range and partition_key_range refuse it, as partition_temporal
-/// and partition_key_temporal do.
-const INFINITE: &str = "±infinity has no place in a range partitioning; exclude it with a query source such as \
-                        '(SELECT * FROM tbl WHERE isfinite(col))'";
-
-/// A value as partition_range compares it; errors name `function`.
-pub fn range_value_for(cell: Cell, function: &str) -> Result<RangeValue, Error> {
-    match cell {
-        Cell::Date(d) if d.unsigned_abs() == i32::MAX as u32 => Err(Error::user(INFINITE).named(function)),
-        Cell::Timestamp(v, _) if v.unsigned_abs() == i64::MAX as u64 => Err(Error::user(INFINITE).named(function)),
-        cell => range_value(cell).map_err(|e| e.named(function)),
-    }
-}
-
-/// A value as partition_range compares it (±infinity included: see [`range_value_for`]).
-fn range_value(cell: Cell) -> Result<RangeValue, Error> {
-    Ok(match cell {
-        Cell::Signed(v) => RangeValue::Num(v, 0),
-        Cell::Unsigned(v) => {
-            RangeValue::Num(i128::try_from(v).map_err(|_| Error::user("UHUGEINT values above 2^127 - 1 are not supported"))?, 0)
-        }
-        Cell::Decimal(v, s) => RangeValue::Num(v, s),
-        Cell::Float(f) => RangeValue::float(f),
-        Cell::Date(d) => RangeValue::Instant(i128::from(d) * NANOS_PER_DAY),
-        Cell::Time(us) => RangeValue::Time(us),
-        Cell::Timestamp(v, unit) => RangeValue::Instant(i128::from(v) * unit.nanos()),
-        Cell::Bytes(b) => RangeValue::Text(b.to_vec()),
-        Cell::Uuid(_) => return Err(unsupported("UUID")),
-    })
-}
-
-fn unsupported(type_name: &str) -> Error {
-    Error::user(format!("values of type {type_name} have no range order partext supports; supported types: {SUPPORTED}"))
-}
 
 impl VScalar for PartitionKeyRange {
     type State = ();
@@ -66,7 +31,7 @@ impl VScalar for PartitionKeyRange {
         let n = input.len();
         let values = input.flat_vector(0);
         if input.flat_vector(1).logical_type().id() != LogicalTypeId::List {
-            return Err(Error::user("bounds must be a sorted LIST such as [10, 20, 30]".to_string()).named(NAME).into());
+            return Err(Error::user("bounds must be a sorted LIST such as [10, 20, 30]").named(NAME).into());
         }
         let mut out = output.flat_vector();
         if values.logical_type().id() == LogicalTypeId::SqlNull {
@@ -79,10 +44,10 @@ impl VScalar for PartitionKeyRange {
         let column = unsafe { Column::of(&values, n) }.ok_or_else(|| unsupported(&type_name()))?;
         let child = ListChild::of(input, 1);
         if child.len > 0 && child.type_id() == LogicalTypeId::SqlNull {
-            return Err(Error::user("bounds must not contain NULL".to_string()).named(NAME).into());
+            return Err(Error::user("bounds must not contain NULL").named(NAME).into());
         }
         let bound_column = if child.len > 0 {
-            Some(child.column().ok_or_else(|| Error::user("bounds must be a LIST of the value's type".to_string()).named(NAME))?)
+            Some(child.column().ok_or_else(|| Error::user("bounds must be a LIST of the value's type").named(NAME))?)
         } else {
             None
         };
@@ -98,14 +63,14 @@ impl VScalar for PartitionKeyRange {
                 continue;
             }
             if !valid_lists.is_valid(row) {
-                return Err(Error::user("bounds is NULL; pass a sorted LIST such as [10, 20, 30]".to_string()).named(NAME).into());
+                return Err(Error::user("bounds is NULL; pass a sorted LIST such as [10, 20, 30]").named(NAME).into());
             }
             let entry = (entries[row].offset as usize, entries[row].length as usize);
             if cached.as_ref().map(|c| c.0) != Some(entry) {
                 let mut bounds = Vec::with_capacity(entry.1);
                 for i in entry.0..entry.0 + entry.1 {
                     if !child.is_valid(i) {
-                        return Err(Error::user("bounds must not contain NULL".to_string()).named(NAME).into());
+                        return Err(Error::user("bounds must not contain NULL").named(NAME).into());
                     }
                     if let Some(c) = &bound_column {
                         bounds.push(range_value_for(c.cell(i), NAME)?);

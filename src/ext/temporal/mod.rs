@@ -14,8 +14,10 @@ mod partext_temporal_counts;
 mod partext_temporal_manifest;
 mod partition_key_temporal;
 
+use duckdb::core::LogicalTypeId;
 use duckdb::Connection;
 
+use crate::core::types::TemporalType;
 use crate::ext::manifest_rows::Rows;
 
 /// The `partext.partition_temporal` table macro.
@@ -23,6 +25,19 @@ pub const MACRO: &str = include_str!("partition_temporal.sql");
 
 /// The manifest function, named in its native functions' messages.
 pub const NAME: &str = "partition_temporal";
+
+/// The temporal type of a DuckDB column type, if it has one.
+pub fn temporal_type_of(id: LogicalTypeId) -> Option<TemporalType> {
+    Some(match id {
+        LogicalTypeId::Date => TemporalType::Date,
+        LogicalTypeId::Timestamp => TemporalType::Timestamp,
+        LogicalTypeId::TimestampS => TemporalType::TimestampS,
+        LogicalTypeId::TimestampMs => TemporalType::TimestampMs,
+        LogicalTypeId::TimestampNs => TemporalType::TimestampNs,
+        LogicalTypeId::TimestampTZ => TemporalType::TimestampTz,
+        _ => return None,
+    })
+}
 
 /// Registers this strategy's native functions.
 pub fn register(conn: &Connection) -> Result<(), Box<dyn std::error::Error>> {

@@ -21,7 +21,7 @@ use duckdb::core::LogicalTypeId;
 use duckdb::ffi;
 use duckdb::vtab::arrow::WritableVector;
 
-use super::partition_key_temporal::temporal_type_of;
+use super::temporal_type_of;
 use super::NAME;
 use crate::core::counts::KeyCounts;
 use crate::core::error::Error;
@@ -142,9 +142,8 @@ unsafe extern "C" fn update(info: ffi::duckdb_function_info, input: ffi::duckdb_
             if n == 0 {
                 return Ok(());
             }
-            let col = boxed_text(column(input, 2), "col")?.ok_or_else(|| {
-                Error::user("argument 'col' is NULL; pass the name of a DATE or TIMESTAMP column".to_string()).named(NAME)
-            })?;
+            let col = boxed_text(column(input, 2), "col")?
+                .ok_or_else(|| Error::user("argument 'col' is NULL; pass the name of a DATE or TIMESTAMP column").named(NAME))?;
             let values = column(input, 0);
             let id = type_id(values);
             let key_type = match temporal_type_of(id) {
@@ -157,8 +156,7 @@ unsafe extern "C" fn update(info: ffi::duckdb_function_info, input: ffi::duckdb_
                 }
             };
             let gran = boxed_text(column(input, 1), "granularity")?.ok_or_else(|| {
-                Error::user("argument 'granularity' is NULL; pass 'hour', 'day', 'week', 'month', 'quarter', 'year' or 'auto'".to_string())
-                    .named(NAME)
+                Error::user("argument 'granularity' is NULL; pass 'hour', 'day', 'week', 'month', 'quarter', 'year' or 'auto'").named(NAME)
             })?;
             let (granularity, _) = parse_granularity(&gran, key_type).map_err(|e| e.named(NAME))?;
             let data = ffi::duckdb_vector_get_data(values);

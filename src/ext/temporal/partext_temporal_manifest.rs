@@ -36,7 +36,7 @@ fn manifest(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
     let overlap = args.opt_interval(8, row);
     let target_mb = args.opt_double(9, row);
     if target_mb.is_some() && !auto {
-        return Err(Error::user("target_mb applies to granularity 'auto' only; remove it or use 'auto'".to_string()).named(NAME));
+        return Err(Error::user("target_mb applies to granularity 'auto' only; remove it or use 'auto'").named(NAME));
     }
     let source = args.text(10, row, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
     let spec = TemporalSpec { column: col, key_type, granularity, include_empty, overlap };

@@ -16,24 +16,17 @@ use duckdb::ffi::duckdb_string_t;
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
+use super::temporal_type_of;
 use crate::core::calendar::{Granularity, PeriodLabels, SECONDS_PER_DAY};
+use crate::core::error::Error;
 use crate::core::temporal::is_infinite;
 use crate::core::types::TemporalType;
 use crate::ext::vector::{string_bytes, Validity};
 
-pub struct PartitionKeyTemporal;
+/// The function, named in its messages.
+const NAME: &str = "partition_key_temporal";
 
-pub fn temporal_type_of(id: LogicalTypeId) -> Option<TemporalType> {
-    Some(match id {
-        LogicalTypeId::Date => TemporalType::Date,
-        LogicalTypeId::Timestamp => TemporalType::Timestamp,
-        LogicalTypeId::TimestampS => TemporalType::TimestampS,
-        LogicalTypeId::TimestampMs => TemporalType::TimestampMs,
-        LogicalTypeId::TimestampNs => TemporalType::TimestampNs,
-        LogicalTypeId::TimestampTZ => TemporalType::TimestampTz,
-        _ => return None,
-    })
-}
+pub struct PartitionKeyTemporal;
 
 impl VScalar for PartitionKeyTemporal {
     type State = ();
@@ -43,7 +36,7 @@ impl VScalar for PartitionKeyTemporal {
         let values = input.flat_vector(0);
         let grans = input.flat_vector(1);
         let key_type = temporal_type_of(values.logical_type().id())
-            .ok_or_else(|| format!("partition_key_temporal: unsupported type; supported: {}", TemporalType::SUPPORTED))?;
+            .ok_or_else(|| Error::user(format!("unsupported type; supported: {}", TemporalType::SUPPORTED)).named(NAME))?;
         // SAFETY: DuckDB flattens the input chunk before calling a C API scalar function; column 1
         // is VARCHAR by every signature below and holds `n` rows.
         let gran_strings = unsafe { grans.as_slice_with_len::<duckdb_string_t>(n) };
@@ -69,22 +62,22 @@ impl VScalar for PartitionKeyTemporal {
             let granularity = match &parsed {
                 Some((t, g)) if t.as_slice() == text => *g,
                 _ => {
-                    let g = Granularity::parse(&String::from_utf8_lossy(text)).map_err(|e| format!("partition_key_temporal: {e}"))?;
+                    let g = Granularity::parse(&String::from_utf8_lossy(text)).map_err(|e| e.named(NAME))?;
                     parsed = Some((text.to_vec(), g));
                     g
                 }
             };
             if key_type == TemporalType::Date && granularity == Granularity::Hour {
-                return Err("partition_key_temporal: granularity 'hour' needs a timestamp value, not a DATE".into());
+                return Err(Error::user("granularity 'hour' needs a timestamp value, not a DATE").named(NAME).into());
             }
             let raw = if key_type == TemporalType::Date { i64::from(days[row]) } else { stamps[row] };
             if is_infinite(key_type, raw) {
-                return Err("partition_key_temporal: ±infinity belongs to no calendar period; filter it out with isfinite(value)".into());
+                return Err(Error::user("±infinity belongs to no calendar period; filter it out with isfinite(value)").named(NAME).into());
             }
             let second = if key_type == TemporalType::Date { raw * SECONDS_PER_DAY } else { raw.div_euclid(per_second) };
-            let label = labels.label(granularity, second).ok_or_else(|| {
-                "partition_key_temporal: value outside the supported calendar range (about ±262,000 years) or infinite".to_string()
-            })?;
+            let label = labels
+                .label(granularity, second)
+                .ok_or_else(|| Error::user("value outside the supported calendar range (about ±262,000 years) or infinite").named(NAME))?;
             out.insert(row, label);
         }
         Ok(())

@@ -43,9 +43,11 @@ fn budget(memory_mb: Option<f64>, memory_limit: Option<String>) -> Result<u64, E
     match memory_mb {
         Some(mb) if mb > 0.0 && mb.is_finite() => Ok((mb * 1_048_576.0) as u64),
         Some(mb) => Err(Error::user(format!("memory_mb must be a positive number of MiB, got {mb}")).named(NAME)),
-        None => memory_limit.as_deref().and_then(parse_memory).map(|limit| limit as u64).ok_or_else(|| {
-            Error::user("memory_mb is NULL and the memory_limit setting could not be read; pass memory_mb".to_string()).named(NAME)
-        }),
+        None => memory_limit
+            .as_deref()
+            .and_then(parse_memory)
+            .map(|limit| limit as u64)
+            .ok_or_else(|| Error::user("memory_mb is NULL and the memory_limit setting could not be read; pass memory_mb").named(NAME)),
     }
 }
 
