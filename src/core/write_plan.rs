@@ -122,14 +122,16 @@ pub fn thread_buffers(partitions: &[PlanPartition], row_group: u64, buffers: u64
 }
 
 /// Packs partitions into passes of at most `capacity` writer bytes each: next fit in key
-/// order, so that each pass is one run of the key. The NULL partition joins whichever pass has
-/// room, else gets one of its own.
-fn pack(partitions: &[PlanPartition], cost: impl Fn(&PlanPartition) -> u64, capacity: u64) -> Vec<Vec<usize>> {
+/// order, so that each pass is one run of the key, and never across runs (`runs[i]`: the run
+/// of partition `i`, see [`runs`]). The NULL partition joins whichever pass has room, else gets
+/// one of its own.
+fn pack(partitions: &[PlanPartition], runs: &[u64], cost: impl Fn(&PlanPartition) -> u64, capacity: u64) -> Vec<Vec<usize>> {
     let mut bins: Vec<(u64, Vec<usize>)> = Vec::new();
     for (i, p) in partitions.iter().enumerate().filter(|(_, p)| !p.is_null) {
         let c = cost(p);
+        let same_run = |members: &Vec<usize>| members.last().is_some_and(|&j| runs[j] == runs[i]);
         match bins.last_mut() {
-            Some((used, members)) if *used + c <= capacity => {
+            Some((used, members)) if *used + c <= capacity && same_run(members) => {
                 *used += c;
                 members.push(i);
             }
@@ -149,12 +151,31 @@ fn pack(partitions: &[PlanPartition], cost: impl Fn(&PlanPartition) -> u64, capa
     bins.into_iter().map(|(_, members)| members).collect()
 }
 
+/// The run of each partition: partitions with consecutive ids (a manifest's, empty ones
+/// included) are one run of the key; a gap (partitions left out of the plan, see write_plan's
+/// `partitions`) starts another, which no pass may span.
+fn runs(partitions: &[PlanPartition]) -> Vec<u64> {
+    let mut run = 0;
+    partitions
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if i > 0 && !p.is_null && !partitions[i - 1].is_null && p.id != partitions[i - 1].id + 1 {
+                run += 1;
+            }
+            run
+        })
+        .collect()
+}
+
 /// Plans the passes that write `partitions` with `writer_room` bytes for the writers and the
 /// `buffers` flush thresholds of rows waiting in the threads ([`thread_buffers`]).
 pub fn plan(partitions: &[PlanPartition], format: Format, writer_room: u64, buffers: u64) -> Result<Plan> {
     let buffers = buffers.max(1);
     let share = writer_room;
-    let written: Vec<PlanPartition> = partitions.iter().filter(|p| p.rows > 0).cloned().collect();
+    let all_runs = runs(partitions);
+    let (written, written_runs): (Vec<PlanPartition>, Vec<u64>) =
+        partitions.iter().zip(&all_runs).filter(|(p, _)| p.rows > 0).map(|(p, &r)| (p.clone(), r)).unzip();
     if written.is_empty() {
         return Ok(Plan { passes: Vec::new(), row_group: DEFAULT_ROW_GROUP });
     }
@@ -173,7 +194,7 @@ pub fn plan(partitions: &[PlanPartition], format: Format, writer_room: u64, buff
             break;
         }
         let Some(room) = capacity(rg) else { continue };
-        let bins = pack(&written, |p| writer_bytes(p, rg, format), room);
+        let bins = pack(&written, &written_runs, |p| writer_bytes(p, rg, format), room);
         if best.as_ref().is_none_or(|(n, _, _)| bins.len() < *n) {
             best = Some((bins.len(), rg, bins));
         }
@@ -256,6 +277,9 @@ pub struct CopyTarget<'a> {
     pub path: &'a str,
     pub format: Format,
     pub strategy: Strategy,
+    /// Every pass appends, the first included: a plan of some of the partitions, written into
+    /// an output that holds others.
+    pub append: bool,
 }
 
 /// The name of the column the written partitions are keyed by (`<path>/partition_key=<key>/`).
@@ -319,7 +343,7 @@ pub fn pass_predicate(pass: &Pass, target: &CopyTarget) -> String {
 }
 
 /// The COPY statement of pass `index`: the first refuses a directory that already has files
-/// (as the one-pass COPY does), later ones append to it.
+/// (as the one-pass COPY does) unless the target appends, later ones append to it.
 pub fn copy_sql(pass: &Pass, index: usize, row_group: u64, target: &CopyTarget) -> String {
     let mut options = vec![
         match target.format {
@@ -328,7 +352,7 @@ pub fn copy_sql(pass: &Pass, index: usize, row_group: u64, target: &CopyTarget) 
         },
         format!("PARTITION_BY ({KEY_COLUMN})"),
     ];
-    if index > 0 {
+    if index > 0 || target.append {
         options.push("APPEND".into());
     }
     if target.format == Format::Parquet {
@@ -546,6 +570,7 @@ mod tests {
         // 64 buckets of 300,000 rows of 140 bytes, 64 MiB, 2 threads.
         let parts: Vec<_> = (0..64).map(|i| part(i, 300_000 + i as u64 * 1_000, 140)).collect();
         let budget = 64 << 20;
+        let plan_of = plan;
         let plan = plan(&parts, Format::Parquet, budget / 2, 2).unwrap();
         assert!(plan.passes.len() > 1 && plan.passes.len() < 64, "{} passes", plan.passes.len());
         let mut seen: Vec<i64> = plan.passes.iter().flat_map(|p| p.partitions.iter().map(|q| q.id)).collect();
@@ -558,6 +583,7 @@ mod tests {
             path: "out",
             format: Format::Parquet,
             strategy: Strategy::Hash,
+            append: false,
         };
         for p in &plan.passes {
             assert!(p.buffer_bytes <= budget / 2, "{} > the writers' room", p.buffer_bytes);
@@ -568,9 +594,18 @@ mod tests {
         }
         // A smaller row group never gives more passes than a larger one would.
         let room = (budget / 2).saturating_sub(thread_buffers(&parts, DEFAULT_ROW_GROUP, 2));
-        let at_default = pack(&parts, |p| writer_bytes(p, DEFAULT_ROW_GROUP, Format::Parquet), room).len();
+        let at_default = pack(&parts, &vec![0; parts.len()], |p| writer_bytes(p, DEFAULT_ROW_GROUP, Format::Parquet), room).len();
         assert!(plan.passes.len() <= at_default);
         assert!(plan.row_group >= PREFERRED_MIN_ROW_GROUP);
+        // Some of the buckets (a writer resuming or splitting a pass): no pass spans a bucket
+        // left out, so every pass's BETWEEN selects its own buckets alone, and every pass appends.
+        let some: Vec<_> = parts.iter().filter(|p| ![3, 4, 40].contains(&p.id)).cloned().collect();
+        let plan = plan_of(&some, Format::Parquet, 1 << 40, 2).unwrap();
+        let runs: Vec<Vec<i64>> = plan.passes.iter().map(|p| p.partitions.iter().map(|q| q.id).collect()).collect();
+        assert_eq!(runs, vec![vec![0, 1, 2], (5..40).collect(), (41..64).collect()]);
+        let appending = CopyTarget { append: true, ..target };
+        assert!(copy_sql(&plan.passes[0], 0, 4096, &appending).contains("APPEND"));
+        assert!(!copy_sql(&plan.passes[0], 0, 4096, &CopyTarget { append: false, ..appending }).contains("APPEND"));
     }
 
     #[test]
@@ -600,6 +635,7 @@ mod tests {
             path: "out",
             format: Format::Parquet,
             strategy: Strategy::Temporal,
+            append: false,
         };
         let first = &plan.passes[0];
         let last_id = first.partitions.iter().filter(|p| !p.is_null).map(|p| p.id).max().unwrap();
@@ -632,6 +668,7 @@ mod tests {
             path: "o'ut",
             format: Format::Parquet,
             strategy: Strategy::Hash,
+            append: false,
         };
         let sql = copy_sql(&plan.passes[0], 0, plan.row_group, &target);
         assert_eq!(

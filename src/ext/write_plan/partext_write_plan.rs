@@ -104,7 +104,14 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
             }
         })
         .collect();
-    let (planned, choice) = plan_threads(&partitions, format, &choices, cost.pass_share()).map_err(|e| e.named(NAME))?;
+    // The partitions to write: 1 each where write_plan was given no `partitions` (all), else 2
+    // for those it names and 0 for the rest. The range key takes every bound, so that partition
+    // ids stay the manifest's; a plan of named partitions appends from its first pass on.
+    let flags: Vec<i64> = args.int_list(22, row).into_iter().map(|f| f.unwrap_or(1)).collect();
+    let wanted: Vec<PlanPartition> =
+        partitions.iter().enumerate().filter(|(i, _)| flags.get(*i).copied().unwrap_or(1) != 0).map(|(_, p)| p.clone()).collect();
+    let named_partitions = flags.contains(&2) || (!flags.is_empty() && flags.iter().all(|&f| f == 0));
+    let (planned, choice) = plan_threads(&wanted, format, &choices, cost.pass_share()).map_err(|e| e.named(NAME))?;
     let chosen = choice.threads;
     // The passes run with memory_limit at the budget (memory_mb, where given) less what DuckDB
     // holds outside it for the threads past the first (core::scan), never raised past the
@@ -121,6 +128,7 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
         path: &path,
         format,
         strategy,
+        append: named_partitions,
     };
     let lowered = (chosen < threads).then_some(chosen);
     let settings = settings_sql(planned.row_group, lowered_limit, lowered);
@@ -181,6 +189,7 @@ impl RowsFunction for PartextWritePlan {
             boxed(Bigint),
             boxed(Bigint),
             boxed(Double),
+            boxed(Bigint),
             boxed(Bigint),
         ]
     }

@@ -1,12 +1,14 @@
--- partext.write_plan(tbl, path, strategy, col, arg [, format] [, memory_mb] [, method] [, bounds])
+-- partext.write_plan(tbl, path, strategy, col, arg [, format] [, memory_mb] [, method] [, bounds] [, partitions])
 -- What a scan of the source holds (partext_scan_sql's query: Parquet metadata or a sample of the
 -- first rows), the strategy's manifest (run in the caller's query through query(...); local
 -- files are checked first, so a source that cannot be read fails before anything is written),
 -- then partext_write_plan packs its partitions into passes that fit the memory budget beside the
 -- scans and writes each pass's COPY statement; labels are looked up by partition id. method and
 -- bounds pass through to partition_range: the bounds as text and their list type, rebuilt as given.
+-- partitions (a list of partition ids) plans those partitions alone: a writer that resumes or
+-- splits a pass replans what is left.
 CREATE MACRO partext.main.write_plan(tbl, path, strategy, col, arg, format := 'parquet', memory_mb := NULL,
-                                     method := NULL, bounds := NULL) AS TABLE
+                                     method := NULL, bounds := NULL, partitions := NULL) AS TABLE
 WITH facts AS (
     FROM query(partext_scan_sql([CAST(tbl AS VARCHAR)], 'write_plan', 'all', version()))
 ),
@@ -20,7 +22,9 @@ agg AS (
     SELECT list(partition_id ORDER BY partition_id) AS ids, list(label ORDER BY partition_id) AS labels,
            list(row_count ORDER BY partition_id) AS counts, list(estimated_bytes ORDER BY partition_id) AS sizes,
            list(lower_text ORDER BY partition_id) AS lowers, list(upper_text ORDER BY partition_id) AS uppers,
-           list(key_type ORDER BY partition_id) AS key_types
+           list(key_type ORDER BY partition_id) AS key_types,
+           list(CASE WHEN partitions IS NULL THEN 1 WHEN list_contains(CAST(partitions AS BIGINT[]), partition_id) THEN 2 ELSE 0 END
+                ORDER BY partition_id) AS wanted
     FROM m
 ),
 plan AS (
@@ -29,7 +33,7 @@ plan AS (
                [CAST(arg AS VARCHAR)], [CAST(format AS VARCHAR)], [CAST(memory_mb AS DOUBLE)],
                current_setting('memory_limit'), CAST(current_setting('threads') AS BIGINT),
                [f.kind], [CAST(f.row_group_rows AS BIGINT)], [CAST(f.row_group_compressed AS BIGINT)],
-               [CAST(f.row_group_pages AS BIGINT)], [CAST(f.row_bytes AS DOUBLE)], [CAST(f.columns AS BIGINT)]) AS passes
+               [CAST(f.row_group_pages AS BIGINT)], [CAST(f.row_bytes AS DOUBLE)], [CAST(f.columns AS BIGINT)], wanted) AS passes
     FROM agg, facts AS f
 )
 SELECT r.pass_id, CAST(r.partition_ids AS BIGINT[]) AS partition_ids,
