@@ -208,9 +208,9 @@ integration: release hosts
 # blocks, the recipes under examples/ (shown whole in it) twice each; shell and SQL-with-dot-command
 # blocks on duckdb-cli and the Node.js block on @duckdb/node-api on the host of their version;
 # then Node.js's manifest against Python's.
-readme: release hosts $(foreach v,$(HOSTS),$(VENV)/duckdb-$(v)/.examples-installed) $(VENV)/cli-$(CLI_VERSION)/.installed examples/node/node_modules/.installed
+readme: release hosts wheel $(foreach v,$(HOSTS),$(VENV)/duckdb-$(v)/.examples-installed) $(VENV)/cli-$(CLI_VERSION)/.installed examples/node/node_modules/.installed
 	@for v in $(HOSTS); do \
-	  $(VENV)/duckdb-$$v/bin/python test/readme/run_readme.py --extension $(CURDIR)/$(EXT) \
+	  $(VENV)/duckdb-$$v/bin/python test/readme/run_readme.py --extension $(CURDIR)/$(EXT) --wheel $$(ls $(CURDIR)/build/wheel/duckdb_extension_partext-*.whl) \
 	    $$( [ $$v = $(CLI_VERSION) ] && echo --shell $(CURDIR)/$(CLI) --node $(CURDIR)/examples/node ) || exit 1; \
 	  $(VENV)/duckdb-$$v/bin/python examples/node/compare_with_python.py $(CURDIR)/$(EXT) || exit 1; \
 	done

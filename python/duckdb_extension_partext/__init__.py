@@ -5,6 +5,10 @@
     duckdb_extension_partext.load(con)       # install into DuckDB's extension directory, then LOAD
     con.sql("FROM partext.partition_temporal('events', 'ts', 'month')")
 
+`write(con, tbl, path, strategy, col, arg, **options)` writes every partition of a dataset
+larger than memory with partext.write_plan's passes: a progress bar, resumable after a kill, and
+a pass that runs out of memory split in two (see `duckdb_extension_partext.writer`).
+
 `install(con)` copies the binary for the connection's DuckDB version into DuckDB's extension
 directory (`INSTALL '<file>'`), after which `LOAD partext` works by name in any database of that
 version, the DuckDB shell included. partext is not signed by DuckDB, so the connection needs
@@ -12,7 +16,9 @@ version, the DuckDB shell included. partext is not signed by DuckDB, so the conn
 """
 import os
 
-__all__ = ["SUPPORTED", "extension_path", "install", "load"]
+from .writer import write
+
+__all__ = ["SUPPORTED", "extension_path", "install", "load", "write"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 # The DuckDB versions this wheel carries a binary for (one directory each under extensions/).

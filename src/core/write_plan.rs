@@ -285,6 +285,18 @@ pub struct CopyTarget<'a> {
 /// The name of the column the written partitions are keyed by (`<path>/partition_key=<key>/`).
 pub const KEY_COLUMN: &str = "partition_key";
 
+/// The directory, under the plan's path, that a partition's files are written to: the key
+/// column's value as DuckDB's partitioned COPY names it (the bucket, the period's label or the
+/// range's index; NULL keys go to `__HIVE_DEFAULT_PARTITION__`).
+pub fn partition_directory(strategy: Strategy, p: &PlanPartition) -> String {
+    let value = match (&p.label, strategy) {
+        (None, _) => "__HIVE_DEFAULT_PARTITION__".to_string(),
+        (Some(_), Strategy::Range) => p.id.to_string(),
+        (Some(label), _) => label.clone(),
+    };
+    format!("{KEY_COLUMN}={value}")
+}
+
 /// The settings every pass needs, as SQL (they stay set in the session that runs them):
 /// `memory_limit` and `threads` where the plan lowers them (`Some`; bytes and count), the row
 /// group as the flush threshold, and no insertion order to keep.
@@ -604,6 +616,11 @@ mod tests {
         let runs: Vec<Vec<i64>> = plan.passes.iter().map(|p| p.partitions.iter().map(|q| q.id).collect()).collect();
         assert_eq!(runs, vec![vec![0, 1, 2], (5..40).collect(), (41..64).collect()]);
         let appending = CopyTarget { append: true, ..target };
+        let named = |label: Option<&str>| PlanPartition { label: label.map(String::from), ..part(7, 1, 1) };
+        assert_eq!(partition_directory(Strategy::Hash, &named(Some("7"))), "partition_key=7");
+        assert_eq!(partition_directory(Strategy::Range, &named(Some("007"))), "partition_key=7");
+        assert_eq!(partition_directory(Strategy::Temporal, &named(Some("2024-01-01T05"))), "partition_key=2024-01-01T05");
+        assert_eq!(partition_directory(Strategy::Range, &named(None)), "partition_key=__HIVE_DEFAULT_PARTITION__");
         assert!(copy_sql(&plan.passes[0], 0, 4096, &appending).contains("APPEND"));
         assert!(!copy_sql(&plan.passes[0], 0, 4096, &CopyTarget { append: false, ..appending }).contains("APPEND"));
     }

@@ -121,14 +121,17 @@ def main():
             p = subprocess.run(
                 [vpy, "-c", "import duckdb, duckdb_extension_partext as x, json, sys;"
                  "con = duckdb.connect(config={'allow_unsigned_extensions': 'true'}); x.load(con);"
+                 "out = sys.argv[1]; figures = x.write(con, '(SELECT range AS i FROM range(100))', out, 'hash', 'i', 4, progress=False);"
+                 "written = con.execute('SELECT count(*) FROM read_parquet(?)', [out + '/**/*.parquet']).fetchall()[0][0];"
                  "print(json.dumps([con.execute(\"SELECT sum(row_count) FROM partext.partition_hash('(SELECT range AS i FROM range(100))', 'i', 4)\").fetchall()[0][0],"
-                 " x.SUPPORTED, x.extension_path(duckdb.__version__)]))"],
+                 " x.SUPPORTED, x.extension_path(duckdb.__version__), len(figures), written]))", os.path.join(tmp, f"written-{version}")],
                 env=fresh_home(tmp, f"wheel-load-{version}"), capture_output=True, text=True)
             checks.true(p.returncode == 0, f"wheel load(con) on {version}: {p.stderr[-600:]}")
-            total, supported, path = json.loads(p.stdout.strip().splitlines()[-1])
+            total, supported, path, passes, written = json.loads(p.stdout.strip().splitlines()[-1])
             checks.true(total == 100, f"wheel load(con) on {version}: manifest over 100 rows ({total})")
+            checks.true(passes >= 1 and written == 100, f"wheel write() on {version}: {passes} passes, {written} of 100 rows written")
             checks.true(sorted(supported) == sorted(f"v{h.split('=')[0]}" for h in args.host), f"wheel carries every host's binary ({supported})")
-            print(f"  DuckDB {version}, wheel: load(con) ran a manifest; binaries for {', '.join(supported)}")
+            print(f"  DuckDB {version}, wheel: load(con) ran a manifest, write() wrote 100 rows; binaries for {', '.join(supported)}")
             run_python(vpy, fresh_home(tmp, f"wheel-install-{version}"), [f"INSTALL '{path}'", "LOAD partext"], checks, "wheel file, INSTALL + LOAD partext", version, "CUSTOM_PATH")
             p = subprocess.run([vpy, "-c", "import duckdb_extension_partext as x; x.extension_path('1.4.4')"], capture_output=True, text=True)
             checks.true(p.returncode != 0 and "no binary for DuckDB 1.4.4" in p.stderr and "supports DuckDB" in p.stderr, f"unsupported version message: {p.stderr[-300:]}")

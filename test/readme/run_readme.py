@@ -150,6 +150,10 @@ class Runner:
         self.work = tempfile.mkdtemp(prefix="partext-readme-")
         self.env = dict(os.environ, HOME=self.home)
         self.env.pop("PARTEXT_EXTENSION", None)
+        if args.wheel:  # pip-installed as a user would, into a directory of its own on the path
+            site = os.path.join(self.work, "site")
+            subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", site, args.wheel], check=True)
+            self.env["PYTHONPATH"] = site
         # Installed by path into this HOME's extension directory, as `make install` does.
         con = duckdb.connect(config={"allow_unsigned_extensions": "true", "extension_directory": self.ext_dir()})
         con.execute(f"FORCE INSTALL '{args.extension}'")
@@ -316,6 +320,7 @@ def main(argv=None):
     ap.add_argument("--extension", required=True)
     ap.add_argument("--shell", help="the DuckDB shell, for sh blocks and SQL with dot commands")
     ap.add_argument("--node", help="a directory with @duckdb/node-api installed, for js blocks")
+    ap.add_argument("--wheel", help="partext's wheel, installed for the Python blocks (import duckdb_extension_partext)")
     ap.add_argument("--fill", action="store_true", help="write the host's results into output blocks that differ (to review with git diff)")
     args = ap.parse_args(argv)
     args.extension = os.path.abspath(args.extension)

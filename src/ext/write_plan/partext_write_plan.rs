@@ -15,7 +15,9 @@ use crate::core::error::Error;
 use crate::core::scan::{scan_cost, thread_choices, thread_note, ScanFacts, ScanKind};
 use crate::core::source::from_sql;
 use crate::core::strategy::Strategy;
-use crate::core::write_plan::{copy_sql, key_sql, plan_threads, restore_sql, settings_sql, CopyTarget, Format, PlanPartition};
+use crate::core::write_plan::{
+    copy_sql, key_sql, partition_directory, plan_threads, restore_sql, settings_sql, CopyTarget, Format, PlanPartition,
+};
 use crate::ext::args::Args;
 use crate::ext::manifest_rows::{boxed, param as t, Field, RowsFunction, Schema, Value};
 
@@ -27,6 +29,7 @@ fn schema() -> Schema {
     Schema(vec![
         ("pass_id", Field::BigInt),
         ("partition_ids", Field::Text),
+        ("directories", Field::Text),
         ("estimated_rows", Field::BigInt),
         ("estimated_bytes", Field::BigInt),
         ("buffer_bytes", Field::BigInt),
@@ -34,6 +37,7 @@ fn schema() -> Schema {
         ("threads", Field::BigInt),
         ("memory_note", Field::Text),
         ("settings", Field::Text),
+        ("restore", Field::Text),
         ("sql", Field::Text),
     ])
 }
@@ -141,10 +145,12 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
         .map(|(i, pass)| {
             let ids: Vec<String> = pass.partitions.iter().map(|p| p.id.to_string()).collect();
             // The connection's memory_limit and threads are restored after the last statement.
-            let restore = if i == last { restore.as_str() } else { "" };
+            let restore_last = if i == last { restore.as_str() } else { "" };
             vec![
                 Value::Int(Some(i as i64)),
                 Value::Text(Some(format!("[{}]", ids.join(", ")))),
+                // One per line: partext's labels hold no line break.
+                Value::Text(Some(pass.partitions.iter().map(|p| partition_directory(strategy, p)).collect::<Vec<_>>().join("\n"))),
                 Value::Int(Some(pass.rows as i64)),
                 Value::Int(Some(pass.bytes as i64)),
                 Value::Int(Some(pass.buffer_bytes as i64)),
@@ -152,7 +158,9 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
                 Value::Int(Some(chosen as i64)),
                 Value::Text(Some(note.clone())),
                 Value::Text(Some(settings.clone())),
-                Value::Text(Some(format!("{settings} {}{restore}", copy_sql(pass, i, planned.row_group, &target)))),
+                // What sets the connection back, for a runner whose pass failed.
+                Value::Text(Some(restore.trim().to_string())),
+                Value::Text(Some(format!("{settings} {}{restore_last}", copy_sql(pass, i, planned.row_group, &target)))),
             ]
         })
         .collect())

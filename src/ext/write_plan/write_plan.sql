@@ -38,6 +38,7 @@ plan AS (
 )
 SELECT r.pass_id, CAST(r.partition_ids AS BIGINT[]) AS partition_ids,
        list_transform(CAST(r.partition_ids AS BIGINT[]), lambda i: labels[i + 1]) AS labels,
-       r.estimated_rows, r.estimated_bytes, r.buffer_bytes, r.row_group_size, r.threads, r.memory_note, r.settings, r.sql
+       string_split(r.directories, chr(10)) AS directories,
+       r.estimated_rows, r.estimated_bytes, r.buffer_bytes, r.row_group_size, r.threads, r.memory_note, r.settings, r.restore, r.sql
 FROM (SELECT labels, unnest(passes) AS r FROM plan)
 ORDER BY r.pass_id;
