@@ -66,6 +66,31 @@ impl Format {
     }
 }
 
+/// The codecs a user may ask the COPY statements to write with, per format (DuckDB's names).
+const PARQUET_CODECS: [&str; 7] = ["uncompressed", "snappy", "gzip", "zstd", "brotli", "lz4", "lz4_raw"];
+const CSV_CODECS: [&str; 3] = ["none", "gzip", "zstd"];
+
+impl Format {
+    /// The COPY option `COMPRESSION <codec>` for `codec` (case ignored), one of DuckDB's names
+    /// for this format; the text that reaches SQL is partext's own.
+    pub fn compression(self, codec: &str) -> Result<&'static str> {
+        let codecs: &[&'static str] = match self {
+            Format::Parquet => &PARQUET_CODECS,
+            Format::Csv => &CSV_CODECS,
+        };
+        codecs.iter().copied().find(|c| c.eq_ignore_ascii_case(codec.trim())).ok_or_else(|| {
+            Error::user(format!(
+                "unknown compression '{codec}' for format '{}'; use one of {}",
+                match self {
+                    Format::Parquet => "parquet",
+                    Format::Csv => "csv",
+                },
+                codecs.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(", ")
+            ))
+        })
+    }
+}
+
 /// One partition of the manifest, as the plan sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanPartition {
@@ -280,6 +305,8 @@ pub struct CopyTarget<'a> {
     /// Every pass appends, the first included: a plan of some of the partitions, written into
     /// an output that holds others.
     pub append: bool,
+    /// The codec the user asked for ([`Format::compression`]); None: DuckDB's default.
+    pub compression: Option<&'static str>,
 }
 
 /// The name of the column the written partitions are keyed by (`<path>/partition_key=<key>/`).
@@ -366,6 +393,9 @@ pub fn copy_sql(pass: &Pass, index: usize, row_group: u64, target: &CopyTarget) 
     ];
     if index > 0 || target.append {
         options.push("APPEND".into());
+    }
+    if let Some(codec) = target.compression {
+        options.push(format!("COMPRESSION {codec}"));
     }
     if target.format == Format::Parquet {
         options.push(format!("ROW_GROUP_SIZE {row_group}"));
@@ -596,6 +626,7 @@ mod tests {
             format: Format::Parquet,
             strategy: Strategy::Hash,
             append: false,
+            compression: None,
         };
         for p in &plan.passes {
             assert!(p.buffer_bytes <= budget / 2, "{} > the writers' room", p.buffer_bytes);
@@ -622,7 +653,14 @@ mod tests {
         assert_eq!(partition_directory(Strategy::Temporal, &named(Some("2024-01-01T05"))), "partition_key=2024-01-01T05");
         assert_eq!(partition_directory(Strategy::Range, &named(None)), "partition_key=__HIVE_DEFAULT_PARTITION__");
         assert!(copy_sql(&plan.passes[0], 0, 4096, &appending).contains("APPEND"));
-        assert!(!copy_sql(&plan.passes[0], 0, 4096, &CopyTarget { append: false, ..appending }).contains("APPEND"));
+        assert!(!copy_sql(&plan.passes[0], 0, 4096, &CopyTarget { append: false, key_sql: "k".into(), ..appending }).contains("APPEND"));
+        // The codec a user asks for, by DuckDB's name only.
+        let zstd = CopyTarget { compression: Some(Format::Parquet.compression("ZSTD").unwrap()), ..appending };
+        assert!(copy_sql(&plan.passes[0], 0, 4096, &zstd).ends_with("APPEND, COMPRESSION zstd, ROW_GROUP_SIZE 4096);"));
+        let err = Format::Parquet.compression("zstd); DROP TABLE t; --").unwrap_err().to_string();
+        assert!(err.starts_with("unknown compression 'zstd); DROP TABLE t; --' for format 'parquet'; use one of 'uncompressed'"), "{err}");
+        assert_eq!(Format::Csv.compression("gzip").unwrap(), "gzip");
+        assert!(Format::Csv.compression("snappy").is_err());
     }
 
     #[test]
@@ -653,6 +691,7 @@ mod tests {
             format: Format::Parquet,
             strategy: Strategy::Temporal,
             append: false,
+            compression: None,
         };
         let first = &plan.passes[0];
         let last_id = first.partitions.iter().filter(|p| !p.is_null).map(|p| p.id).max().unwrap();
@@ -686,6 +725,7 @@ mod tests {
             format: Format::Parquet,
             strategy: Strategy::Hash,
             append: false,
+            compression: None,
         };
         let sql = copy_sql(&plan.passes[0], 0, plan.row_group, &target);
         assert_eq!(

@@ -1,6 +1,6 @@
 """The wheel's write(con, tbl, path, strategy, col, arg, **options) (its module, from source):
 
-1. Every strategy at a memory_limit the one-pass COPY cannot write in (24MB, 1.5M rows of about
+1. Every strategy (one with compression='zstd') at a memory_limit the one-pass COPY cannot write in (24MB, 1.5M rows of about
    200 MiB, NULL keys included): every partition read back holds the manifest's row_count, no
    row is written twice, a second call runs no pass, memory_limit and threads are as before.
 2. A pass that runs out of memory is split: memory_mb far above the limit makes the first
@@ -88,13 +88,15 @@ def main():
     before = con.execute("SELECT current_setting('memory_limit'), current_setting('threads')").fetchone()
 
     # 1. Every strategy, then again.
-    for strategy, col, arg in [("hash", "user_id", 32), ("range", "user_id", 8), ("temporal", "ts", "week")]:
+    for strategy, col, arg, options in [("hash", "user_id", 32, {}), ("range", "user_id", 8, {"compression": "zstd"}), ("temporal", "ts", "week", {})]:
         out = os.path.join(tmp, f"by_{strategy}")
         fresh(out)
         started = time.time()
-        figures = writer.write(con, "events", out, strategy, col, arg, progress=False)
+        figures = writer.write(con, "events", out, strategy, col, arg, progress=False, **options)
         seconds = time.time() - started
-        again = writer.write(con, "events", out, strategy, col, arg, progress=False)
+        again = writer.write(con, "events", out, strategy, col, arg, progress=False, **options)
+        codecs = {c for (c,) in con.execute("SELECT DISTINCT compression FROM parquet_metadata(?)", [os.path.join(out, "**", "*.parquet")]).fetchall()}
+        checks.true(codecs == {options.get("compression", "snappy").upper()}, f"{strategy}: written with {codecs}, asked {options}")
         after = con.execute("SELECT current_setting('memory_limit'), current_setting('threads')").fetchone()
         exact, duplicated, partitions = compare(con, out, strategy, col, arg)
         checks.true(len(figures) >= 2, f"{strategy}: more than one pass at 24MB ({len(figures)})")

@@ -194,12 +194,26 @@ def main():
         for p in passes:
             con.execute(p[2])
         checks.equal(sum(written_counts(con, out, "csv").values()), con.execute("SELECT count(*) FROM sparse").fetchone()[0], "CSV rows")
+        # The codec a user asks for reaches every COPY; CSV takes its own codecs.
+        out = os.path.join(tmp, "sparse_zstd")
+        for p in con.execute(f"SELECT sql FROM partext.write_plan('sparse', {quote_literal(out)}, 'hash', 'user_id', 8, compression := 'ZSTD')").fetchall():
+            con.execute(p[0])
+        codecs = con.execute("SELECT DISTINCT compression FROM parquet_metadata(?)", [os.path.join(out, "**", "*.parquet")]).fetchall()
+        checks.equal(codecs, [("ZSTD",)], "compression := 'ZSTD' writes zstd")
+        checks.equal(sum(written_counts(con, out).values()), con.execute("SELECT count(*) FROM sparse").fetchone()[0], "zstd rows")
+        out = os.path.join(tmp, "sparse_csv_gz")
+        for p in con.execute(f"SELECT sql FROM partext.write_plan('sparse', {quote_literal(out)}, 'hash', 'user_id', 4, format := 'csv', "
+                             "compression := 'gzip')").fetchall():
+            con.execute(p[0])
+        checks.true(all(f.endswith(".csv.gz") for _, _, fs in os.walk(out) for f in fs), "compression := 'gzip' writes .csv.gz files")
         checks.equal(con.execute("SELECT count(*) FROM partext.write_plan('(SELECT * FROM events LIMIT 0)', 'x', 'hash', 'user_id', 8)").fetchone()[0],
                      0, "an empty source needs no pass")
         for call, message in [("'events', 'x', 'fortnightly', 'ts', 'day'", "unknown strategy 'fortnightly'"),
                               ("'events', 'x', 'temporal', 'ts', 'auto'", "needs a fixed granularity"),
                               ("'events', 'x', 'hash', 'user_id', 'many'", "arg must be a whole number of buckets"),
                               ("'events', 'x', 'hash', 'user_id', 8, format := 'orc'", "unknown format 'orc'"),
+                              ("'events', 'x', 'hash', 'user_id', 8, compression := 'zstd, OVERWRITE'", "unknown compression 'zstd, OVERWRITE' for format 'parquet'"),
+                              ("'events', 'x', 'hash', 'user_id', 8, format := 'csv', compression := 'snappy'", "unknown compression 'snappy' for format 'csv'"),
                               ("'events', NULL, 'hash', 'user_id', 8", "argument 'path' is NULL"),
                               ("'events', 'x', 'hash', 'nosuch', 8", 'column "nosuch" not found'),
                               ("'events', 'x', 'hash', 'user_id', 8, method := 'exact'", "method and bounds apply to strategy 'range' only"),

@@ -133,6 +133,10 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
         format,
         strategy,
         append: named_partitions,
+        compression: match args.opt_text(23, row, "compression")? {
+            Some(codec) => Some(format.compression(&codec).map_err(|e| e.named(NAME))?),
+            None => None,
+        },
     };
     let lowered = (chosen < threads).then_some(chosen);
     let settings = settings_sql(planned.row_group, lowered_limit, lowered);
@@ -199,6 +203,7 @@ impl RowsFunction for PartextWritePlan {
             boxed(Double),
             boxed(Bigint),
             boxed(Bigint),
+            boxed(Varchar),
         ]
     }
 
