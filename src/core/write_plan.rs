@@ -48,6 +48,8 @@ const ROW_GROUPS: [u64; 7] =
     [DEFAULT_ROW_GROUP, DEFAULT_ROW_GROUP / 2, DEFAULT_ROW_GROUP / 4, PREFERRED_MIN_ROW_GROUP, 7_680, 4_096, MIN_ROW_GROUP];
 /// The smallest row group a plan uses at all.
 pub const MIN_ROW_GROUP: u64 = 2_048;
+/// The largest row group size a user may ask for.
+pub const MAX_ROW_GROUP: u64 = 1 << 30;
 
 /// The output format of the COPY statements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,6 +198,13 @@ fn runs(partitions: &[PlanPartition]) -> Vec<u64> {
 /// Plans the passes that write `partitions` with `writer_room` bytes for the writers and the
 /// `buffers` flush thresholds of rows waiting in the threads ([`thread_buffers`]).
 pub fn plan(partitions: &[PlanPartition], format: Format, writer_room: u64, buffers: u64) -> Result<Plan> {
+    plan_row_groups(partitions, format, writer_room, buffers, None)
+}
+
+/// [`plan`] with the row group size a user asked for (`asked`): that size wherever every
+/// partition's writer fits beside the others' rows (more passes if need be), else the largest
+/// of its halves that fits, down to [`MIN_ROW_GROUP`]; None: partext's choice.
+pub fn plan_row_groups(partitions: &[PlanPartition], format: Format, writer_room: u64, buffers: u64, asked: Option<u64>) -> Result<Plan> {
     let buffers = buffers.max(1);
     let share = writer_room;
     let all_runs = runs(partitions);
@@ -214,8 +223,12 @@ pub fn plan(partitions: &[PlanPartition], format: Format, writer_room: u64, buff
     // writer also holds memory DuckDB does not count (measured: 18 writers of 7,680-row groups
     // in a pass at 64MB peak at 169 MB RSS, 9 of 15,360 at 158 MB).
     let mut best: Option<(usize, u64, Vec<Vec<usize>>)> = None;
-    for rg in ROW_GROUPS {
-        if rg < PREFERRED_MIN_ROW_GROUP && best.is_some() {
+    let halves: Vec<u64> = match asked {
+        Some(r) => std::iter::successors(Some(r.max(MIN_ROW_GROUP)), |&r| (r / 2 >= MIN_ROW_GROUP).then_some(r / 2)).collect(),
+        None => ROW_GROUPS.to_vec(),
+    };
+    for rg in halves {
+        if best.is_some() && (asked.is_some() || rg < PREFERRED_MIN_ROW_GROUP) {
             break;
         }
         let Some(room) = capacity(rg) else { continue };
@@ -272,11 +285,12 @@ pub fn plan_threads(
     format: Format,
     choices: &[ThreadChoice],
     pass_share: f64,
+    asked_row_group: Option<u64>,
 ) -> Result<(Plan, ThreadChoice)> {
     let mut best: Option<(Plan, &ThreadChoice, f64)> = None;
     let mut last_err = Error::internal("no thread count leaves room for a writer");
     for c in choices {
-        match plan(partitions, format, c.writer_room, c.buffers) {
+        match plan_row_groups(partitions, format, c.writer_room, c.buffers, asked_row_group) {
             Ok(p) => {
                 let cost = (1.0 + p.passes.len() as f64 * pass_share) / speedup(c.threads);
                 if best.as_ref().is_none_or(|(_, _, b)| cost <= *b) {
@@ -584,7 +598,7 @@ mod tests {
         let two = plan(&parts, Format::Parquet, 5 << 20, 2).unwrap().passes.len() as f64;
         assert!(two > one * 1.5, "{one} passes with 1 thread, {two} with 2");
         for share in [0.0, 0.02, 0.3, 1.0] {
-            let (chosen, c) = plan_threads(&parts, Format::Parquet, &choices, share).unwrap();
+            let (chosen, c) = plan_threads(&parts, Format::Parquet, &choices, share, None).unwrap();
             let time = |passes: f64, t: u64| (1.0 + passes * share) / speedup(t);
             let expect = if time(one, 1) < time(two, 2) { 1 } else { 2 };
             assert_eq!(c.threads, expect, "share {share}: {one} passes with 1 thread, {two} with 2");
@@ -592,11 +606,11 @@ mod tests {
         }
         // Passes over a table cost little beside the writing: more threads; over an unsorted
         // file each pass is a scan: fewer passes.
-        assert_eq!(plan_threads(&parts, Format::Parquet, &choices, 0.02).unwrap().1.threads, 2);
-        assert_eq!(plan_threads(&parts, Format::Parquet, &choices, 1.0).unwrap().1.threads, 1);
+        assert_eq!(plan_threads(&parts, Format::Parquet, &choices, 0.02, None).unwrap().1.threads, 2);
+        assert_eq!(plan_threads(&parts, Format::Parquet, &choices, 1.0, None).unwrap().1.threads, 1);
         assert!((speedup(2) - 1.818).abs() < 0.01 && speedup(1) == 1.0);
         let plenty = [choice(1, 1 << 30), choice(2, 1 << 29)];
-        assert_eq!(plan_threads(&parts, Format::Parquet, &plenty, 0.3).unwrap().1.threads, 2, "one pass either way: more threads");
+        assert_eq!(plan_threads(&parts, Format::Parquet, &plenty, 0.3, None).unwrap().1.threads, 2, "one pass either way: more threads");
     }
 
     #[test]
@@ -661,6 +675,14 @@ mod tests {
         assert!(err.starts_with("unknown compression 'zstd); DROP TABLE t; --' for format 'parquet'; use one of 'uncompressed'"), "{err}");
         assert_eq!(Format::Csv.compression("gzip").unwrap(), "gzip");
         assert!(Format::Csv.compression("snappy").is_err());
+        // A row group size asked for: kept where every writer fits, halved where not.
+        let big: Vec<_> = (0..8).map(|i| part(i, 2_000_000, 100)).collect();
+        let kept = plan_row_groups(&big, Format::Parquet, 1 << 40, 2, Some(1 << 20)).unwrap();
+        assert_eq!((kept.row_group, kept.passes.len()), (1 << 20, 1));
+        let halved = plan_row_groups(&big, Format::Parquet, 300 << 20, 2, Some(1 << 20)).unwrap();
+        assert!(halved.row_group < 1 << 20 && halved.row_group >= (1 << 20) / 8, "{}", halved.row_group);
+        assert!(halved.passes.iter().all(|p| p.buffer_bytes <= 300 << 20));
+        assert_eq!(plan_row_groups(&big, Format::Parquet, 300 << 20, 2, Some(10)).unwrap().row_group, MIN_ROW_GROUP);
     }
 
     #[test]

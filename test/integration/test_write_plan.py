@@ -201,6 +201,23 @@ def main():
         codecs = con.execute("SELECT DISTINCT compression FROM parquet_metadata(?)", [os.path.join(out, "**", "*.parquet")]).fetchall()
         checks.equal(codecs, [("ZSTD",)], "compression := 'ZSTD' writes zstd")
         checks.equal(sum(written_counts(con, out).values()), con.execute("SELECT count(*) FROM sparse").fetchone()[0], "zstd rows")
+        # A row group size asked for: kept when it fits (the files' row groups say so), lowered
+        # with a note where it does not.
+        out = os.path.join(tmp, "events_rg")
+        passes = con.execute(f"SELECT row_group_size, memory_note, sql FROM partext.write_plan('events', {quote_literal(out)}, 'hash', 'user_id', 4, "
+                             "row_group_size := 4096)").fetchall()
+        checks.true(all(p[0] == 4096 for p in passes), f"row_group_size := 4096 is kept: {[p[0] for p in passes]}")
+        for p in passes:
+            con.execute(p[2])
+        largest = con.execute("SELECT max(row_group_num_rows) FROM parquet_metadata(?)", [os.path.join(out, "**", "*.parquet")]).fetchone()[0]
+        # DuckDB's ROW_GROUP_SIZE is a target its partitioned COPY rounds to whole chunks (2.0.1:
+        # up to 4,461 rows for 4,096); partext's own choice here would be 15,360 or more.
+        checks.true(largest <= 2 * 4096, f"files written with row groups of about 4096 rows ({largest})")
+        checks.equal(sum(written_counts(con, out).values()), ROWS, "row_group_size 4096 rows")
+        lowered = con.execute("SELECT DISTINCT row_group_size, memory_note FROM partext.write_plan('events', 'x', 'hash', 'user_id', 4, "
+                              "row_group_size := 100000000)").fetchall()
+        checks.true(len(lowered) == 1 and lowered[0][0] < 100000000 and "row_group_size of 100000000 asked for" in lowered[0][1],
+                    f"a row_group_size that does not fit at 24MB is lowered, and the note says so: {lowered}")
         out = os.path.join(tmp, "sparse_csv_gz")
         for p in con.execute(f"SELECT sql FROM partext.write_plan('sparse', {quote_literal(out)}, 'hash', 'user_id', 4, format := 'csv', "
                              "compression := 'gzip')").fetchall():
@@ -214,6 +231,8 @@ def main():
                               ("'events', 'x', 'hash', 'user_id', 8, format := 'orc'", "unknown format 'orc'"),
                               ("'events', 'x', 'hash', 'user_id', 8, compression := 'zstd, OVERWRITE'", "unknown compression 'zstd, OVERWRITE' for format 'parquet'"),
                               ("'events', 'x', 'hash', 'user_id', 8, format := 'csv', compression := 'snappy'", "unknown compression 'snappy' for format 'csv'"),
+                              ("'events', 'x', 'hash', 'user_id', 8, row_group_size := 0", "row_group_size must be between 2048 and"),
+                              ("'events', 'x', 'hash', 'user_id', 8, format := 'csv', row_group_size := 4096", "row_group_size applies to format 'parquet' only"),
                               ("'events', NULL, 'hash', 'user_id', 8", "argument 'path' is NULL"),
                               ("'events', 'x', 'hash', 'nosuch', 8", 'column "nosuch" not found'),
                               ("'events', 'x', 'hash', 'user_id', 8, method := 'exact'", "method and bounds apply to strategy 'range' only"),

@@ -16,7 +16,8 @@ use crate::core::scan::{scan_cost, thread_choices, thread_note, ScanFacts, ScanK
 use crate::core::source::from_sql;
 use crate::core::strategy::Strategy;
 use crate::core::write_plan::{
-    copy_sql, key_sql, partition_directory, plan_threads, restore_sql, settings_sql, CopyTarget, Format, PlanPartition,
+    copy_sql, key_sql, partition_directory, plan_threads, restore_sql, settings_sql, CopyTarget, Format, PlanPartition, MAX_ROW_GROUP,
+    MIN_ROW_GROUP,
 };
 use crate::ext::args::Args;
 use crate::ext::manifest_rows::{boxed, param as t, Field, RowsFunction, Schema, Value};
@@ -115,7 +116,18 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
     let wanted: Vec<PlanPartition> =
         partitions.iter().enumerate().filter(|(i, _)| flags.get(*i).copied().unwrap_or(1) != 0).map(|(_, p)| p.clone()).collect();
     let named_partitions = flags.contains(&2) || (!flags.is_empty() && flags.iter().all(|&f| f == 0));
-    let (planned, choice) = plan_threads(&wanted, format, &choices, cost.pass_share()).map_err(|e| e.named(NAME))?;
+    let asked_row_group = match args.opt_int(24, row) {
+        Some(r) if format == Format::Csv => {
+            return Err(
+                Error::user(format!("row_group_size applies to format 'parquet' only, got {r} with format 'csv'; drop it")).named(NAME)
+            )
+        }
+        Some(r) if !(MIN_ROW_GROUP as i64..=MAX_ROW_GROUP as i64).contains(&r) => {
+            return Err(Error::user(format!("row_group_size must be between {MIN_ROW_GROUP} and {MAX_ROW_GROUP} rows, got {r}")).named(NAME))
+        }
+        r => r.map(|r| r as u64),
+    };
+    let (planned, choice) = plan_threads(&wanted, format, &choices, cost.pass_share(), asked_row_group).map_err(|e| e.named(NAME))?;
     let chosen = choice.threads;
     // The passes run with memory_limit at the budget (memory_mb, where given) less what DuckDB
     // holds outside it for the threads past the first (core::scan), never raised past the
@@ -123,7 +135,13 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
     // shows it (core::chunk::shown_memory_bytes).
     let connection_limit = memory_limit.as_deref().and_then(parse_memory).map(|l| l as u64);
     let lowered_limit = connection_limit.filter(|&l| choice.duckdb_limit < l).map(|_| choice.duckdb_limit);
-    let note = thread_note(&cost, chosen, threads, budget, lowered_limit);
+    let mut note = thread_note(&cost, chosen, threads, budget, lowered_limit);
+    if let Some(asked) = asked_row_group.filter(|&r| r > planned.row_group && !planned.passes.is_empty()) {
+        note.push_str(&format!(
+            "; row groups of {} rows: the row_group_size of {asked} asked for does not leave every partition's writer room in the budget",
+            planned.row_group
+        ));
+    }
     let source = from_sql(&tbl).map_err(|e| e.named(NAME))?;
     let target = CopyTarget {
         source_sql: &source.from_sql,
@@ -204,6 +222,7 @@ impl RowsFunction for PartextWritePlan {
             boxed(Bigint),
             boxed(Bigint),
             boxed(Varchar),
+            boxed(Bigint),
         ]
     }
 

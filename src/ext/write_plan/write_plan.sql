@@ -1,5 +1,5 @@
 -- partext.write_plan(tbl, path, strategy, col, arg [, format] [, memory_mb] [, method] [, bounds] [, partitions]
---                    [, compression])
+--                    [, compression] [, row_group_size])
 -- What a scan of the source holds (partext_scan_sql's query: Parquet metadata or a sample of the
 -- first rows), the strategy's manifest (run in the caller's query through query(...); local
 -- files are checked first, so a source that cannot be read fails before anything is written),
@@ -9,7 +9,8 @@
 -- partitions (a list of partition ids) plans those partitions alone: a writer that resumes or
 -- splits a pass replans what is left.
 CREATE MACRO partext.main.write_plan(tbl, path, strategy, col, arg, format := 'parquet', memory_mb := NULL,
-                                     method := NULL, bounds := NULL, partitions := NULL, compression := NULL) AS TABLE
+                                     method := NULL, bounds := NULL, partitions := NULL, compression := NULL,
+                                     row_group_size := NULL) AS TABLE
 WITH facts AS (
     FROM query(partext_scan_sql([CAST(tbl AS VARCHAR)], 'write_plan', 'all', version()))
 ),
@@ -35,7 +36,7 @@ plan AS (
                current_setting('memory_limit'), CAST(current_setting('threads') AS BIGINT),
                [f.kind], [CAST(f.row_group_rows AS BIGINT)], [CAST(f.row_group_compressed AS BIGINT)],
                [CAST(f.row_group_pages AS BIGINT)], [CAST(f.row_bytes AS DOUBLE)], [CAST(f.columns AS BIGINT)], wanted,
-               [CAST(compression AS VARCHAR)]) AS passes
+               [CAST(compression AS VARCHAR)], [CAST(row_group_size AS BIGINT)]) AS passes
     FROM agg, facts AS f
 )
 SELECT r.pass_id, CAST(r.partition_ids AS BIGINT[]) AS partition_ids,
