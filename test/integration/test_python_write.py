@@ -6,7 +6,8 @@
 2. A pass that runs out of memory is split: memory_mb far above the limit makes the first
    passes fail; the partitions are replanned with half the budget until they fit, the
    partial directories removed, and the result is exact.
-3. Killed at random moments (SIGKILL, 6 times, in a child process writing by day) and rerun to the end:
+3. Killed at random moments (SIGKILL, until a child finishes, at most 10 times, in a child process
+   writing by day) and rerun to the end:
    nothing lost, nothing written twice, every partition equal to the manifest.
 4. Without tqdm, one line a pass on stderr; progress=False prints nothing; a record left by a
    write with other arguments is refused with a message; unknown options are a TypeError.
@@ -123,28 +124,36 @@ def main():
     con.close()
     out = os.path.join(tmp, "killed")
     fresh(out)
-    # How long a whole write takes in a child, so that the kills fall within one.
-    started = time.time()
-    whole = subprocess.run([sys.executable, "-c", CHILD, WRITER, db, EXTENSION, out + "-whole"], capture_output=True, text=True)
-    checks.true(whole.returncode == 0, f"a whole write in a child: {whole.stderr[-500:]}")
-    full = time.time() - started
+    # How long a whole write takes in a child (the faster of two), so that the kills fall within one.
+    times = []
+    for i in range(2):
+        started = time.time()
+        whole = subprocess.run([sys.executable, "-c", CHILD, WRITER, db, EXTENSION, f"{out}-whole{i}"], capture_output=True, text=True)
+        checks.true(whole.returncode == 0, f"a whole write in a child: {whole.stderr[-500:]}")
+        times.append(time.time() - started)
+    full = min(times)
+    # Killed until a child finishes on its own (at most 10 times): each kill falls within 0.15 to
+    # 0.6 of a whole write, so that most land mid-pass.
     rng = random.Random(20261204)
     kills = 0
-    for _ in range(6):
+    for _ in range(10):
         child = subprocess.Popen([sys.executable, "-c", CHILD, WRITER, db, EXTENSION, out], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(0.15, 0.7) * full)
-        if child.poll() is None:
+        time.sleep(rng.uniform(0.15, 0.6) * full)
+        killed = child.poll() is None
+        if killed:
             child.send_signal(signal.SIGKILL)
             kills += 1
         _, child_err = child.communicate()
         checks.true(child.returncode in (0, -signal.SIGKILL), f"a child before its kill: {child_err[-500:]}")
+        if not killed:
+            break
     final = subprocess.run([sys.executable, "-c", CHILD, WRITER, db, EXTENSION, out], capture_output=True, text=True)
     checks.true(final.returncode == 0 and "finished" in final.stdout, f"the rerun after kills finishes: {final.stderr[-500:]}")
     con = connect(db)
     con.execute("SET memory_limit = '24MB'")
     exact, duplicated, _ = compare(con, out, "temporal", "ts", "day")
     recorded = open(out + ".partext-done").read().count("\n") - 1
-    checks.true(kills >= 3, f"the child was killed mid-write ({kills} of 6 times)")
+    checks.true(kills >= 2, f"the child was killed mid-write ({kills} times)")
     checks.true(exact and duplicated == 0, f"after {kills} kills: every partition equal to the manifest ({exact}), {duplicated} rows twice")
     print(f"  by day, killed {kills} times at random moments and rerun: exact, {recorded} passes recorded")
 
