@@ -82,8 +82,7 @@ fn advise(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Va
     if !shaped {
         return Err(Error::user(
             "internal function called without the statistics STRUCT it expects; use partext.partition_advise".to_string(),
-        )
-        .named(NAME));
+        ));
     }
     let k = (fields.len() - 2) / 3;
     // The minima carry the columns' own types; their names lose the `min_` prefix.
@@ -95,7 +94,7 @@ fn advise(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Va
         None => None,
         Some(c) => Some(pick_column(&names, &c).ok_or_else(|| {
             let list: Vec<String> = cols.iter().map(|(n, t)| format!("{} {t}", quote_ident(n))).collect();
-            Error::user(format!("column {} not found in the source; its columns are: {}", quote_ident(&c), list.join(", "))).named(NAME)
+            Error::user(format!("column {} not found in the source; its columns are: {}", quote_ident(&c), list.join(", ")))
         })?),
     };
     let choice = choose_columns(&cols, asked);
@@ -128,7 +127,7 @@ fn advise(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Va
     // SAFETY: the last field is avg(partext_row_bytes(...)), DOUBLE, one per input row.
     let row_bytes =
         if bytes_field.row_is_null(row as u64) { 0.0 } else { unsafe { bytes_field.as_slice_with_len::<f64>(input.len())[row] } };
-    let kind = from_sql(&tbl).map_err(|e| e.named(NAME))?.kind;
+    let kind = from_sql(&tbl)?.kind;
     let input = AdviseInput {
         tbl,
         rows,

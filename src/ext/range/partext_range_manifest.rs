@@ -32,15 +32,15 @@ fn manifest(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<
     let type_text = args.text(5, row, "key type", "a column type")?;
     let col = args.text(6, row, "col", "the name of the column to split into ranges")?;
     Strategy::Range.check_key(&col, &type_text)?;
-    let range_type = RangeType::from_column_type(&ColumnType::parse(&type_text))
-        .ok_or_else(|| Error::user(format!("unsupported type {type_text}")).named(NAME))?;
+    let range_type =
+        RangeType::from_column_type(&ColumnType::parse(&type_text)).ok_or_else(|| Error::user(format!("unsupported type {type_text}")))?;
     let custom = args.opt_bool(7, row).unwrap_or(false);
     let bounds: Vec<RangeValue> = list_values(input, 0, row)?
         .into_iter()
-        .map(|b| b.ok_or_else(|| Error::user("bounds must not contain NULL").named(NAME)))
+        .map(|b| b.ok_or_else(|| Error::user("bounds must not contain NULL")))
         .collect::<Result<_, _>>()?;
     if custom {
-        check_bounds(&bounds).map_err(|e| e.named(NAME))?;
+        check_bounds(&bounds)?;
     }
     let counts = counts(&args.int_list(1, row), &args.int_list(2, row), args.opt_int(3, row), args.opt_double(4, row).unwrap_or(0.0));
     let source = args.text(8, row, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
@@ -49,8 +49,7 @@ fn manifest(input: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<
     // Bounds are sorted and distinct (checked, or computed so): a binary search finds each.
     let position = |v: &Option<RangeValue>| v.as_ref().and_then(|v| bounds.binary_search_by(|b| b.total_cmp(v)).ok()).map(|i| i as i64 + 1);
     Ok(spec
-        .plan(&bounds, &counts, &source)
-        .map_err(|e| e.named(NAME))?
+        .plan(&bounds, &counts, &source)?
         .iter()
         .map(|r| manifest_row(&r.common, [Value::Int(position(&r.lower)), Value::Int(position(&r.upper))]))
         .collect())

@@ -29,25 +29,24 @@ fn manifest(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
     let counts = counts(&args.int_list(0, row), &args.int_list(1, row), args.opt_int(2, row), args.opt_double(3, row).unwrap_or(0.0));
     let type_text = args.text(4, row, "key type", "a column type")?;
     let col = args.text(5, row, "col", "the name of a DATE or TIMESTAMP column")?;
-    let key_type = key_type(&col, &type_text).map_err(|e| e.named(NAME))?;
+    let key_type = key_type(&col, &type_text)?;
     let gran = args.text(6, row, "granularity", "'hour', 'day', 'week', 'month', 'quarter', 'year' or 'auto'")?;
-    let (granularity, auto) = parse_granularity(&gran, key_type).map_err(|e| e.named(NAME))?;
+    let (granularity, auto) = parse_granularity(&gran, key_type)?;
     let include_empty = args.opt_bool(7, row).ok_or_else(|| args.null_error("include_empty", "true or false"))?;
     let overlap = args.opt_interval(8, row);
     let target_mb = args.opt_double(9, row);
     if target_mb.is_some() && !auto {
-        return Err(Error::user("target_mb applies to granularity 'auto' only; remove it or use 'auto'").named(NAME));
+        return Err(Error::user("target_mb applies to granularity 'auto' only; remove it or use 'auto'"));
     }
     let source = args.text(10, row, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
     let spec = TemporalSpec { column: col, key_type, granularity, include_empty, overlap };
-    spec.validate().map_err(|e| e.named(NAME))?;
+    spec.validate()?;
     let rows = if auto {
         let target = target_bytes(NAME, target_mb, args.opt_text(11, row, "memory_limit")?.as_deref(), args.opt_int(12, row))?;
         spec.plan_auto(&counts, granularity.fine_unit_seconds(), target, &source).map(|(_, rows)| rows)
     } else {
         spec.plan(&counts, &source)
-    }
-    .map_err(|e| e.named(NAME))?;
+    }?;
     Ok(rows
         .iter()
         .map(|r| {

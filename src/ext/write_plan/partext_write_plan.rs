@@ -47,12 +47,12 @@ fn schema() -> Schema {
 fn budget(memory_mb: Option<f64>, memory_limit: Option<String>) -> Result<u64, Error> {
     match memory_mb {
         Some(mb) if mb > 0.0 && mb.is_finite() => Ok((mb * 1_048_576.0) as u64),
-        Some(mb) => Err(Error::user(format!("memory_mb must be a positive number of MiB, got {mb}")).named(NAME)),
+        Some(mb) => Err(Error::user(format!("memory_mb must be a positive number of MiB, got {mb}"))),
         None => memory_limit
             .as_deref()
             .and_then(parse_memory)
             .map(|limit| limit as u64)
-            .ok_or_else(|| Error::user("memory_mb is NULL and the memory_limit setting could not be read; pass memory_mb").named(NAME)),
+            .ok_or_else(|| Error::user("memory_mb is NULL and the memory_limit setting could not be read; pass memory_mb")),
     }
 }
 
@@ -61,7 +61,7 @@ fn facts(args: &Args, row: usize) -> Result<ScanFacts, Error> {
     let kind = args.opt_text(16, row, "kind")?.unwrap_or_default();
     let count = |col: usize| args.opt_int(col, row).unwrap_or(0).max(0) as u64;
     Ok(ScanFacts {
-        kind: ScanKind::parse(&kind).ok_or_else(|| Error::internal(format!("unknown source kind '{kind}'")).named(NAME))?,
+        kind: ScanKind::parse(&kind).ok_or_else(|| Error::internal(format!("unknown source kind '{kind}'")))?,
         row_group_rows: count(17),
         row_group_compressed: count(18),
         row_group_pages: count(19),
@@ -80,16 +80,16 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
     let key_types = args.text_list(6, row, "key type")?;
     let tbl = args.text(7, row, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
     let path = args.text(8, row, "path", "the directory to write the partitions to")?;
-    let strategy = Strategy::parse(&args.text(9, row, "strategy", "'temporal', 'hash' or 'range'")?).map_err(|e| e.named(NAME))?;
+    let strategy = Strategy::parse(&args.text(9, row, "strategy", "'temporal', 'hash' or 'range'")?)?;
     let col = args.text(10, row, "col", "the name of the key column")?;
     let arg = args.text(11, row, "arg", "the granularity, bucket count or partition count")?;
-    let format = Format::parse(&args.text(12, row, "format", "'parquet' or 'csv'")?).map_err(|e| e.named(NAME))?;
+    let format = Format::parse(&args.text(12, row, "format", "'parquet' or 'csv'")?)?;
     let threads = args.opt_int(15, row).filter(|t| *t >= 1).unwrap_or(1) as u64;
     let memory_limit = args.opt_text(14, row, "memory_limit")?;
     let budget = budget(args.opt_double(13, row), memory_limit.clone())?;
     let facts = facts(args, row)?;
     let cost = scan_cost(&facts);
-    let choices = thread_choices(budget, threads, &cost).map_err(|e| e.named(NAME))?;
+    let choices = thread_choices(budget, threads, &cost)?;
     let key_type = key_types.iter().flatten().next().cloned();
     let partitions: Vec<PlanPartition> = (0..ids.len())
         .map(|i| {
@@ -115,19 +115,17 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
     let flags: Vec<i64> = args.int_list(22, row).into_iter().map(|f| f.unwrap_or(1)).collect();
     let wanted: Vec<PlanPartition> =
         partitions.iter().enumerate().filter(|(i, _)| flags.get(*i).copied().unwrap_or(1) != 0).map(|(_, p)| p.clone()).collect();
-    let named_partitions = flags.contains(&2) || (!flags.is_empty() && flags.iter().all(|&f| f == 0));
+    let named_partitions = flags.contains(&2);
     let asked_row_group = match args.opt_int(24, row) {
         Some(r) if format == Format::Csv => {
-            return Err(
-                Error::user(format!("row_group_size applies to format 'parquet' only, got {r} with format 'csv'; drop it")).named(NAME)
-            )
+            return Err(Error::user(format!("row_group_size applies to format 'parquet' only, got {r} with format 'csv'; drop it")))
         }
         Some(r) if !(MIN_ROW_GROUP as i64..=MAX_ROW_GROUP as i64).contains(&r) => {
-            return Err(Error::user(format!("row_group_size must be between {MIN_ROW_GROUP} and {MAX_ROW_GROUP} rows, got {r}")).named(NAME))
+            return Err(Error::user(format!("row_group_size must be between {MIN_ROW_GROUP} and {MAX_ROW_GROUP} rows, got {r}")))
         }
         r => r.map(|r| r as u64),
     };
-    let (planned, choice) = plan_threads(&wanted, format, &choices, cost.pass_share(), asked_row_group).map_err(|e| e.named(NAME))?;
+    let (planned, choice) = plan_threads(&wanted, format, &choices, cost.pass_share(), asked_row_group)?;
     let chosen = choice.threads;
     // The passes run with memory_limit at the budget (memory_mb, where given) less what DuckDB
     // holds outside it for the threads past the first (core::scan), never raised past the
@@ -142,17 +140,17 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
             planned.row_group
         ));
     }
-    let source = from_sql(&tbl).map_err(|e| e.named(NAME))?;
+    let source = from_sql(&tbl)?;
     let target = CopyTarget {
         source_sql: &source.from_sql,
         column: &col,
-        key_sql: key_sql(strategy, &col, &arg, &partitions, key_type.as_deref()).map_err(|e| e.named(NAME))?,
+        key_sql: key_sql(strategy, &col, &arg, &partitions, key_type.as_deref())?,
         path: &path,
         format,
         strategy,
         append: named_partitions,
         compression: match args.opt_text(23, row, "compression")? {
-            Some(codec) => Some(format.compression(&codec).map_err(|e| e.named(NAME))?),
+            Some(codec) => Some(format.compression(&codec)?),
             None => None,
         },
     };
