@@ -6,6 +6,7 @@
 
 mod args;
 pub mod entry;
+mod key_counts;
 mod macros;
 mod manifest_rows;
 mod partext_column;
@@ -33,7 +34,8 @@ use duckdb::{ffi, Connection};
 /// # Safety
 /// `con` must be a live connection.
 pub unsafe fn register_aggregates(con: ffi::duckdb_connection) -> Result<(), String> {
-    unsafe { temporal::register_aggregates(con) }
+    unsafe { temporal::register_aggregates(con).and_then(|()| hash::register_aggregates(con)) }
+        .map_err(|e| format!("partext failed to load: {}", e.message()))
 }
 
 /// Registers every partext function on the database behind `conn` and creates the manifest

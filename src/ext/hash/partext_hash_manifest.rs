@@ -1,9 +1,9 @@
 //! `partext_hash_manifest(buckets, rows, null_rows, row_bytes, key_type, col, n, source)`:
 //! partition_hash's manifest — all `n` Iceberg buckets in order, then the NULL-key
-//! partition — from its scan's counts per `partition_key_hash(col, n)` (`core::hash`).
+//! partition — from its scan's counts per bucket (`partext_hash_counts`, `core::hash`).
 //!
 //! ```sql
-//! SELECT partext_hash_manifest(list(b), list(n), ...) FROM counts;   -- in the macro
+//! SELECT partext_hash_manifest(c.keys, c.rows, c.null_rows, ...) FROM counts;   -- in the macro
 //! ```
 
 use crate::core::error::Error;

@@ -1,22 +1,21 @@
 -- partext.partition_hash(tbl, col, buckets)
--- One scan groups rows by the key function partition_key_hash itself, so the manifest and the
--- key function cannot disagree; partext_hash_manifest lists all buckets.
+-- One scan counts the rows of each bucket with the native aggregate partext_hash_counts, which
+-- hashes each row as the key function partition_key_hash does, so the manifest and the key
+-- function cannot disagree; partext_hash_manifest lists all buckets.
 CREATE MACRO partext.main.partition_hash(tbl, col, buckets) AS TABLE
 WITH keyed AS NOT MATERIALIZED (
     SELECT COLUMNS(lambda c: partext_column(c, [CAST(col AS VARCHAR)], 'partition_hash')) AS k
     FROM query('SELECT * FROM ' || partext_source([CAST(tbl AS VARCHAR)], 'partition_hash'))
 ),
 counts AS (
-    SELECT partition_key_hash(
+    SELECT partext_hash_counts(
                CASE WHEN partext_key_check(typeof(k), [CAST(col AS VARCHAR)], 'partition_hash') THEN k END,
-               partext_count_arg([CAST(buckets AS BIGINT)], 'partition_hash', 'buckets')) AS b,
-           count(*) AS n
-    FROM keyed GROUP BY ALL
+               partext_count_arg([CAST(buckets AS BIGINT)], 'partition_hash', 'buckets')) AS c
+    FROM keyed
 ),
 manifest AS (
     SELECT partext_hash_manifest(
-        list(b) FILTER (b IS NOT NULL), list(n) FILTER (b IS NOT NULL),
-        CAST(coalesce(sum(n) FILTER (b IS NULL), 0) AS BIGINT), {row_bytes:partition_hash},
+        c.keys, c.rows, c.null_rows, {row_bytes:partition_hash},
         typeof((SELECT k FROM keyed LIMIT 0)), [CAST(col AS VARCHAR)], [CAST(buckets AS BIGINT)],
         partext_source([CAST(tbl AS VARCHAR)], 'partition_hash')) AS manifest_rows
     FROM counts

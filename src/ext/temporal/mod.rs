@@ -50,6 +50,6 @@ pub fn register(conn: &Connection) -> Result<(), Box<dyn std::error::Error>> {
 ///
 /// # Safety
 /// `con` must be a live connection.
-pub unsafe fn register_aggregates(con: duckdb::ffi::duckdb_connection) -> Result<(), String> {
-    unsafe { partext_temporal_counts::register(con) }.map_err(|e| format!("partext failed to load: {}", e.message()))
+pub unsafe fn register_aggregates(con: duckdb::ffi::duckdb_connection) -> Result<(), crate::core::error::Error> {
+    unsafe { crate::ext::key_counts::register::<partext_temporal_counts::PartextTemporalCounts>(con) }
 }

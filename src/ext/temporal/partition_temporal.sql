@@ -13,9 +13,7 @@ counts AS (
 ),
 manifest AS (
     SELECT partext_temporal_manifest(
-        list_transform(list_filter(c, lambda x: x.key IS NOT NULL), lambda x: x.key),
-        list_transform(list_filter(c, lambda x: x.key IS NOT NULL), lambda x: x.rows),
-        CAST(coalesce(list_sum(list_transform(list_filter(c, lambda x: x.key IS NULL), lambda x: x.rows)), 0) AS BIGINT),
+        c.keys, c.rows, c.null_rows,
         {row_bytes:partition_temporal},
         typeof((SELECT k FROM keyed LIMIT 0)), [CAST(col AS VARCHAR)], [CAST(granularity AS VARCHAR)],
         [CAST(include_empty AS BOOLEAN)], [CAST(overlap AS INTERVAL)], [CAST(target_mb AS DOUBLE)],
