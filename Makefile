@@ -8,6 +8,9 @@
 #   make bench            benchmark harness, quick (20M rows, ~40 min with materialization beyond memory): bench/RESULTS.md, bench/ratios.png
 #   make bench-full       the same at 100M rows and a 1 GB memory limit (~40 min)
 #                         (BENCH_HOST=1.5.6 runs either on the other supported host)
+#   make bench-peers      writing a partitioned dataset larger than memory: partext at 64MB against
+#                         Polars, pyarrow, DuckDB's one-pass COPY and DataFusion, same Parquet file
+#                         and codec, 3 runs each (~60 min): bench/PEERS.md
 #   make install          install partext into the DuckDB extension directory of every supported
 #                         version (DUCKDB_VERSIONS selects), so that LOAD partext works by name
 #   make repository       build/repository/<version>/<platform>/partext.duckdb_extension.gz
@@ -58,8 +61,11 @@ PANDAS_VERSION := 3.1.1
 PYARROW_VERSION := 26.0.1
 TQDM_VERSION := 4.70.1
 DASK_VERSION := 2026.8.0
+# The peers bench/peers.py measures partext against, in a venv of their own.
+POLARS_VERSION := 2.1.0
+DATAFUSION_VERSION := 55.0.0
 
-.PHONY: all release test unit lint sqltest integration install-test examples readme run shell hosts bench bench-full exit-stress fuzz fuzz-quick test-beyond-memory \
+.PHONY: all release test unit lint sqltest integration install-test examples readme run shell hosts bench bench-full bench-peers exit-stress fuzz fuzz-quick test-beyond-memory \
         wheel repository install clean FORCE
 
 all: release
@@ -110,6 +116,15 @@ bench: release $(VENV)/duckdb-$(BENCH_HOST)/.bench-installed
 
 bench-full: release $(VENV)/duckdb-$(BENCH_HOST)/.bench-installed
 	$(VENV)/duckdb-$(BENCH_HOST)/bin/python bench/run.py --full
+
+$(VENV)/peers/.installed:
+	$(PYTHON) -m venv $(VENV)/peers
+	$(VENV)/peers/bin/pip install --quiet duckdb==$(BENCH_HOST) polars==$(POLARS_VERSION) \
+	    pyarrow==$(PYARROW_VERSION) datafusion==$(DATAFUSION_VERSION)
+	touch $@
+
+bench-peers: release $(VENV)/peers/.installed
+	$(VENV)/peers/bin/python bench/peers.py --python $(VENV)/peers/bin/python --out bench/PEERS.md
 
 DUCKDB_VERSIONS ?= $(HOSTS)
 SETUPTOOLS_VERSION := 80.9.0
