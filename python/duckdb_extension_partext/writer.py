@@ -23,6 +23,7 @@ How it works:
   raises: a plan's passes set them for themselves and its last statement sets them back, and
   after a pass that fails `write` runs the plan's `restore`.
 """
+import glob
 import json
 import os
 import shutil
@@ -178,7 +179,7 @@ def write(con, tbl, path, strategy, col, arg, progress=None, **options):
     def run(passes, memory_mb, split, bar):
         import duckdb
 
-        for _, ids, labels, directories, rows, threads, restore_sql, sql in passes:
+        for n, (_, ids, labels, directories, rows, threads, restore_sql, sql) in enumerate(passes):
             restoring[:] = [restore_sql]
             remove(directories)  # a pass interrupted before starts afresh
             started = time.perf_counter()
@@ -188,10 +189,18 @@ def write(con, tbl, path, strategy, col, arg, progress=None, **options):
                 restore()
                 remove(directories)
                 half = (memory_mb if memory_mb is not None else _budget_mb(con, options)) / 2
-                smaller = _plan(con, tbl, path, strategy, col, arg, options, partitions=ids, memory_mb=half)
-                bar.grow(len(smaller) - 1)
+                if ids:
+                    smaller = _plan(con, tbl, path, strategy, col, arg, options, partitions=ids, memory_mb=half)
+                    bar.grow(len(smaller) - 1)
+                    run(smaller, half, split + 1, bar)
+                    continue
+                # A two-level plan's distributing pass: the passes after it read what it writes,
+                # so all of them are replanned.
+                rest = [i for p in passes[n + 1:] for i in p[1]]
+                smaller = _plan(con, tbl, path, strategy, col, arg, options, partitions=rest, memory_mb=half)
+                bar.grow(len(smaller) - (len(passes) - n))
                 run(smaller, half, split + 1, bar)
-                continue
+                return
             done.record(ids)
             f = dict(partitions=list(ids), labels=list(labels), estimated_rows=rows, threads=threads, memory_mb=memory_mb,
                      split=split, seconds=time.perf_counter() - started)
@@ -209,6 +218,9 @@ def write(con, tbl, path, strategy, col, arg, progress=None, **options):
             run(passes, options.get("memory_mb"), 0, bar)
         finally:
             bar.close()
+        # Temporary files of two-level plans that an interrupted run left beside the output.
+        for temp in glob.glob(glob.escape(path.rstrip("/")) + ".partext-tmp-*"):
+            con.execute("SELECT partext_remove_temp(?)", [temp])
     finally:
         restore()
     return figures

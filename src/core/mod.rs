@@ -6,6 +6,7 @@ pub mod airbyte;
 pub mod calendar;
 pub mod chunk;
 pub mod counts;
+pub mod distribute;
 pub mod error;
 pub mod glob;
 pub mod hash;

@@ -109,7 +109,7 @@ pub const SAMPLE_ROWS: u64 = 32_768;
 /// constant LIMIT over a table scan is rewritten by DuckDB's late-materialization optimizer
 /// into a join on `rowid`, which costs about 0.7 ms to plan on every call (measured on DuckDB
 /// 1.5.6 and 2.0.1, with 1,000 rows as with 20 million); the rows read are the same.
-const SAMPLE_LIMIT: &str = "CAST(32768 + 0 * random() AS BIGINT)";
+pub const SAMPLE_LIMIT: &str = "CAST(32768 + 0 * random() AS BIGINT)";
 
 /// What the source is, as far as its scan's memory goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

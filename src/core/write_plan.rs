@@ -271,7 +271,7 @@ const PARALLEL_SHARE: f64 = 0.9;
 /// How much faster a pass runs with `threads` threads than with one, by Amdahl's law with
 /// [`PARALLEL_SHARE`] of the pass parallel (scanning, filtering, encoding; a pass also opens,
 /// flushes and closes its files).
-fn speedup(threads: u64) -> f64 {
+pub fn speedup(threads: u64) -> f64 {
     1.0 / ((1.0 - PARALLEL_SHARE) + PARALLEL_SHARE / threads.max(1) as f64)
 }
 

@@ -223,6 +223,43 @@ def main():
                              "compression := 'gzip')").fetchall():
             con.execute(p[0])
         checks.true(all(f.endswith(".csv.gz") for _, _, fs in os.walk(out) for f in fs), "compression := 'gzip' writes .csv.gz files")
+        # A file whose dates are not in order, by day: each direct pass would read the whole
+        # file, so the plan distributes the rows into groups of consecutive days first (pass 0,
+        # which writes no partition), then writes each group's days from its files alone, and
+        # its last statement removes those files. The same rows in date order: direct passes.
+        for order, two_level in [("", True), ("ORDER BY d", False)]:
+            src = os.path.join(tmp, f"lines{len(order)}.parquet")
+            con.execute("SET memory_limit = '1GB'")
+            con.execute(f"""COPY (SELECT * FROM (SELECT i AS id,
+                                CASE WHEN i % 997 = 0 THEN NULL ELSE DATE '1992-01-02' + CAST(hash(i * 31) % 1500 AS INTEGER) END AS d,
+                                md5(CAST(i AS VARCHAR)) || md5(CAST(i + 1 AS VARCHAR)) AS payload FROM range(600000) t(i)) {order})
+                            TO {quote_literal(src)} (FORMAT parquet, ROW_GROUP_SIZE 30720)""")
+            con.execute(f"SET memory_limit = '{MEMORY_LIMIT_MB}MB'")
+            out = os.path.join(tmp, f"lines_out{len(order)}")
+            manifest = {("NULL" if k is None else k): n for k, n in con.execute(
+                f"SELECT label, row_count FROM partext.partition_temporal({quote_literal(src)}, 'd', 'day') WHERE row_count > 0").fetchall()}
+            passes = con.execute(f"SELECT partition_ids, directories, memory_note, sql FROM partext.write_plan({quote_literal(src)}, "
+                                 f"{quote_literal(out)}, 'temporal', 'd', 'day')").fetchall()
+            what = "unordered" if two_level else "ordered"
+            checks.equal(passes[0][0] == [] and passes[0][1] == [] and "partext_group" in passes[0][3], two_level,
+                         f"{what} dates: pass 0 distributes into groups: {two_level} ({passes[0][2][-160:]})")
+            ids = [i for p in passes for i in p[0]]
+            checks.equal(sorted(ids), sorted(set(ids)), f"{what} dates: every partition is in one pass")
+            checks.equal(len(ids), len(manifest), f"{what} dates: every non-empty partition is written ({len(passes)} passes)")
+            before = con.execute("SELECT current_setting('memory_limit'), current_setting('threads')").fetchone()
+            for p in passes:
+                con.execute(p[3])
+            checks.equal(con.execute("SELECT current_setting('memory_limit'), current_setting('threads')").fetchone(), before,
+                         f"{what} dates: memory_limit and threads set back")
+            checks.equal(written_counts(con, out), manifest, f"{what} dates: rows written per day")
+            checks.equal(sorted(f for f in os.listdir(tmp) if ".partext-tmp-" in f), [], f"{what} dates: no temporary files left")
+            con.execute("RESET preserve_insertion_order")
+            con.execute("RESET partitioned_write_flush_threshold")
+        try:
+            con.execute("SELECT partext_remove_temp(?)", [tmp]).fetchall()
+            checks.true(False, "partext_remove_temp removed a directory that is not partext's")
+        except duckdb.Error as e:
+            checks.true("is not a directory of partext's temporary files" in str(e) and os.path.isdir(tmp), f"partext_remove_temp refuses: {e}")
         checks.equal(con.execute("SELECT count(*) FROM partext.write_plan('(SELECT * FROM events LIMIT 0)', 'x', 'hash', 'user_id', 8)").fetchone()[0],
                      0, "an empty source needs no pass")
         for call, message in [("'events', 'x', 'fortnightly', 'ts', 'day'", "unknown strategy 'fortnightly'"),

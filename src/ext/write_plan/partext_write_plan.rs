@@ -11,13 +11,17 @@
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 
 use crate::core::chunk::{parse_memory, shown_memory_bytes};
+use crate::core::distribute::{
+    applies, cheaper, direct_cost, distribute_sql, group_key_sql, group_source_sql, plan as two_level_plan, remove_sql, split_passes,
+    temp_directory,
+};
 use crate::core::error::Error;
-use crate::core::scan::{scan_cost, thread_choices, thread_note, ScanFacts, ScanKind};
+use crate::core::scan::{scan_cost, thread_choices, thread_note, ScanFacts, ScanKind, ThreadChoice};
 use crate::core::source::from_sql;
 use crate::core::strategy::Strategy;
 use crate::core::write_plan::{
-    copy_sql, key_sql, partition_directory, plan_threads, restore_sql, settings_sql, CopyTarget, Format, PlanPartition, MAX_ROW_GROUP,
-    MIN_ROW_GROUP,
+    copy_sql, key_sql, partition_directory, pass_predicate, plan_threads, restore_sql, settings_sql, CopyTarget, Format, Pass,
+    PlanPartition, MAX_ROW_GROUP, MIN_ROW_GROUP,
 };
 use crate::ext::args::Args;
 use crate::ext::manifest_rows::{boxed, param as t, Field, RowsFunction, Schema, Value};
@@ -154,36 +158,112 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
             None => None,
         },
     };
-    let lowered = (chosen < threads).then_some(chosen);
-    let settings = settings_sql(planned.row_group, lowered_limit, lowered);
-    let restore = restore_sql(lowered_limit.and(memory_limit.as_deref().and_then(shown_memory_bytes)), lowered.map(|_| threads));
-    let last = planned.passes.len().saturating_sub(1);
-    Ok(planned
-        .passes
-        .iter()
-        .enumerate()
-        .map(|(i, pass)| {
-            let ids: Vec<String> = pass.partitions.iter().map(|p| p.id.to_string()).collect();
-            // The connection's memory_limit and threads are restored after the last statement.
-            let restore_last = if i == last { restore.as_str() } else { "" };
-            vec![
-                Value::Int(Some(i as i64)),
-                Value::Text(Some(format!("[{}]", ids.join(", ")))),
-                // One per line: partext's labels hold no line break.
-                Value::Text(Some(pass.partitions.iter().map(|p| partition_directory(strategy, p)).collect::<Vec<_>>().join("\n"))),
-                Value::Int(Some(pass.rows as i64)),
-                Value::Int(Some(pass.bytes as i64)),
-                Value::Int(Some(pass.buffer_bytes as i64)),
-                Value::Int((format == Format::Parquet).then_some(planned.row_group as i64)),
-                Value::Int(Some(chosen as i64)),
-                Value::Text(Some(note.clone())),
-                Value::Text(Some(settings.clone())),
-                // What sets the connection back, for a runner whose pass failed.
-                Value::Text(Some(restore.trim().to_string())),
-                Value::Text(Some(format!("{settings} {}{restore_last}", copy_sql(pass, i, planned.row_group, &target)))),
-            ]
-        })
-        .collect())
+    let shown_limit = memory_limit.as_deref().and_then(shown_memory_bytes);
+    // The two-level plan, where it costs less (core::distribute): the spread of the key in the
+    // source's first rows says whether a direct pass can skip row groups (time keys only).
+    let spread = if strategy == Strategy::Temporal { args.opt_int(25, row).map(|s| s.max(0) as u64) } else { None };
+    let direct = direct_cost(&planned, chosen, cost.pass_share(), wanted.len(), spread);
+    let groups_scan = |row_group: u64| {
+        let group_facts = ScanFacts {
+            kind: ScanKind::Parquet,
+            row_group_rows: row_group,
+            row_group_compressed: (row_group as f64 * facts.row_bytes) as u64,
+            row_group_pages: (row_group as f64 * facts.row_bytes) as u64,
+            row_bytes: facts.row_bytes,
+            columns: facts.columns,
+        };
+        let group_cost = scan_cost(&group_facts);
+        thread_choices(budget, threads, &group_cost).ok().map(|c| (c, group_cost.pass_share()))
+    };
+    let two_level = if applies(format, &wanted) && planned.passes.len() > 1 {
+        cheaper(direct, two_level_plan(&wanted, format, (&choices, cost.pass_share()), groups_scan, asked_row_group))
+    } else {
+        None
+    };
+    if let Some(two) = &two_level {
+        note.push_str(&format!(
+            "; two levels (estimated {:.1} against {:.1} for {} direct passes, in units of writing every row once): pass 0 \
+             writes the rows into {} groups of consecutive partitions, each later pass reads one group",
+            two.cost,
+            direct,
+            planned.passes.len(),
+            two.groups.len()
+        ));
+    }
+    // The limit and threads each pass runs with. Where any pass of the plan lowers them, every
+    // pass sets them (its own, or the connection's), since a pass's settings stay set for the
+    // next, and the last statement sets the connection's back.
+    let choices_used: Vec<&ThreadChoice> = match &two_level {
+        None => vec![&choice],
+        Some(two) => std::iter::once(&two.distribute_threads).chain(two.groups.iter().map(|g| &g.threads)).collect(),
+    };
+    let lowers_limit = |c: &ThreadChoice| connection_limit.is_some_and(|l| c.duckdb_limit < l);
+    let limit_changed = choices_used.iter().any(|c| lowers_limit(c));
+    let threads_changed = choices_used.iter().any(|c| c.threads < threads);
+    let pass_settings = |c: &ThreadChoice, row_group: u64| {
+        let limit = limit_changed.then(|| if lowers_limit(c) { Some(c.duckdb_limit) } else { shown_limit }).flatten();
+        settings_sql(row_group, limit, threads_changed.then_some(c.threads))
+    };
+    let restore = restore_sql(limit_changed.then_some(shown_limit).flatten(), threads_changed.then_some(threads));
+    let mut out = Vec::new();
+    let mut row_of = |pass: &Pass, row_group: u64, threads: u64, settings: &str, sql: String, directories: String| {
+        let ids: Vec<String> = pass.partitions.iter().map(|p| p.id.to_string()).collect();
+        out.push(vec![
+            Value::Int(Some(out.len() as i64)),
+            Value::Text(Some(format!("[{}]", ids.join(", ")))),
+            // One per line: partext's labels hold no line break.
+            Value::Text(Some(directories)),
+            Value::Int(Some(pass.rows as i64)),
+            Value::Int(Some(pass.bytes as i64)),
+            Value::Int(Some(pass.buffer_bytes as i64)),
+            Value::Int((format == Format::Parquet).then_some(row_group as i64)),
+            Value::Int(Some(threads as i64)),
+            Value::Text(Some(note.clone())),
+            Value::Text(Some(settings.to_string())),
+            // What sets the connection back, for a runner whose pass failed.
+            Value::Text(Some(restore.trim().to_string())),
+            Value::Text(Some(sql)),
+        ]);
+    };
+    let directories = |pass: &Pass| pass.partitions.iter().map(|p| partition_directory(strategy, p)).collect::<Vec<_>>().join("\n");
+    match two_level {
+        None => {
+            let settings = pass_settings(&choice, planned.row_group);
+            let last = planned.passes.len().saturating_sub(1);
+            for (i, pass) in planned.passes.iter().enumerate() {
+                // The connection's memory_limit and threads are restored after the last statement.
+                let restore_last = if i == last { restore.as_str() } else { "" };
+                let sql = format!("{settings} {}{restore_last}", copy_sql(pass, i, planned.row_group, &target));
+                row_of(pass, planned.row_group, chosen, &settings, sql, directories(pass));
+            }
+        }
+        Some(two) => {
+            let temp = temp_directory(&path, &wanted);
+            let all = Pass {
+                partitions: wanted.clone(),
+                rows: wanted.iter().map(|p| p.rows).sum(),
+                bytes: wanted.iter().map(|p| p.bytes).sum(),
+                buffer_bytes: two.distribute.passes[0].buffer_bytes,
+            };
+            let d = &two.distribute;
+            let settings = pass_settings(&two.distribute_threads, d.row_group);
+            let group_key = group_key_sql(strategy, &col, &target.key_sql, &two.groups);
+            let sql =
+                format!("{settings} {}", distribute_sql(target.source_sql, &pass_predicate(&all, &target), &group_key, &temp, d.row_group));
+            let distributing = Pass { partitions: Vec::new(), ..all };
+            row_of(&distributing, d.row_group, two.distribute_threads.threads, &settings, sql, String::new());
+            let splits = split_passes(&two);
+            for (i, (group, pass)) in splits.iter().enumerate() {
+                let source_sql = group_source_sql(&temp, group);
+                let group_target = CopyTarget { source_sql: &source_sql, ..target.clone() };
+                let settings = pass_settings(&group.threads, group.plan.row_group);
+                let tail = if i + 1 == splits.len() { format!(" {}{restore}", remove_sql(&temp)) } else { String::new() };
+                let sql = format!("{settings} {}{tail}", copy_sql(pass, i, group.plan.row_group, &group_target));
+                row_of(pass, group.plan.row_group, group.threads.threads, &settings, sql, directories(pass));
+            }
+        }
+    }
+    Ok(out)
 }
 
 impl RowsFunction for PartextWritePlan {
@@ -220,6 +300,7 @@ impl RowsFunction for PartextWritePlan {
             boxed(Bigint),
             boxed(Bigint),
             boxed(Varchar),
+            boxed(Bigint),
             boxed(Bigint),
         ]
     }

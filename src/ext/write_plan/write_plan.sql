@@ -7,7 +7,9 @@
 -- scans and writes each pass's COPY statement; labels are looked up by partition id. method and
 -- bounds pass through to partition_range: the bounds as text and their list type, rebuilt as given.
 -- partitions (a list of partition ids) plans those partitions alone: a writer that resumes or
--- splits a pass replans what is left.
+-- splits a pass replans what is left. spread: how many periods the source's first rows hold
+-- (time keys; read through text, so that the query binds whatever the key's type), which says
+-- whether a pass can skip the row groups outside its periods.
 CREATE MACRO partext.main.write_plan(tbl, path, strategy, col, arg, format := 'parquet', memory_mb := NULL,
                                      method := NULL, bounds := NULL, partitions := NULL, compression := NULL,
                                      row_group_size := NULL) AS TABLE
@@ -19,6 +21,13 @@ m AS (
                                           [CAST(arg AS VARCHAR)], [CAST(method AS VARCHAR)],
                                           coalesce(TRY_CAST(bounds AS VARCHAR[]), CAST([] AS VARCHAR[])),
                                           [CASE WHEN bounds IS NOT NULL THEN typeof(bounds) END]))
+),
+spread AS (
+    SELECT count(DISTINCT CASE WHEN lower(CAST(strategy AS VARCHAR)) = 'temporal' AND lower(CAST(arg AS VARCHAR)) <> 'auto'
+                               THEN partition_key_temporal(TRY_CAST(CAST(k AS VARCHAR) AS TIMESTAMP), CAST(arg AS VARCHAR)) END) AS periods
+    FROM (SELECT COLUMNS(lambda c: partext_column(c, [CAST(col AS VARCHAR)], 'write_plan')) AS k
+          FROM query('SELECT * FROM ' || partext_source([CAST(tbl AS VARCHAR)], 'write_plan'))
+          LIMIT {sample_limit})
 ),
 agg AS (
     SELECT list(partition_id ORDER BY partition_id) AS ids, list(label ORDER BY partition_id) AS labels,
@@ -36,12 +45,13 @@ plan AS (
                current_setting('memory_limit'), CAST(current_setting('threads') AS BIGINT),
                [f.kind], [CAST(f.row_group_rows AS BIGINT)], [CAST(f.row_group_compressed AS BIGINT)],
                [CAST(f.row_group_pages AS BIGINT)], [CAST(f.row_bytes AS DOUBLE)], [CAST(f.columns AS BIGINT)], wanted,
-               [CAST(compression AS VARCHAR)], [CAST(row_group_size AS BIGINT)]) AS passes
-    FROM agg, facts AS f
+               [CAST(compression AS VARCHAR)], [CAST(row_group_size AS BIGINT)],
+               [CASE WHEN lower(CAST(strategy AS VARCHAR)) = 'temporal' THEN s.periods END]) AS passes
+    FROM agg, facts AS f, spread AS s
 )
 SELECT r.pass_id, CAST(r.partition_ids AS BIGINT[]) AS partition_ids,
        list_transform(CAST(r.partition_ids AS BIGINT[]), lambda i: labels[i + 1]) AS labels,
-       string_split(r.directories, chr(10)) AS directories,
+       CASE WHEN r.directories = '' THEN CAST([] AS VARCHAR[]) ELSE string_split(r.directories, chr(10)) END AS directories,
        r.estimated_rows, r.estimated_bytes, r.buffer_bytes, r.row_group_size, r.threads, r.memory_note, r.settings, r.restore, r.sql
 FROM (SELECT labels, unnest(passes) AS r FROM plan)
 ORDER BY r.pass_id;
