@@ -86,7 +86,6 @@ f = pq.ParquetFile({src!r})
 def batches():
     for b in f.iter_batches(batch_size=65536):
         yield b.append_column('partition_key', {c['pyarrow']})
-schema = f.schema_arrow
 first = next(f.iter_batches(batch_size=1))
 schema = first.append_column('partition_key', (lambda b: {c['pyarrow']})(first)).schema
 ds.write_dataset(batches(), {out!r}, schema=schema, format='parquet', partitioning=['partition_key'],

@@ -147,11 +147,16 @@ impl<F: RowsFunction> VScalar for Rows<F> {
     type State = ();
 
     fn invoke(_: &(), input: &mut DataChunkHandle, output: &mut dyn WritableVector) -> Result<(), Box<dyn std::error::Error>> {
-        let args = Args::new(input, F::NAME);
         // The one place a manifest function's error becomes the host's: named by the function
-        // the user called, where no one named it before.
-        let lists = (0..args.rows()).map(|row| F::rows(input, &args, row)).collect::<Result<Vec<_>, _>>().map_err(|e| e.named(F::NAME))?;
-        F::schema().write(output, &lists).map_err(|e| e.named(F::NAME))?;
+        // the user called, where no one named it before. A panic must not unwind into DuckDB
+        // (the duckdb crate does not catch it): it becomes an internal error.
+        let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let args = Args::new(input, F::NAME);
+            let lists = (0..args.rows()).map(|row| F::rows(input, &args, row)).collect::<Result<Vec<_>, _>>()?;
+            F::schema().write(output, &lists)
+        }))
+        .unwrap_or_else(|_| Err(Error::internal("a panic while writing the manifest's rows")));
+        written.map_err(|e| e.named(F::NAME))?;
         Ok(())
     }
 

@@ -243,7 +243,7 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
                 partitions: wanted.clone(),
                 rows: wanted.iter().map(|p| p.rows).sum(),
                 bytes: wanted.iter().map(|p| p.bytes).sum(),
-                buffer_bytes: two.distribute.passes[0].buffer_bytes,
+                buffer_bytes: two.distribute.passes.first().map_or(0, |p| p.buffer_bytes),
             };
             let d = &two.distribute;
             let settings = pass_settings(&two.distribute_threads, d.row_group);

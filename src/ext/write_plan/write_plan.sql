@@ -23,10 +23,11 @@ m AS (
                                           [CASE WHEN bounds IS NOT NULL THEN typeof(bounds) END]))
 ),
 spread AS (
-    SELECT count(DISTINCT CASE WHEN lower(CAST(strategy AS VARCHAR)) = 'temporal' AND lower(CAST(arg AS VARCHAR)) <> 'auto'
-                               THEN partition_key_temporal(TRY_CAST(CAST(k AS VARCHAR) AS TIMESTAMP), CAST(arg AS VARCHAR)) END) AS periods
+    SELECT count(DISTINCT partition_key_temporal(TRY_CAST(CAST(k AS VARCHAR) AS TIMESTAMP), CAST(arg AS VARCHAR))) AS periods
     FROM (SELECT COLUMNS(lambda c: partext_column(c, [CAST(col AS VARCHAR)], 'write_plan')) AS k
           FROM query('SELECT * FROM ' || partext_source([CAST(tbl AS VARCHAR)], 'write_plan'))
+          -- Other strategies read no row here (partext_write_plan uses the spread of time keys only).
+          WHERE lower(CAST(strategy AS VARCHAR)) = 'temporal' AND lower(CAST(arg AS VARCHAR)) <> 'auto'
           LIMIT {sample_limit})
 ),
 agg AS (
@@ -46,7 +47,7 @@ plan AS (
                [f.kind], [CAST(f.row_group_rows AS BIGINT)], [CAST(f.row_group_compressed AS BIGINT)],
                [CAST(f.row_group_pages AS BIGINT)], [CAST(f.row_bytes AS DOUBLE)], [CAST(f.columns AS BIGINT)], wanted,
                [CAST(compression AS VARCHAR)], [CAST(row_group_size AS BIGINT)],
-               [CASE WHEN lower(CAST(strategy AS VARCHAR)) = 'temporal' THEN s.periods END]) AS passes
+               [s.periods]) AS passes
     FROM agg, facts AS f, spread AS s
 )
 SELECT r.pass_id, CAST(r.partition_ids AS BIGINT[]) AS partition_ids,
