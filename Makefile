@@ -11,6 +11,8 @@
 #   make bench-peers      writing a partitioned dataset larger than memory: partext at 64MB against
 #                         Polars, pyarrow, DuckDB's one-pass COPY and DataFusion, same Parquet file
 #                         and codec, 3 runs each (~60 min): bench/PEERS.md
+#   make bench-pass-profile  where a pass's time goes: scan, key, encoding, compression (~15 min):
+#                         bench/PASS_PROFILE.md
 #   make install          install partext into the DuckDB extension directory of every supported
 #                         version (DUCKDB_VERSIONS selects), so that LOAD partext works by name
 #   make repository       build/repository/<version>/<platform>/partext.duckdb_extension.gz
@@ -65,7 +67,7 @@ DASK_VERSION := 2026.8.0
 POLARS_VERSION := 2.1.0
 DATAFUSION_VERSION := 55.0.0
 
-.PHONY: all release test unit lint sqltest integration install-test examples readme run shell hosts bench bench-full bench-peers exit-stress fuzz fuzz-quick test-beyond-memory \
+.PHONY: all release test unit lint sqltest integration install-test examples readme run shell hosts bench bench-full bench-peers bench-pass-profile exit-stress fuzz fuzz-quick test-beyond-memory \
         wheel repository install clean FORCE
 
 all: release
@@ -125,6 +127,10 @@ $(VENV)/peers/.installed:
 
 bench-peers: release $(VENV)/peers/.installed
 	$(VENV)/peers/bin/python bench/peers.py --python $(VENV)/peers/bin/python --out bench/PEERS.md
+
+# Where a pass's time goes (scan, key function, encoding, compression, partitioned write).
+bench-pass-profile: release $(VENV)/peers/.installed
+	$(VENV)/peers/bin/python bench/pass_profile.py --python $(VENV)/peers/bin/python --out bench/PASS_PROFILE.md
 
 DUCKDB_VERSIONS ?= $(HOSTS)
 SETUPTOOLS_VERSION := 80.9.0

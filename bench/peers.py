@@ -1,5 +1,6 @@
 """Writing a partitioned dataset larger than memory: partext against the tools users would use
-instead, on the same Parquet file with the same codec (zstd), each run in a fresh process.
+instead, on the same Parquet file with the same codec and level (zstd, level 1 unless
+--zstd-level says otherwise), each run in a fresh process.
 
     make bench-peers                      # full size: 20M events, 6M order lines (about 40 min)
     python bench/peers.py --events-rows 2000000 --order-rows 600000 --runs 1 --out /tmp/peers.md
@@ -70,14 +71,15 @@ CASES = {
 TOOLS = ["polars", "pyarrow", "duckdb", "datafusion", "partext"]
 
 
-def script(tool, case, src, out, limit, extension):
-    """The child process's program: writes `src` partitioned by the case's key under `out`."""
+def script(tool, case, src, out, limit, extension, level):
+    """The child process's program: writes `src` partitioned by the case's key under `out`, in
+    zstd at `level`."""
     c = CASES[case]
     if tool == "polars":
         return f"""
 import polars as pl
 pl.scan_parquet({src!r}).with_columns(partition_key={c['polars']}).sink_parquet(
-    pl.PartitionBy({out!r}, key='partition_key'), compression='zstd', mkdir=True)
+    pl.PartitionBy({out!r}, key='partition_key'), compression='zstd', compression_level={level}, mkdir=True)
 """
     if tool == "pyarrow":
         return f"""
@@ -90,7 +92,7 @@ first = next(f.iter_batches(batch_size=1))
 schema = first.append_column('partition_key', (lambda b: {c['pyarrow']})(first)).schema
 ds.write_dataset(batches(), {out!r}, schema=schema, format='parquet', partitioning=['partition_key'],
                  partitioning_flavor='hive', existing_data_behavior='overwrite_or_ignore',
-                 file_options=ds.ParquetFileFormat().make_write_options(compression='zstd'),
+                 file_options=ds.ParquetFileFormat().make_write_options(compression='zstd', compression_level={level}),
                  max_partitions=100000, max_open_files=4096)
 """
     if tool == "duckdb":
@@ -99,7 +101,7 @@ import duckdb
 con = duckdb.connect()
 con.execute("SET threads = 2; SET memory_limit = '{limit}'; SET preserve_insertion_order = false")
 con.execute(\"\"\"COPY (SELECT *, {c['duckdb']} AS partition_key FROM read_parquet('{src}'))
-    TO '{out}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (partition_key))\"\"\")
+    TO '{out}' (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL {level}, PARTITION_BY (partition_key))\"\"\")
 """
     if tool == "datafusion":
         return f"""
@@ -108,7 +110,7 @@ runtime = df.RuntimeEnvBuilder().with_disk_manager_os().with_fair_spill_pool({pa
 ctx = df.SessionContext(df.SessionConfig().with_target_partitions(2), runtime)
 ctx.register_parquet('src', {src!r})
 ctx.sql(\"\"\"COPY (SELECT *, {c['datafusion']} AS partition_key FROM src) TO '{out}'
-    STORED AS PARQUET PARTITIONED BY (partition_key) OPTIONS (compression 'zstd(1)')\"\"\").collect()
+    STORED AS PARQUET PARTITIONED BY (partition_key) OPTIONS (compression 'zstd({level})')\"\"\").collect()
 """
     if tool == "partext":
         strategy, arg = c["partext"]
@@ -118,7 +120,7 @@ con = duckdb.connect(config={{'allow_unsigned_extensions': 'true'}})
 con.execute("LOAD '{extension}'")
 con.execute("SET threads = 2; SET memory_limit = '{limit}'")
 plan = con.execute(\"\"\"SELECT sql FROM partext.write_plan('{src}', '{out}', '{strategy}', '{c['col']}', {arg!r},
-    compression := 'zstd')\"\"\").fetchall()
+    compression := 'zstd', compression_level := {level})\"\"\").fetchall()
 for (sql,) in plan:
     con.execute(sql)
 """
@@ -151,6 +153,11 @@ def run(python, program, timeout):
     return {"ok": figures["rc"] == 0, "seconds": figures["seconds"], "rss_mb": figures["rss_mb"], "error": lines[-1][:160] if lines else ""}
 
 
+def output_mib(out):
+    """The bytes of the files under `out`, in MiB."""
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(out) for f in fs) / 2**20
+
+
 def verify(src, out, case, python):
     """Rows read back and partitions found, against the source's."""
     c = CASES[case]
@@ -173,11 +180,13 @@ print(json.dumps({{'rows': rows, 'written': written, 'parts': parts, 'expected':
     return ok, f"{v['written']:,} of {v['rows']:,} rows, {v['parts']} of {v['expected']} partitions"
 
 
-def prepare(directory, events_rows, order_rows, python):
-    """The two Parquet files (DuckDB's default row groups, zstd), generated once."""
+def prepare(directory, events_rows, order_rows, python, shapes=("events", "order_lines")):
+    """The Parquet files of `shapes` (DuckDB's default row groups, zstd), generated once."""
     os.makedirs(directory, exist_ok=True)
     paths = {}
     for shape, rows in (("events", events_rows), ("order_lines", order_rows)):
+        if shape not in shapes:
+            continue
         path = os.path.join(directory, f"{shape}-{rows}.parquet")
         if not os.path.exists(path):
             select = sources.select_sql(shape, rows)
@@ -203,6 +212,7 @@ def main(argv=None):
     ap.add_argument("--cases", nargs="*", default=list(CASES))
     ap.add_argument("--tools", nargs="*", default=TOOLS)
     ap.add_argument("--timeout", type=int, default=900)
+    ap.add_argument("--zstd-level", type=int, default=1, help="every tool's zstd level (1: Arrow's default; 3: DuckDB's, Polars' and DataFusion's)")
     ap.add_argument("--out", default=None, help="write the table (markdown) here")
     args = ap.parse_args(argv)
     extension = os.path.abspath(args.extension)
@@ -220,7 +230,7 @@ def main(argv=None):
             failures = []
             for limit in LIMITS:
                 shutil.rmtree(out, ignore_errors=True)
-                r = run(args.python, script(tool, case, src, out, limit, extension), args.timeout)
+                r = run(args.python, script(tool, case, src, out, limit, extension, args.zstd_level), args.timeout)
                 print(f"  {case}: {tool} at {limit}: {'completed' if r['ok'] else 'failed'} ({r['seconds']:.1f} s) {r['error'] if not r['ok'] else ''}", flush=True)
                 if r["ok"]:
                     limits[tool] = limit
@@ -236,12 +246,13 @@ def main(argv=None):
                 if tool in ("duckdb", "datafusion") and limit is None:
                     continue
                 shutil.rmtree(out, ignore_errors=True)
-                r = run(args.python, script(tool, case, src, out, limit or "", extension), args.timeout)
+                r = run(args.python, script(tool, case, src, out, limit or "", extension, args.zstd_level), args.timeout)
+                r["out_mib"] = output_mib(out) if r["ok"] else None
                 exact, what = verify(src, out, case, args.python) if r["ok"] else (False, r["error"])
                 r["exact"] = exact
                 notes[tool] = what
                 figures[tool].append(r)
-                print(f"  {case} round {round_ + 1}: {tool}: {r['seconds']:.1f} s, {r['rss_mb']:.0f} MB, {'exact' if exact else 'NOT EXACT'} ({what})", flush=True)
+                print(f"  {case} round {round_ + 1}: {tool}: {r['seconds']:.1f} s, {r['rss_mb']:.0f} MB, {r['out_mib'] or 0:.0f} MiB written, {'exact' if exact else 'NOT EXACT'} ({what})", flush=True)
         shutil.rmtree(out, ignore_errors=True)
         for tool in args.tools:
             runs = figures[tool]
@@ -253,6 +264,7 @@ def main(argv=None):
                 "seconds": statistics.median(r["seconds"] for r in runs) if runs else None,
                 "min_max": (min(r["seconds"] for r in runs), max(r["seconds"] for r in runs)) if runs else None,
                 "rss_mb": max(r["rss_mb"] for r in runs) if runs else None,
+                "out_mib": max((r["out_mib"] for r in runs if r["out_mib"]), default=None),
                 "exact": f"{sum(r['exact'] for r in runs)} of {len(runs)}",
                 "note": notes.get(tool, "; ".join(failed)[:200]),
             })
@@ -268,16 +280,17 @@ def render(results, versions, args):
     lines = [
         f"Written by `bench/peers.py` on {time.strftime('%Y-%m-%d')}: {os.cpu_count()} cores; DuckDB {duckdb_v}, Polars {polars_v}, "
         f"pyarrow {pyarrow_v}, DataFusion {datafusion_v}; {args.events_rows:,} events, {args.order_rows:,} order lines; "
-        f"median of {args.runs} interleaved runs, each in a fresh process; every output zstd, read back by DuckDB.",
+        f"median of {args.runs} interleaved runs, each in a fresh process; every output zstd at level {args.zstd_level}, read back by DuckDB.",
         "",
-        "| case | tool | memory setting | median s | min-max s | peak RSS MB | exact | smaller settings that failed |",
-        "|---|---|---|---:|---:|---:|---|---|",
+        "| case | tool | memory setting | median s | min-max s | peak RSS MB | output MiB | exact | smaller settings that failed |",
+        "|---|---|---|---:|---:|---:|---:|---|---|",
     ]
     for r in results:
         secs = f"{r['seconds']:.1f}" if r["seconds"] is not None else "failed"
         mm = f"{r['min_max'][0]:.1f}-{r['min_max'][1]:.1f}" if r["min_max"] else ""
         rss = f"{r['rss_mb']:,.0f}" if r["rss_mb"] is not None else ""
-        lines.append(f"| {r['case']} | {r['tool']} | {r['limit'] or 'none completed'} | {secs} | {mm} | {rss} | {r['exact']} | {', '.join(r['failed_at'])} |")
+        size = f"{r['out_mib']:,.0f}" if r["out_mib"] is not None else ""
+        lines.append(f"| {r['case']} | {r['tool']} | {r['limit'] or 'none completed'} | {secs} | {mm} | {rss} | {size} | {r['exact']} | {', '.join(r['failed_at'])} |")
     return "\n".join(lines) + "\n"
 
 

@@ -32,7 +32,7 @@ import time
 
 __all__ = ["write"]
 
-_OPTIONS = ("format", "compression", "row_group_size", "memory_mb", "method", "bounds")
+_OPTIONS = ("format", "compression", "compression_level", "row_group_size", "memory_mb", "method", "bounds")
 
 
 def _literal(value):
@@ -148,7 +148,7 @@ def write(con, tbl, path, strategy, col, arg, progress=None, **options):
     """Writes every partition of `tbl` by `strategy` on `col` (`arg`: the granularity, bucket
     count or partition count) under `path`, within the connection's memory_limit (or
     `memory_mb`), resuming a write that was interrupted. `options`: write_plan's named
-    parameters (`format`, `compression`, `row_group_size`, `memory_mb`, `method`, `bounds`). `progress`: None shows a tqdm bar
+    parameters (`format`, `compression`, `compression_level`, `row_group_size`, `memory_mb`, `method`, `bounds`). `progress`: None shows a tqdm bar
     when tqdm is installed and a line a pass otherwise; False shows nothing.
 
     Returns one dict a pass that ran: `partitions` (ids), `labels`, `estimated_rows`,

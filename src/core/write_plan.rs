@@ -93,6 +93,34 @@ impl Format {
     }
 }
 
+/// zstd's compression levels, as DuckDB's `COMPRESSION_LEVEL` takes them: negative levels are
+/// zstd's fast modes, 0 its default (3), 22 the smallest output.
+pub const ZSTD_LEVELS: std::ops::RangeInclusive<i64> = -131_072..=22;
+
+impl Format {
+    /// The COPY option `COMPRESSION_LEVEL <level>`, for Parquet written with zstd (`codec`:
+    /// what [`Format::compression`] returned, None where the user gave no codec).
+    pub fn compression_level(self, codec: Option<&str>, level: i64) -> Result<i64> {
+        if self != Format::Parquet {
+            return Err(Error::user(format!("compression_level applies to format 'parquet' only, got {level} with format 'csv'; drop it")));
+        }
+        if codec != Some("zstd") {
+            let given = codec.map_or("none (DuckDB's default, snappy)".to_string(), |c| format!("'{c}'"));
+            return Err(Error::user(format!(
+                "compression_level applies to compression 'zstd' only, got compression {given}; add compression := 'zstd'"
+            )));
+        }
+        if !ZSTD_LEVELS.contains(&level) {
+            return Err(Error::user(format!(
+                "compression_level must be a zstd level from {} to {} (1: fastest of the usual levels, 3: DuckDB's default), got {level}",
+                ZSTD_LEVELS.start(),
+                ZSTD_LEVELS.end()
+            )));
+        }
+        Ok(level)
+    }
+}
+
 /// One partition of the manifest, as the plan sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanPartition {
@@ -321,6 +349,8 @@ pub struct CopyTarget<'a> {
     pub append: bool,
     /// The codec the user asked for ([`Format::compression`]); None: DuckDB's default.
     pub compression: Option<&'static str>,
+    /// The zstd level asked for ([`Format::compression_level`]); None: DuckDB's default.
+    pub compression_level: Option<i64>,
 }
 
 /// The name of the column the written partitions are keyed by (`<path>/partition_key=<key>/`).
@@ -410,6 +440,9 @@ pub fn copy_sql(pass: &Pass, index: usize, row_group: u64, target: &CopyTarget) 
     }
     if let Some(codec) = target.compression {
         options.push(format!("COMPRESSION {codec}"));
+    }
+    if let Some(level) = target.compression_level {
+        options.push(format!("COMPRESSION_LEVEL {level}"));
     }
     if target.format == Format::Parquet {
         options.push(format!("ROW_GROUP_SIZE {row_group}"));
@@ -641,6 +674,7 @@ mod tests {
             strategy: Strategy::Hash,
             append: false,
             compression: None,
+            compression_level: None,
         };
         for p in &plan.passes {
             assert!(p.buffer_bytes <= budget / 2, "{} > the writers' room", p.buffer_bytes);
@@ -675,6 +709,17 @@ mod tests {
         assert!(err.starts_with("unknown compression 'zstd); DROP TABLE t; --' for format 'parquet'; use one of 'uncompressed'"), "{err}");
         assert_eq!(Format::Csv.compression("gzip").unwrap(), "gzip");
         assert!(Format::Csv.compression("snappy").is_err());
+        // A zstd level: with zstd into Parquet only, within zstd's levels.
+        let level = Format::Parquet.compression_level(zstd.compression, 1).unwrap();
+        let fast = CopyTarget { compression_level: Some(level), ..zstd.clone() };
+        assert!(copy_sql(&plan.passes[0], 0, 4096, &fast).ends_with("APPEND, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 4096);"));
+        assert_eq!(Format::Parquet.compression_level(Some("zstd"), -5).unwrap(), -5);
+        let err = |r: Result<i64>| r.unwrap_err().to_string();
+        assert!(err(Format::Parquet.compression_level(None, 1))
+            .contains("got compression none (DuckDB's default, snappy); add compression := 'zstd'"));
+        assert!(err(Format::Parquet.compression_level(Some("gzip"), 1)).contains("got compression 'gzip'"));
+        assert!(err(Format::Parquet.compression_level(Some("zstd"), 23)).contains("from -131072 to 22"));
+        assert!(err(Format::Csv.compression_level(Some("zstd"), 1)).starts_with("compression_level applies to format 'parquet' only"));
         // A row group size asked for: kept where every writer fits, halved where not.
         let big: Vec<_> = (0..8).map(|i| part(i, 2_000_000, 100)).collect();
         let kept = plan_row_groups(&big, Format::Parquet, 1 << 40, 2, Some(1 << 20)).unwrap();
@@ -714,6 +759,7 @@ mod tests {
             strategy: Strategy::Temporal,
             append: false,
             compression: None,
+            compression_level: None,
         };
         let first = &plan.passes[0];
         let last_id = first.partitions.iter().filter(|p| !p.is_null).map(|p| p.id).max().unwrap();
@@ -748,6 +794,7 @@ mod tests {
             strategy: Strategy::Hash,
             append: false,
             compression: None,
+            compression_level: None,
         };
         let sql = copy_sql(&plan.passes[0], 0, plan.row_group, &target);
         assert_eq!(

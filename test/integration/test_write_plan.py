@@ -201,6 +201,19 @@ def main():
         codecs = con.execute("SELECT DISTINCT compression FROM parquet_metadata(?)", [os.path.join(out, "**", "*.parquet")]).fetchall()
         checks.equal(codecs, [("ZSTD",)], "compression := 'ZSTD' writes zstd")
         checks.equal(sum(written_counts(con, out).values()), con.execute("SELECT count(*) FROM sparse").fetchone()[0], "zstd rows")
+        # A zstd level reaches every COPY: level 19 writes fewer bytes than level 1, same rows.
+        compressed = {}
+        for level in (1, 19):
+            out = os.path.join(tmp, f"sparse_zstd_{level}")
+            plan = con.execute(f"SELECT sql FROM partext.write_plan('sparse', {quote_literal(out)}, 'hash', 'user_id', 8, "
+                               f"compression := 'zstd', compression_level := {level})").fetchall()
+            checks.true(all(f"COMPRESSION zstd, COMPRESSION_LEVEL {level}," in sql for (sql,) in plan), f"every pass at zstd level {level}")
+            for (sql,) in plan:
+                con.execute(sql)
+            checks.equal(sum(written_counts(con, out).values()), con.execute("SELECT count(*) FROM sparse").fetchone()[0], f"zstd level {level} rows")
+            compressed[level] = con.execute("SELECT sum(total_compressed_size) FROM parquet_metadata(?)",
+                                            [os.path.join(out, "**", "*.parquet")]).fetchone()[0]
+        checks.true(compressed[19] < compressed[1], f"zstd level 19 writes fewer bytes than level 1: {compressed}")
         # A row group size asked for: kept when it fits (the files' row groups say so), lowered
         # with a note where it does not.
         out = os.path.join(tmp, "events_rg")
@@ -268,6 +281,9 @@ def main():
                               ("'events', 'x', 'hash', 'user_id', 8, format := 'orc'", "unknown format 'orc'"),
                               ("'events', 'x', 'hash', 'user_id', 8, compression := 'zstd, OVERWRITE'", "unknown compression 'zstd, OVERWRITE' for format 'parquet'"),
                               ("'events', 'x', 'hash', 'user_id', 8, format := 'csv', compression := 'snappy'", "unknown compression 'snappy' for format 'csv'"),
+                              ("'events', 'x', 'hash', 'user_id', 8, compression_level := 1", "compression_level applies to compression 'zstd' only"),
+                              ("'events', 'x', 'hash', 'user_id', 8, compression := 'zstd', compression_level := 99", "compression_level must be a zstd level from -131072 to 22"),
+                              ("'events', 'x', 'hash', 'user_id', 8, format := 'csv', compression := 'zstd', compression_level := 3", "compression_level applies to format 'parquet' only"),
                               ("'events', 'x', 'hash', 'user_id', 8, row_group_size := 0", "row_group_size must be between 2048 and"),
                               ("'events', 'x', 'hash', 'user_id', 8, format := 'csv', row_group_size := 4096", "row_group_size applies to format 'parquet' only"),
                               ("'events', NULL, 'hash', 'user_id', 8", "argument 'path' is NULL"),

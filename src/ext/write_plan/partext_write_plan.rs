@@ -1,6 +1,7 @@
 //! `partext_write_plan(ids, labels, rows, bytes, lowers, uppers, key_types, tbl, path, strategy,
 //! col, arg, format, memory_mb, memory_limit, threads, kind, row_group_rows,
-//! row_group_compressed, row_group_pages, row_bytes, columns)`: write_plan's passes, planned by
+//! row_group_compressed, row_group_pages, row_bytes, columns, wanted, compression, row_group_size,
+//! spread, compression_level)`: write_plan's passes, planned by
 //! `core::write_plan` from the manifest's partitions, the source's scan (`core::scan`, from
 //! the facts `partext_scan_sql` measured) and the session's memory.
 //!
@@ -145,6 +146,7 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
         ));
     }
     let source = from_sql(&tbl)?;
+    let compression = args.opt_text(23, row, "compression")?.map(|codec| format.compression(&codec)).transpose()?;
     let target = CopyTarget {
         source_sql: &source.from_sql,
         column: &col,
@@ -153,10 +155,8 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
         format,
         strategy,
         append: named_partitions,
-        compression: match args.opt_text(23, row, "compression")? {
-            Some(codec) => Some(format.compression(&codec)?),
-            None => None,
-        },
+        compression,
+        compression_level: args.opt_int(26, row).map(|level| format.compression_level(compression, level)).transpose()?,
     };
     let shown_limit = memory_limit.as_deref().and_then(shown_memory_bytes);
     // The two-level plan, where it costs less (core::distribute): the spread of the key in the
@@ -300,6 +300,7 @@ impl RowsFunction for PartextWritePlan {
             boxed(Bigint),
             boxed(Bigint),
             boxed(Varchar),
+            boxed(Bigint),
             boxed(Bigint),
             boxed(Bigint),
         ]

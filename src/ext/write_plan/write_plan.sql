@@ -1,5 +1,5 @@
 -- partext.write_plan(tbl, path, strategy, col, arg [, format] [, memory_mb] [, method] [, bounds] [, partitions]
---                    [, compression] [, row_group_size])
+--                    [, compression] [, compression_level] [, row_group_size])
 -- What a scan of the source holds (partext_scan_sql's query: Parquet metadata or a sample of the
 -- first rows), the strategy's manifest (run in the caller's query through query(...); local
 -- files are checked first, so a source that cannot be read fails before anything is written),
@@ -12,7 +12,7 @@
 -- whether a pass can skip the row groups outside its periods.
 CREATE MACRO partext.main.write_plan(tbl, path, strategy, col, arg, format := 'parquet', memory_mb := NULL,
                                      method := NULL, bounds := NULL, partitions := NULL, compression := NULL,
-                                     row_group_size := NULL) AS TABLE
+                                     row_group_size := NULL, compression_level := NULL) AS TABLE
 WITH facts AS (
     FROM query(partext_scan_sql([CAST(tbl AS VARCHAR)], 'write_plan', 'all', version()))
 ),
@@ -47,7 +47,7 @@ plan AS (
                [f.kind], [CAST(f.row_group_rows AS BIGINT)], [CAST(f.row_group_compressed AS BIGINT)],
                [CAST(f.row_group_pages AS BIGINT)], [CAST(f.row_bytes AS DOUBLE)], [CAST(f.columns AS BIGINT)], wanted,
                [CAST(compression AS VARCHAR)], [CAST(row_group_size AS BIGINT)],
-               [s.periods]) AS passes
+               [s.periods], [CAST(compression_level AS BIGINT)]) AS passes
     FROM agg, facts AS f, spread AS s
 )
 SELECT r.pass_id, CAST(r.partition_ids AS BIGINT[]) AS partition_ids,
