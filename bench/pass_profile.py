@@ -50,34 +50,14 @@ def program(extension, threads, limit, sql):
 import duckdb
 con = duckdb.connect(config={{'allow_unsigned_extensions': 'true'}})
 con.execute("LOAD '{extension}'")
-con.execute("SET memory_limit = '{limit}'; SET threads = {threads}; SET preserve_insertion_order = false; SET enable_progress_bar = false")
+con.execute("SET memory_limit = '{limit}'; SET threads = {threads}; SET preserve_insertion_order = false")
 con.execute(\"\"\"{sql}\"\"\").fetchall()
-"""
-
-
-def plan_program(extension, src, out, level):
-    """write_plan's statements at 64MB (planning included), as bench/peers.py runs partext."""
-    level_option = f", compression_level := {level}" if level is not None else ""
-    return f"""
-import duckdb
-con = duckdb.connect(config={{'allow_unsigned_extensions': 'true'}})
-con.execute("LOAD '{extension}'")
-con.execute("SET threads = 2; SET memory_limit = '64MB'; SET enable_progress_bar = false")
-plan = con.execute(\"\"\"SELECT sql FROM partext.write_plan('{src}', '{out}', 'temporal', 'ts', 'day',
-    compression := 'zstd'{level_option})\"\"\").fetchall()
-for (sql,) in plan:
-    con.execute(sql)
-print(len(plan))
 """
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--extension", default=os.path.join(HERE, "..", "build", "release", "partext.duckdb_extension"))
-    ap.add_argument("--python", default=sys.executable, help="the peers venv's Python")
-    ap.add_argument("--dir", default=os.path.join(HERE, "..", "build", "peers"))
-    ap.add_argument("--events-rows", type=int, default=20_000_000)
-    ap.add_argument("--out", default=None, help="write the table (markdown) here")
+    peers.common_arguments(ap)
     args = ap.parse_args(argv)
     extension = os.path.abspath(args.extension)
     src = peers.prepare(args.dir, args.events_rows, 0, args.python, shapes=("events",))["events"]
@@ -95,7 +75,8 @@ def main(argv=None):
         rows.append(f"| {stage} | {cells[0]} | {cells[1]} |")
     for level in (3, 1):
         peers.shutil.rmtree(os.path.join(out, "plan"), ignore_errors=True)
-        r = peers.run(args.python, plan_program(extension, src, os.path.join(out, "plan"), level), 1800)
+        # partext's run in the peers benchmark (planning included), at this level.
+        r = peers.run(args.python, peers.script("partext", "events by day", src, os.path.join(out, "plan"), "64MB", extension, level), 1800)
         cell = f"{r['seconds']:.1f} s, {r['rss_mb']:,.0f} MB" if r["ok"] else f"failed: {r['error']}"
         print(f"  write_plan at 64MB, zstd level {level}: {cell}", flush=True)
         rows.append(f"| write_plan by day at 64MB (passes of one thread), zstd level {level} | {cell} | |")

@@ -139,6 +139,7 @@ def run(python, program, timeout):
         "t = time.perf_counter()\n"
         "pid = os.fork()\n"
         "if pid == 0:\n"
+        "    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # the child's output is not the report's\n"
         "    os.execv(sys.executable, [sys.executable, '-c', sys.argv[1]])\n"
         "_, status, usage = os.wait4(pid, 0)\n"
         "print(json.dumps({'rc': os.waitstatus_to_exitcode(status), 'seconds': time.perf_counter() - t, 'rss_mb': usage.ru_maxrss / 1024}))\n"
@@ -201,19 +202,25 @@ con.execute(\"\"\"COPY ({select}) TO '{path}.tmp' (FORMAT parquet, COMPRESSION z
     return paths
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def common_arguments(ap):
+    """The options bench/peers.py and bench/pass_profile.py share: the extension, the Python to
+    run the children with, where the files live, the events' size and where the table goes."""
     ap.add_argument("--extension", default=os.path.join(HERE, "..", "build", "release", "partext.duckdb_extension"))
     ap.add_argument("--python", default=sys.executable, help="the peers venv's Python")
     ap.add_argument("--dir", default=os.path.join(HERE, "..", "build", "peers"))
     ap.add_argument("--events-rows", type=int, default=20_000_000)
+    ap.add_argument("--out", default=None, help="write the table (markdown) here")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    common_arguments(ap)
     ap.add_argument("--order-rows", type=int, default=6_000_000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--cases", nargs="*", default=list(CASES))
     ap.add_argument("--tools", nargs="*", default=TOOLS)
     ap.add_argument("--timeout", type=int, default=900)
     ap.add_argument("--zstd-level", type=int, default=1, help="every tool's zstd level (1: Arrow's default; 3: DuckDB's, Polars' and DataFusion's)")
-    ap.add_argument("--out", default=None, help="write the table (markdown) here")
     args = ap.parse_args(argv)
     extension = os.path.abspath(args.extension)
     paths = prepare(args.dir, args.events_rows, args.order_rows, args.python)
