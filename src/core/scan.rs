@@ -51,10 +51,10 @@
 //! past the first, over Parquet by [`PARQUET_OUTSIDE_SHARE`] of a thread's scan where that is
 //! more ([`ScanCost::outside_per_extra_thread`]), and with one thread over Parquet row groups
 //! whose compressed chunks are large by what that thread holds outside it beyond the allowance
-//! ([`ScanCost::outside_first_thread`]), and by [`UNCOUNTED_RESERVE`] more where the scans
-//! leave room for it (what DuckDB holds outside its limit with any scan); its statements set
-//! it, and the last one sets the connection's value back. A plan with more threads then holds no more than a plan with
-//! one: the budget, and a few tens of MB beside it.
+//! ([`ScanCost::outside_first_thread`]), and by up to [`UNCOUNTED_RESERVE`] more, from the
+//! margin (what DuckDB holds outside its limit with any scan); its statements set it, and the
+//! last one sets the connection's value back. A plan with more threads then holds no more than
+//! a plan with one: the budget, and a few tens of MB beside it.
 //!
 //! Threads ([`thread_choices`]): with `t` threads the writers get half of what the `t` scans
 //! leave of that lowered limit (the other half is the margin: DuckDB's boundary is sharp);
@@ -376,8 +376,8 @@ pub struct ThreadChoice {
     /// How many flush thresholds of rows the threads hold in all ([`ScanCost::buffers`]).
     pub buffers: u64,
     /// The budget less [`ScanCost::outside_per_extra_thread`] for each thread past the first
-    /// (or [`ScanCost::outside_first_thread`] with one), and less [`UNCOUNTED_RESERVE`] where the
-    /// scans leave room for it.
+    /// (or [`ScanCost::outside_first_thread`] with one), and less up to [`UNCOUNTED_RESERVE`]
+    /// taken from the margin beside the writers' room.
     pub duckdb_limit: u64,
 }
 
@@ -441,30 +441,25 @@ pub fn thread_note(cost: &ScanCost, chosen: u64, threads: u64, budget: u64, limi
     } else {
         format!("{chosen} threads, the connection's")
     };
-    let limit_why = match limit {
-        Some(l) if chosen > 1 => format!(
-            "; memory_limit {} during the passes, as DuckDB holds about {} outside it for each thread past the first",
-            mib(l as f64),
-            mib(cost.outside_per_extra_thread() as f64)
-        ),
-        Some(l) if cost.outside_first_thread() > 0 => format!(
-            "; memory_limit {} during the passes, as DuckDB holds about {} outside it for the scan of row groups this large",
-            mib(l as f64),
-            mib(cost.outside_first_thread() as f64)
-        ),
-        Some(l) => format!("; memory_limit {} during the passes, the budget", mib(l as f64)),
-        None => String::new(),
-    };
-    let reserved = limit.map_or(0, |l| cost.duckdb_limit(budget, chosen).saturating_sub(l));
-    let reserve_why = match reserved {
-        0 => String::new(),
-        r => format!(
-            "; {} of that kept for what DuckDB holds outside memory_limit with any scan (its allocator's cached pages, \
-             the Parquet writers' pages)",
-            mib(r as f64)
-        ),
-    };
-    format!("{}; {threads_why}{limit_why}{reserve_why}", cost.why)
+    // What the plan lowered the limit by, past the budget: the scans' part, then the reserve
+    // thread_choices took from the margin (the rest of the way down to `limit`).
+    let limit_why = limit.map_or_else(String::new, |l| {
+        let mut held = Vec::new();
+        if chosen > 1 {
+            held.push(format!("about {} for each thread past the first", mib(cost.outside_per_extra_thread() as f64)));
+        } else if cost.outside_first_thread() > 0 {
+            held.push(format!("about {} for the scan of row groups this large", mib(cost.outside_first_thread() as f64)));
+        }
+        match cost.duckdb_limit(budget, chosen).saturating_sub(l) {
+            0 => {}
+            r => held.push(format!("{} with any scan (its allocator's cached pages, the Parquet writers' pages)", mib(r as f64))),
+        }
+        match held.is_empty() {
+            true => format!("; memory_limit {} during the passes, the budget", mib(l as f64)),
+            false => format!("; memory_limit {} during the passes, as DuckDB holds outside it {}", mib(l as f64), held.join(" and ")),
+        }
+    });
+    format!("{}; {threads_why}{limit_why}", cost.why)
 }
 
 /// What [`facts_sql`] is asked for.
@@ -704,7 +699,7 @@ mod tests {
         let lowered = thread_note(&table, 2, 2, mib(64), Some(mib(48)));
         assert!(
             lowered.ends_with(
-                "memory_limit 48.0 MiB during the passes, as DuckDB holds about 16.0 MiB outside it for each thread past the first"
+                "memory_limit 48.0 MiB during the passes, as DuckDB holds outside it about 16.0 MiB for each thread past the first"
             ),
             "{lowered}"
         );
@@ -716,7 +711,15 @@ mod tests {
         assert_eq!(c[0].duckdb_limit, mib(64) - UNCOUNTED_RESERVE);
         assert_eq!(c[1].duckdb_limit, mib(64) - OUTSIDE_LIMIT_PER_EXTRA_THREAD - UNCOUNTED_RESERVE);
         assert_eq!(c[0].writer_room, (mib(64) - table.per_thread - RESERVE_PER_THREAD) / 2);
-        assert!(thread_note(&table, 2, 2, mib(64), Some(c[1].duckdb_limit)).ends_with("8.0 MiB of that kept for what DuckDB holds outside memory_limit with any scan (its allocator's cached pages, the Parquet writers' pages)"));
+        assert!(thread_note(&table, 2, 2, mib(64), Some(c[1].duckdb_limit)).ends_with(
+            "memory_limit 40.0 MiB during the passes, as DuckDB holds outside it about 16.0 MiB for each thread past the first and \
+             8.0 MiB with any scan (its allocator's cached pages, the Parquet writers' pages)"
+        ));
+        // With one thread and only the reserve, the note does not call the lowered limit the budget.
+        assert!(thread_note(&table, 1, 2, mib(64), Some(c[0].duckdb_limit)).ends_with(
+            "memory_limit 56.0 MiB during the passes, as DuckDB holds outside it 8.0 MiB with any scan (its allocator's cached \
+             pages, the Parquet writers' pages)"
+        ));
         let tight = thread_choices(61 * (1 << 20), 2, &events).unwrap();
         let room = 61 * (1 << 20) - (events.per_thread + RESERVE_PER_THREAD);
         let margin = room - tight[0].writer_room;

@@ -133,8 +133,8 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
     let (planned, choice) = plan_threads(&wanted, format, &choices, cost.pass_share(), asked_row_group)?;
     let chosen = choice.threads;
     // The passes run with memory_limit at the budget (memory_mb, where given) less what DuckDB
-    // holds outside it for the threads past the first (core::scan), never raised past the
-    // connection's; the last statement sets the connection's value back as current_setting
+    // holds outside it (core::scan::ThreadChoice::duckdb_limit: the threads' scans and the
+    // reserve for any scan), never raised past the connection's; the last statement sets the connection's value back as current_setting
     // shows it (core::chunk::shown_memory_bytes).
     let connection_limit = memory_limit.as_deref().and_then(parse_memory).map(|l| l as u64);
     let lowered_limit = connection_limit.filter(|&l| choice.duckdb_limit < l).map(|_| choice.duckdb_limit);
