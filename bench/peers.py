@@ -165,6 +165,7 @@ def verify(src, out, case, python):
     check = f"""
 import duckdb, json, os
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 con.execute("CREATE VIEW src AS FROM read_parquet('{src}')")
 rows = con.execute("SELECT count(*) FROM src").fetchone()[0]
 written = con.execute("SELECT count(*) FROM read_parquet('{out}/**/*.parquet', hive_partitioning = false)").fetchone()[0]
@@ -175,7 +176,11 @@ print(json.dumps({{'rows': rows, 'written': written, 'parts': parts, 'expected':
     proc = subprocess.run([python, "-c", textwrap.dedent(check)], capture_output=True, text=True)
     if proc.returncode != 0:
         return False, proc.stderr.strip().splitlines()[-1]
-    v = json.loads(proc.stdout)
+    try:
+        # The last line: a child's own output (a progress bar) cannot break the figures.
+        v = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return False, f"the check printed no figures: {proc.stdout[-200:]!r}"
     null_bucket = 1 if case == "events by hash 64" else 0
     ok = v["rows"] == v["written"] and v["expected"] <= v["parts"] <= v["expected"] + null_bucket
     return ok, f"{v['written']:,} of {v['rows']:,} rows, {v['parts']} of {v['expected']} partitions"
@@ -275,6 +280,10 @@ def main(argv=None):
                 "exact": f"{sum(r['exact'] for r in runs)} of {len(runs)}",
                 "note": notes.get(tool, "; ".join(failed)[:200]),
             })
+        # The table so far, after every case: a later case that fails loses nothing.
+        if args.out:
+            with open(args.out, "w") as f:
+                f.write(render(results, versions, args))
     table = render(results, versions, args)
     print(table)
     if args.out:
