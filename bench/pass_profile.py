@@ -90,9 +90,7 @@ def main(argv=None):
         *rows,
     ]) + "\n"
     print(table)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(table)
+    peers.write_table(args.out, table)
 
 
 if __name__ == "__main__":

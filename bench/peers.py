@@ -207,6 +207,24 @@ con.execute(\"\"\"COPY ({select}) TO '{path}.tmp' (FORMAT parquet, COMPRESSION z
     return paths
 
 
+# The line that ends a table file's generated part: what follows it is written by hand and kept.
+KEPT = "<!-- Above: written by the harness. Below: written by hand, kept when the harness runs again. -->"
+
+
+def write_table(path, table):
+    """Writes `table` to `path` (None: nowhere), keeping the hand-written part from [`KEPT`] on."""
+    if not path:
+        return
+    kept = ""
+    if os.path.exists(path):
+        with open(path) as f:
+            text = f.read()
+        if KEPT in text:
+            kept = text[text.index(KEPT):]
+    with open(path, "w") as f:
+        f.write(table + ("\n" + kept if kept else ""))
+
+
 def common_arguments(ap):
     """The options bench/peers.py and bench/pass_profile.py share: the extension, the Python to
     run the children with, where the files live, the events' size and where the table goes."""
@@ -281,14 +299,8 @@ def main(argv=None):
                 "note": notes.get(tool, "; ".join(failed)[:200]),
             })
         # The table so far, after every case: a later case that fails loses nothing.
-        if args.out:
-            with open(args.out, "w") as f:
-                f.write(render(results, versions, args))
-    table = render(results, versions, args)
-    print(table)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(table)
+        write_table(args.out, render(results, versions, args))
+    print(render(results, versions, args))
 
 
 def render(results, versions, args):
