@@ -11,8 +11,8 @@
 /// The common manifest columns, in the order of docs/contracts.md, Manifest columns.
 /// The functions users call that partext's internal functions work for (the macros'
 /// names), as messages name them.
-pub const MANIFEST_FUNCTIONS: [&str; 6] =
-    ["partition_temporal", "partition_hash", "partition_range", "chunk_plan", "partition_advise", "write_plan"];
+pub const MANIFEST_FUNCTIONS: [&str; 7] =
+    ["partition_temporal", "partition_hash", "partition_range", "chunk_plan", "partition_advise", "write_plan", "partition_by"];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ManifestRow {

@@ -18,6 +18,7 @@ pub mod range;
 pub mod scan;
 pub mod size;
 pub mod source;
+pub mod spec;
 pub mod sql;
 pub mod strategy;
 pub mod temporal;

@@ -14,21 +14,23 @@
 use duckdb::Connection;
 
 /// The macros' SQL, in creation order.
-const MACROS: [&str; 6] = [
+const MACROS: [&str; 7] = [
     crate::ext::temporal::MACRO,
     crate::ext::hash::MACRO,
     crate::ext::range::MACRO,
     crate::ext::chunk::MACRO,
     crate::ext::advise::MACRO,
     crate::ext::write_plan::MACRO,
+    crate::ext::spec::MACRO,
 ];
 
 /// The row-size estimate of a macro's source (`core::scan::facts_sql`): for Parquet files
 /// from their metadata, without reading a row; for other sources the average in-memory row
 /// size (`partext_row_bytes`) of their first 32,768 rows, which DuckDB reads without scanning
-/// the rest and without holding them (the sizes are averaged as they stream).
-fn row_bytes_sql(function: &str) -> String {
-    format!("coalesce((SELECT row_bytes FROM query(partext_scan_sql([CAST(tbl AS VARCHAR)], '{function}', 'row_bytes', version()))), 0)")
+/// the rest and without holding them (the sizes are averaged as they stream). `tbl` is the
+/// SQL of the source argument: the macro's parameter, or a literal in generated SQL.
+pub(crate) fn row_bytes_sql(function: &str, tbl: &str) -> String {
+    format!("coalesce((SELECT row_bytes FROM query(partext_scan_sql([{tbl}], '{function}', 'row_bytes', version()))), 0)")
 }
 
 /// The text of one macro with its placeholders filled in.
@@ -37,7 +39,7 @@ fn expand(sql: &str) -> String {
     while let Some(start) = out.find("{row_bytes:") {
         let end = start + out[start..].find('}').expect("placeholder closes");
         let function = out[start + "{row_bytes:".len()..end].to_string();
-        out.replace_range(start..=end, &row_bytes_sql(&function));
+        out.replace_range(start..=end, &row_bytes_sql(&function, "CAST(tbl AS VARCHAR)"));
     }
     out
 }

@@ -1,5 +1,5 @@
 //! The DuckDB layer. Each strategy has a folder with its table macro and native functions
-//! (`temporal/`, `hash/`, `range/`, `chunk/`, `write_plan/`, `advise/`, and `airbyte/` for
+//! (`temporal/`, `hash/`, `range/`, `chunk/`, `spec/`, `write_plan/`, `advise/`, and `airbyte/` for
 //! read_airbyte); what they share is here: argument reading (`args`), the manifest row writer
 //! (`manifest_rows`), vector access, source text, column and key checks, row sizes, and
 //! registration. All unsafe code of partext lives in this layer.
@@ -24,6 +24,7 @@ mod airbyte;
 mod chunk;
 mod hash;
 mod range;
+mod spec;
 mod temporal;
 mod write_plan;
 
@@ -55,6 +56,7 @@ pub fn register_all(conn: Connection) -> Result<(), Box<dyn std::error::Error>> 
     range::register(&conn)?;
     chunk::register(&conn)?;
     write_plan::register(&conn)?;
+    spec::register(&conn)?;
     advise::register(&conn)?;
     airbyte::register(&conn)?;
     macros::create_all(&conn)?;

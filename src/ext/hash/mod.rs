@@ -44,7 +44,7 @@ pub unsafe fn register_aggregates(con: duckdb::ffi::duckdb_connection) -> Result
 /// Iceberg's hash of row `row` of `column` (`core::hash` documents the encodings); None for
 /// types Iceberg cannot bucket.
 #[inline]
-fn row_hash(column: &Column, row: usize) -> Option<i32> {
+pub(crate) fn row_hash(column: &Column, row: usize) -> Option<i32> {
     Some(match column {
         // The common key types, without the per-row dispatch of `Cell`.
         Column::I64(v) => hash_long(v[row]),
