@@ -66,6 +66,9 @@ DASK_VERSION := 2026.8.0
 # The peers bench/peers.py measures partext against, in a venv of their own.
 POLARS_VERSION := 2.1.0
 DATAFUSION_VERSION := 55.0.0
+PYICEBERG_VERSION := 0.12.0
+PYICEBERG_CORE_VERSION := 0.10.1
+SQLALCHEMY_VERSION := 2.1.9
 
 .PHONY: all release test unit lint sqltest integration install-test examples readme run shell hosts bench bench-full bench-peers bench-pass-profile exit-stress fuzz fuzz-quick test-beyond-memory \
         wheel repository install clean FORCE
@@ -96,6 +99,12 @@ $(VENV)/cli-$(CLI_VERSION)/.installed:
 $(VENV)/airbyte-faker/.installed:
 	$(PYTHON) -m venv $(VENV)/airbyte-faker
 	$(VENV)/airbyte-faker/bin/pip install --quiet airbyte-source-faker==$(FAKER_VERSION)
+	touch $@
+
+# The partition spec tests compare partext with Iceberg itself: pyiceberg (with its SQLite
+# catalog and its Rust transforms) writes the same rows as an Iceberg table.
+$(VENV)/duckdb-%/.iceberg-installed: $(VENV)/duckdb-%/.installed
+	$(VENV)/duckdb-$*/bin/pip install --quiet pyiceberg==$(PYICEBERG_VERSION) pyiceberg-core==$(PYICEBERG_CORE_VERSION) SQLAlchemy==$(SQLALCHEMY_VERSION)
 	touch $@
 
 # The Python recipes need tqdm (progress bar) and Dask (the distributed example) in every host venv.
@@ -217,7 +226,7 @@ install-test: release hosts wheel repository
 	  --library $(CURDIR)/$(LIBRARY) --append-metadata $(CURDIR)/target/release/append-metadata --min-api $(MIN_API) \
 	  --packaging-python $(CURDIR)/$(VENV)/packaging/bin/python
 
-integration: release hosts
+integration: release hosts $(foreach v,$(HOSTS),$(VENV)/duckdb-$(v)/.iceberg-installed)
 	@for v in $(HOSTS); do \
 	  for t in test/integration/test_*.py; do \
 	    PARTEXT_EXTENSION=$(CURDIR)/$(EXT) $(VENV)/duckdb-$$v/bin/python $$t || exit 1; \

@@ -11,8 +11,16 @@
 /// The common manifest columns, in the order of docs/contracts.md, Manifest columns.
 /// The functions users call that partext's internal functions work for (the macros'
 /// names), as messages name them.
-pub const MANIFEST_FUNCTIONS: [&str; 7] =
-    ["partition_temporal", "partition_hash", "partition_range", "chunk_plan", "partition_advise", "write_plan", "partition_by"];
+pub const MANIFEST_FUNCTIONS: [&str; 8] = [
+    "partition_temporal",
+    "partition_hash",
+    "partition_range",
+    "chunk_plan",
+    "partition_advise",
+    "write_plan",
+    "partition_by",
+    "partition_keys",
+];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ManifestRow {

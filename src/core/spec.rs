@@ -81,8 +81,10 @@ pub enum Key<'a> {
     Date(i64),
     /// Microseconds since midnight.
     Time(i64),
-    /// Nanoseconds since the epoch (UTC for TIMESTAMPTZ).
+    /// Nanoseconds since the epoch.
     Timestamp(i128),
+    /// Nanoseconds since the epoch, UTC.
+    TimestampTz(i128),
     Text(&'a [u8]),
     Binary(&'a [u8]),
     Uuid(u128),
@@ -162,7 +164,8 @@ impl Transform {
 
     /// Whether Iceberg (or partext, for `week`) allows this transform on a column of type `t`;
     /// the error names the field and what to do instead.
-    pub fn check_type(self, field: &str, t: &ColumnType) -> Result<()> {
+    /// `field` is the spec's text of the field, None when the key function was called alone.
+    pub fn check_type(self, field: Option<&str>, t: &ColumnType) -> Result<()> {
         use ColumnType::*;
         let temporal = TemporalType::from_column_type(t).is_some();
         let integer = matches!(t, TinyInt | SmallInt | Integer | BigInt | HugeInt | UTinyInt | USmallInt | UInteger | UBigInt | UHugeInt);
@@ -189,7 +192,8 @@ impl Transform {
             }
             Transform::Truncate(_) => "an integer, DECIMAL, VARCHAR or BLOB column (for dates and times use year, month, day or hour)",
         };
-        Err(Error::user(format!("field '{field}': {} cannot be applied to a column of type {t}; it takes {allowed}", self.key_text())))
+        let prefix = field.map_or_else(String::new, |f| format!("field '{f}': "));
+        Err(Error::user(format!("{prefix}{} cannot be applied to a column of type {t}; it takes {allowed}", self.key_text())))
     }
 
     /// Appends the human string of `key`'s value under this transform to `out` — the text of
@@ -198,7 +202,7 @@ impl Transform {
         if let Some(g) = self.granularity() {
             let second = match key {
                 Key::Date(day) => day.checked_mul(SECONDS_PER_DAY),
-                Key::Timestamp(nanos) => i64::try_from(nanos.div_euclid(1_000_000_000)).ok(),
+                Key::Timestamp(nanos) | Key::TimestampTz(nanos) => i64::try_from(nanos.div_euclid(1_000_000_000)).ok(),
                 _ => return Err(Error::internal(format!("{} of a value that is not a date or time", self.key_text()))),
             };
             let start = second.and_then(|s| g.period_start(s));
@@ -251,7 +255,17 @@ impl Transform {
                 let b: u32 = h.parse().map_err(|_| bad())?;
                 FieldPartition { value: Some(b.to_string()), predicate: format!("partition_key_hash({col}, {n}) = {b}") }
             }
-            Transform::Truncate(_) => FieldPartition { value: Some(castable(t, h)?), predicate: key_equals() },
+            Transform::Truncate(w) => {
+                if let (Some(min), Ok(v)) = (integer_min(t), h.parse::<i128>()) {
+                    if v < min {
+                        return Err(Error::user(format!(
+                            "truncate({w}) of {column} gives {v}, below the smallest {t} ({min}); filter out values below {} in a '(SELECT ...)' source, or use bucket",
+                            min + i128::from(w)
+                        )));
+                    }
+                }
+                FieldPartition { value: Some(castable(t, h)?), predicate: key_equals() }
+            }
             _ => {
                 let value = castable(t, h)?;
                 // Values whose text casts back exactly are compared directly (so DuckDB can skip
@@ -286,7 +300,7 @@ impl Humans {
         let Some(g) = t.granularity() else { return t.human(key, out) };
         let second = match key {
             Key::Date(day) => day.checked_mul(SECONDS_PER_DAY),
-            Key::Timestamp(nanos) => i64::try_from(nanos.div_euclid(1_000_000_000)).ok(),
+            Key::Timestamp(nanos) | Key::TimestampTz(nanos) => i64::try_from(nanos.div_euclid(1_000_000_000)).ok(),
             _ => None,
         };
         if let (Some(s), Some((pt, start, end, text))) = (second, &self.period) {
@@ -676,11 +690,14 @@ fn push_identity(out: &mut String, key: Key) -> Result<()> {
         Key::Bool(b) => out.push_str(if b { "true" } else { "false" }),
         Key::Date(d) => push_date(out, date_of(d).ok_or_else(far)?),
         Key::Time(us) => push_time_of_day(out, us),
-        Key::Timestamp(nanos) => {
+        Key::Timestamp(nanos) | Key::TimestampTz(nanos) => {
             let micros = i64::try_from(nanos.div_euclid(1_000)).map_err(|_| far())?;
             push_date(out, date_of(micros.div_euclid(86_400_000_000)).ok_or_else(far)?);
             out.push('T');
             push_time_of_day(out, micros.rem_euclid(86_400_000_000));
+            if matches!(key, Key::TimestampTz(_)) {
+                out.push_str("+00:00");
+            }
         }
         Key::Text(b) => out.push_str(text_of(b)?),
         Key::Binary(b) => push_base64(out, b),
@@ -744,6 +761,17 @@ fn parse_period(t: Transform, h: &str) -> Option<(i64, String)> {
         }
         _ => None,
     }
+}
+
+/// The smallest value of a signed integer type.
+fn integer_min(t: &ColumnType) -> Option<i128> {
+    Some(match t {
+        ColumnType::TinyInt => i128::from(i8::MIN),
+        ColumnType::SmallInt => i128::from(i16::MIN),
+        ColumnType::Integer => i128::from(i32::MIN),
+        ColumnType::BigInt => i128::from(i64::MIN),
+        _ => return None,
+    })
 }
 
 /// Whether `CAST('<identity value text>' AS t)` gives back exactly the value, so an identity
@@ -839,13 +867,13 @@ impl PartitionSpec {
     }
 
     /// `partition_key(col, 'transform', 'field')` for each field, as `AS "name"` columns.
-    fn key_columns(&self) -> Vec<String> {
+    fn key_columns(&self, function: &str) -> Vec<String> {
         self.fields
             .iter()
             .map(|f| {
                 format!(
                     "partition_key({}, {}, {}) AS {}",
-                    quote_ident(&f.column),
+                    column_ref(&f.column, function),
                     quote_literal(&f.transform.key_text()),
                     quote_literal(&f.text),
                     quote_ident(&f.name())
@@ -861,10 +889,10 @@ impl PartitionSpec {
     /// follow their order. `spec`, `tbl` are the user's text, `source` the text after FROM,
     /// `row_bytes` SQL for the source's bytes per row.
     pub fn manifest_sql(&self, spec: &str, tbl: &str, source: &str, row_bytes: &str) -> String {
-        let keys = self.key_columns().join(", ");
+        let keys = self.key_columns("partition_by").join(", ");
         let names: Vec<String> = self.fields.iter().map(|f| quote_ident(&f.name())).collect();
         let types: Vec<String> =
-            self.fields.iter().map(|f| format!("typeof((SELECT {} FROM src LIMIT 0))", quote_ident(&f.column))).collect();
+            self.fields.iter().map(|f| format!("typeof((SELECT {} FROM src LIMIT 0))", column_ref(&f.column, "partition_by"))).collect();
         let values: Vec<String> = self
             .fields
             .iter()
@@ -872,7 +900,11 @@ impl PartitionSpec {
             .enumerate()
             .map(|(i, (f, name))| match f.transform.value_type() {
                 Some(t) => format!("CAST(r.value_{} AS {t}) AS {name}", i + 1),
-                None => format!("cast_to_type(r.value_{}, (SELECT {} FROM src LIMIT 0)) AS {name}", i + 1, quote_ident(&f.column)),
+                None => format!(
+                    "cast_to_type(r.value_{}, (SELECT {} FROM src LIMIT 0)) AS {name}",
+                    i + 1,
+                    column_ref(&f.column, "partition_by")
+                ),
             })
             .collect();
         let order: Vec<String> = names.iter().map(|n| format!("{n} NULLS LAST")).collect();
@@ -898,8 +930,14 @@ impl PartitionSpec {
     /// The source's rows with one column per field (its human string), for a user's own
     /// `COPY ... PARTITION_BY` or `GROUP BY`.
     pub fn keys_sql(&self, source: &str) -> String {
-        format!("SELECT *, {} FROM {source}", self.key_columns().join(", "))
+        format!("SELECT *, {} FROM {source}", self.key_columns("partition_keys").join(", "))
     }
+}
+
+/// The source's column `col`, picked by `partext_column` while DuckDB binds the query: a
+/// name the source lacks gets partext's message, which lists the source's columns.
+fn column_ref(col: &str, function: &str) -> String {
+    format!("COLUMNS(lambda c: partext_column(c, [{}], {}))", quote_literal(col), quote_literal(function))
 }
 
 /// One partition of a spec's manifest: each field's value (castable text) and the rest.
@@ -919,7 +957,7 @@ impl PartitionSpec {
     pub fn partitions(&self, types: &[ColumnType], cells: &[Option<String>], source: &str, row_bytes: f64) -> Result<Vec<SpecPartition>> {
         let n = self.fields.len();
         for (f, t) in self.fields.iter().zip(types) {
-            f.transform.check_type(&f.text, t)?;
+            f.transform.check_type(Some(&f.text), t)?;
         }
         let groups = cells.len() / (n + 1);
         if groups > MAX_PARTITIONS {
@@ -1015,16 +1053,20 @@ mod tests {
     #[test]
     fn types_are_checked_as_iceberg_does() {
         let t = |s: &str| ColumnType::parse(s);
-        assert!(Transform::Bucket(4).check_type("price_bucket", &t("FLOAT")).unwrap_err().message().contains("field 'price_bucket'"));
-        assert!(Transform::Month.check_type("n_month", &t("INTEGER")).is_err());
-        assert!(Transform::Hour.check_type("d_hour", &t("DATE")).is_err());
-        assert!(Transform::Truncate(2).check_type("d_trunc", &t("DATE")).is_err());
-        assert!(Transform::Identity.check_type("l", &t("INTEGER[]")).is_err());
+        assert!(Transform::Bucket(4)
+            .check_type(Some("bucket(4, price)"), &t("FLOAT"))
+            .unwrap_err()
+            .message()
+            .contains("field 'bucket(4, price)'"));
+        assert!(Transform::Month.check_type(Some("n_month"), &t("INTEGER")).is_err());
+        assert!(Transform::Hour.check_type(Some("d_hour"), &t("DATE")).is_err());
+        assert!(Transform::Truncate(2).check_type(Some("d_trunc"), &t("DATE")).is_err());
+        assert!(Transform::Identity.check_type(Some("l"), &t("INTEGER[]")).is_err());
         for ok in ["DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_NS"] {
-            Transform::Day.check_type("x", &t(ok)).unwrap();
+            Transform::Day.check_type(Some("x"), &t(ok)).unwrap();
         }
-        Transform::Truncate(3).check_type("x", &t("DECIMAL(10,2)")).unwrap();
-        Transform::Identity.check_type("x", &t("DOUBLE")).unwrap();
+        Transform::Truncate(3).check_type(Some("x"), &t("DECIMAL(10,2)")).unwrap();
+        Transform::Identity.check_type(Some("x"), &t("DOUBLE")).unwrap();
     }
 
     #[test]
@@ -1048,6 +1090,7 @@ mod tests {
         assert_eq!(human(Transform::Identity, Key::Bool(true)), "true");
         assert_eq!(human(Transform::Identity, ts("2024-01-15 10:00:00")), "2024-01-15T10:00:00");
         assert_eq!(human(Transform::Identity, ts("2024-01-15 10:00:00.25")), "2024-01-15T10:00:00.250000");
+        assert_eq!(human(Transform::Identity, Key::TimestampTz(0)), "1970-01-01T00:00:00+00:00");
         assert_eq!(
             human(Transform::Identity, Key::Uuid(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef)),
             "01234567-89ab-cdef-0123-456789abcdef"
@@ -1087,6 +1130,8 @@ mod tests {
         assert_eq!(Transform::Identity.partition("r", &t("VARCHAR"), None).unwrap().predicate, "\"r\" IS NULL");
         let f = Transform::Identity.partition("x", &t("DOUBLE"), Some("1.5")).unwrap();
         assert_eq!(f.predicate, "partition_key(\"x\", 'identity') = '1.5'");
+        let low = Transform::Truncate(1000).partition("n", &t("BIGINT"), Some("-9223372036854776000")).unwrap_err();
+        assert!(low.message().contains("below the smallest BIGINT"), "{low:?}");
         let blob = Transform::Truncate(2).partition("b", &t("BLOB"), Some("AAE=")).unwrap();
         assert_eq!(blob.value.as_deref(), Some("\\x00\\x01"));
     }

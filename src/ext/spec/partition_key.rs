@@ -7,8 +7,8 @@
 //! ```
 //!
 //! `transform` is one of Iceberg's (`identity`, `year`, `month`, `day`, `hour`, `bucket(N)`,
-//! `truncate(W)`) or partext's `week`; `field` names the field in messages (partition_by passes
-//! the spec's text). The value's type is checked once per chunk; per row the cost is one
+//! `truncate(W)`) or partext's `week`; `field` is the spec's text of the field, which
+//! partition_by passes so that its messages name the field. The value's type is checked once per chunk; per row the cost is one
 //! transform (`core::spec::Humans`: a period comparison for sorted times, one murmur3 hash for
 //! a bucket) and one string written. NULL gives NULL.
 
@@ -69,6 +69,7 @@ fn key_of<'a>(cell: Cell<'a>, t: &ColumnType) -> Key<'a> {
         Cell::Float(v) => Key::Float(v),
         Cell::Date(d) => Key::Date(i64::from(d)),
         Cell::Time(us) => Key::Time(us),
+        Cell::Timestamp(v, unit) if *t == ColumnType::TimestampTz => Key::TimestampTz(i128::from(v) * unit.nanos()),
         Cell::Timestamp(v, unit) => Key::Timestamp(i128::from(v) * unit.nanos()),
         Cell::Bytes(b) if *t == ColumnType::Blob => Key::Binary(b),
         Cell::Bytes(b) => Key::Text(b),
@@ -94,6 +95,9 @@ impl VScalar for PartitionKey {
         let transform_texts = unsafe { transforms.as_slice_with_len::<duckdb_string_t>(n) };
         let field_texts =
             (input.num_columns() > 2).then(|| unsafe { input.flat_vector(2).as_slice_with_len::<duckdb_string_t>(n).to_vec() });
+        // With the third argument, partition_by is the caller (its generated query passes the
+        // spec's text of the field), and messages are named by it.
+        let name = if field_texts.is_some() { super::NAME } else { NAME };
         let valid = Validity::of(input, 0, n);
         let valid_transform = Validity::of(input, 1, n);
         let t = column_type(&values);
@@ -114,9 +118,9 @@ impl VScalar for PartitionKey {
             let (transform, buckets) = match &parsed {
                 Some((raw, tr, b)) if *raw == transform_text => (*tr, *b),
                 _ => {
-                    let field = field_texts.as_ref().map_or_else(|| transform_text.clone(), |f| text_at(f, row));
-                    let tr = Transform::parse(&transform_text).map_err(|e| e.named(NAME))?;
-                    tr.check_type(&field, &t).map_err(|e| e.named(NAME))?;
+                    let field = field_texts.as_ref().map(|f| text_at(f, row));
+                    let tr = Transform::parse(&transform_text).map_err(|e| e.named(name))?;
+                    tr.check_type(field.as_deref(), &t).map_err(|e| e.named(name))?;
                     let b = match tr {
                         Transform::Bucket(count) => Some(BucketDivisor::new(count)),
                         _ => None,
@@ -127,16 +131,16 @@ impl VScalar for PartitionKey {
             };
             text.clear();
             if let Some(b) = buckets {
-                let column = column.as_ref().ok_or_else(|| Error::internal("no column to hash").named(NAME))?;
+                let column = column.as_ref().ok_or_else(|| Error::internal("no column to hash").named(name))?;
                 let hash =
-                    super::super::hash::row_hash(column, row).ok_or_else(|| Error::internal("a value Iceberg cannot hash").named(NAME))?;
+                    super::super::hash::row_hash(column, row).ok_or_else(|| Error::internal("a value Iceberg cannot hash").named(name))?;
                 text.push_str(&b.bucket(hash).to_string());
             } else {
                 let key = match &column {
                     Some(c) => key_of(c.cell(row), &t),
                     None => Key::Bool(bools.get(row).is_some_and(|&b| b != 0)),
                 };
-                humans.write(transform, key, &mut text).map_err(|e| e.named(NAME))?;
+                humans.write(transform, key, &mut text).map_err(|e| e.named(name))?;
             }
             out.insert(row, text.as_str());
         }
