@@ -69,6 +69,8 @@ DATAFUSION_VERSION := 55.0.0
 PYICEBERG_VERSION := 0.12.0
 PYICEBERG_CORE_VERSION := 0.10.1
 SQLALCHEMY_VERSION := 2.1.9
+# DuckDB's Python client needs pytz to fetch TIMESTAMPTZ values (an identity field over one).
+PYTZ_VERSION := 2026.6
 
 .PHONY: all release test unit lint sqltest integration install-test examples readme run shell hosts bench bench-full bench-peers bench-pass-profile exit-stress fuzz fuzz-quick test-beyond-memory \
         wheel repository install clean FORCE
@@ -104,7 +106,7 @@ $(VENV)/airbyte-faker/.installed:
 # The partition spec tests compare partext with Iceberg itself: pyiceberg (with its SQLite
 # catalog and its Rust transforms) writes the same rows as an Iceberg table.
 $(VENV)/duckdb-%/.iceberg-installed: $(VENV)/duckdb-%/.installed
-	$(VENV)/duckdb-$*/bin/pip install --quiet pyiceberg==$(PYICEBERG_VERSION) pyiceberg-core==$(PYICEBERG_CORE_VERSION) SQLAlchemy==$(SQLALCHEMY_VERSION)
+	$(VENV)/duckdb-$*/bin/pip install --quiet pyiceberg==$(PYICEBERG_VERSION) pyiceberg-core==$(PYICEBERG_CORE_VERSION) SQLAlchemy==$(SQLALCHEMY_VERSION) pytz==$(PYTZ_VERSION)
 	touch $@
 
 # The Python recipes need tqdm (progress bar) and Dask (the distributed example) in every host venv.

@@ -5,7 +5,7 @@ every column type, each batch in a child process.
     python test/fuzz/fuzz_sql.py --minutes 20           # make fuzz
 
 The calls: the manifest macros (partext.partition_temporal, partition_hash, partition_range,
-chunk_plan, partition_advise) with valid, missing, quoted, dotted, NUL-bearing and injected
+chunk_plan, partition_advise, partition_by and partition_keys with valid, random and junk specs) with valid, missing, quoted, dotted, NUL-bearing and injected
 sources and columns, every granularity and junk ones, counts from -2^63 to 2^63-1, NULL
 anywhere, typed and untyped bounds; the key functions over literals of every type (±infinity,
 NaN, extremes, 100,000-character strings) and over table columns; read_airbyte over generated
@@ -88,10 +88,18 @@ EXTREMES = {
 }
 TEMPORAL = ["hour", "day", "week", "month", "quarter", "year"]
 FUNCTIONS = ["partition_temporal", "partition_hash", "partition_range", "chunk_plan", "partition_advise", "write_plan",
-             "partition_key_temporal", "partition_key_hash", "partition_key_range", "read_airbyte", "internal"]
+             "partition_key_temporal", "partition_key_hash", "partition_key_range", "read_airbyte", "internal",
+             "partition_by", "partition_key"]
 # A partext error names one of these.
 PARTEXT_NAMES = ("partition_temporal", "partition_hash", "partition_range", "chunk_plan", "partition_advise", "write_plan",
-                 "partition_key_temporal", "partition_key_hash", "partition_key_range", "read_airbyte", "partext")
+                 "partition_key_temporal", "partition_key_hash", "partition_key_range", "read_airbyte", "partext",
+                 "partition_by", "partition_keys", "partition_key")
+# Pieces of partition specs: transforms, numbers, columns and junk, joined at random.
+SPEC_PIECES = ["month", "day", "hour", "year", "week", "bucket", "truncate", "identity", "quarter", "(", ")", ",", " ", "16", "0",
+               "-1", "99999999999999999999", '"', '""', "[", "]", "'", ";", "é", "c_ts", "c_date", "c_int", "c_varchar", "c_double",
+               "nosuch", '"we ird"', "\\0", "DROP TABLE t"]
+TRANSFORMS = ["identity", "year", "month", "day", "hour", "week", "bucket(16)", "bucket[3]", "truncate(4)", "truncate(1)",
+              "bucket(0)", "truncate(-2)", "months", "quarter", "", "bucket(", "bucket(99999999999)"]
 
 
 def q(s):
@@ -189,6 +197,20 @@ class Gen:
         if r < 0.85:
             return q(self.pick(COLUMNS + [("id", "BIGINT", "")])[0]), True
         return self.text(), False
+
+    def spec(self):
+        """A partition spec: valid fields over the sources' columns, random pieces, or junk."""
+        r = self.rng.random()
+        if r < 0.5:
+            fields = []
+            for _ in range(self.rng.randint(1, 3)):
+                col = qi(self.pick(COLUMNS)[0])
+                fields.append(self.pick([col, f"month({col})", f"day({col})", f"hour({col})", f"year({col})", f"week({col})",
+                                         f"bucket({self.pick(['1', '16', '65536', '0'])}, {col})", f"truncate({self.pick(['1', '3', '1000'])}, {col})"]))
+            return q(", ".join(fields))
+        if r < 0.9:
+            return q("".join(self.pick(SPEC_PIECES) for _ in range(self.rng.randint(0, 14))))
+        return self.text()
 
     def count(self):
         return self.pick(["0", "1", "2", "3", "7", "16", "64", "1000", "65536", "65537", "1000000", "1000001", "-1",
@@ -330,6 +352,17 @@ class Gen:
                 if rng.random() < 0.3:
                     named.append(f"{name} := {self.pick(vals)}")
             return f, f"SELECT count(*), count(DISTINCT _airbyte_meta) FROM read_airbyte({', '.join([path] + named)})", None
+        if f == "partition_by":
+            src, _ = self.source()
+            fn = self.pick(["partition_by", "partition_keys"])
+            wrap = "SELECT count(*), sum(row_count), max(length(path)) FROM" if fn == "partition_by" else "SELECT count(*) FROM"
+            return f, f"{wrap} partext.{fn}({src}, {self.spec()})", None
+        if f == "partition_key":
+            transform = q(self.pick(TRANSFORMS)) if rng.random() < 0.85 else self.text()
+            if rng.random() < 0.5:
+                col = qi(self.pick(COLUMNS)[0])
+                return f, f"SELECT count(DISTINCT partition_key({col}, {transform})) FROM {self.pick(['t', 'tx', 'e'])}", None
+            return f, f"SELECT partition_key({self.literal()}, {transform})", None
         name, types = self.pick(self.internal)
         return "internal", f"SELECT {name}({', '.join(self.typed(t) for t in types)})", None
 

@@ -2,8 +2,8 @@
 
 For seeded random datasets (many key types, NULLs, skew, empty and single-row tables), over every
 source kind (table, view, Parquet file, subquery), every manifest of partition_temporal (every
-granularity and 'auto'), partition_hash, partition_range and chunk_plan (tables, with deletes,
-and Parquet) must be:
+granularity and 'auto'), partition_hash, partition_range, partition_by (two-field Iceberg specs;
+its path stands for the label) and chunk_plan (tables, with deletes, and Parquet) must be:
   1. disjoint and complete, 2. exact, 3. consistent with its key function, 4. deterministic.
 Every manifest row's predicate is executed. Disjointness follows from 3 (a row in two partitions
 would need two labels) together with 2 and the total: counts that sum to the row count, each
@@ -167,6 +167,16 @@ KEY_COLUMNS = [
 ]
 
 
+# Specs for partition_by: (column, transform as partition_key takes it, field name)
+SPECS = [
+    [("k_int", "bucket(7)", "k_int_bucket"), ("k_small", "truncate(1000)", "k_small_trunc")],
+    [("k_date", "month", "k_date_month"), ("k_str", "truncate(2)", "k_str_trunc")],
+    [("k_tsns", "day", "k_tsns_day"), ("k_dec", "bucket(3)", "k_dec_bucket")],
+    [("k_dec", "truncate(5)", "k_dec_trunc")],
+    [("k_date", "year", "k_date_year"), ("k_small", "identity", "k_small")],
+]
+
+
 def check_hash_and_range(con, checks, rng, tmp):
     shapes = [(0, 0.0, 0.0), (1, 0.0, 0.0), (300, 0.1, 0.6), (3000, 0.05, 0.05), (3000, 0.0, 0.9)]
     for case, (n, nulls, skew) in enumerate(shapes):
@@ -201,6 +211,15 @@ def check_hash_and_range(con, checks, rng, tmp):
                                 allow_empty=False)
                 ranges = con.execute(f"SELECT count(*) FILTER (label IS NOT NULL) FROM {call}").fetchone()[0]
                 checks.true(ranges <= parts, f"no more ranges than asked by {call}: {ranges}")
+            # partition_by: its path stands for the label, and each row's path from the key
+            # function must be its partition's (these specs' values need no escaping).
+            fields = rng.choice(SPECS)
+            spec = ", ".join(f"{t.split('(')[0]}({t.split('(')[1][:-1] + ', ' if '(' in t else ''}{c})" if t != "identity" else c
+                             for c, t, _ in fields)
+            call = f"(SELECT partition_id, path AS label, predicate, query, row_count, estimated_bytes FROM partext.partition_by({quote_literal(tbl)}, {quote_literal(spec)}))"
+            path = " || '/' || ".join(f"'{name}=' || coalesce(partition_key({c}, '{t}'), 'null')" for c, t, name in fields)
+            check_contracts(con, checks, call, from_sql, lambda label, pid, path=path: f"{path} IS DISTINCT FROM {sql_text(label)}",
+                            allow_empty=False)
 
 
 def main():
