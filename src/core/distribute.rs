@@ -25,10 +25,11 @@
 //! only by [`MARGIN`], since it writes every row twice. Cost: O(p × g) for p partitions and
 //! at most [`MAX_GROUPS`] groups tried.
 
+use crate::core::error::{Error, Result};
 use crate::core::scan::ThreadChoice;
 use crate::core::sql::{quote_ident, quote_literal};
 use crate::core::strategy::Strategy;
-use crate::core::write_plan::{plan_threads, speedup, Format, Pass, Plan, PlanPartition};
+use crate::core::write_plan::{plan_threads, speedup, Format, Keying, Pass, Plan, PlanPartition};
 
 /// The most groups a distributing pass writes.
 pub const MAX_GROUPS: usize = 64;
@@ -118,6 +119,7 @@ fn as_partition(i: usize, run: &[PlanPartition]) -> PlanPartition {
         lower: run[0].lower.clone(),
         upper: run[run.len() - 1].upper.clone(),
         is_null: run[0].is_null,
+        keys: Vec::new(),
     }
 }
 
@@ -187,8 +189,21 @@ pub fn temp_directory(path: &str, partitions: &[PlanPartition]) -> String {
 /// The group number of a row: a binary search of the key among the groups' first partitions
 /// (`partition_key_range`), over the column for time keys (its partitions' lower bounds) and
 /// over the key function's value for hash buckets and ranges (their bucket or index). NULL
-/// keys get a NULL group.
-pub fn group_key_sql(strategy: Strategy, column: &str, key_sql: &str, groups: &[Group]) -> String {
+/// keys get a NULL group. A spec's rows are compared with each group's last partition in
+/// turn (`CASE`, at most [`MAX_GROUPS`] conditions).
+pub fn group_key_sql(keying: &Keying, groups: &[Group]) -> Result<String> {
+    let (strategy, column, key_sql) = match keying {
+        Keying::Strategy { strategy, column, key_sql } => (*strategy, *column, key_sql),
+        Keying::Spec { spec, types } => {
+            let mut cases = Vec::new();
+            for (i, g) in groups.iter().enumerate().take(groups.len().saturating_sub(1)) {
+                let last = g.partitions.last().ok_or_else(|| Error::internal("an empty group"))?;
+                cases.push(format!("WHEN {} THEN {i}", spec.at_most_predicate(types, &last.keys)?));
+            }
+            let last = groups.len().saturating_sub(1);
+            return Ok(if cases.is_empty() { "0".into() } else { format!("CASE {} ELSE {last} END", cases.join(" ")) });
+        }
+    };
     let starts: Vec<String> = groups
         .iter()
         .filter(|g| g.index.is_some())
@@ -205,9 +220,9 @@ pub fn group_key_sql(strategy: Strategy, column: &str, key_sql: &str, groups: &[
     };
     if starts.is_empty() {
         // One keyed group: 0 for every keyed row, NULL for the rest.
-        return format!("CASE WHEN {value} IS NOT NULL THEN 0 END");
+        return Ok(format!("CASE WHEN {value} IS NOT NULL THEN 0 END"));
     }
-    format!("partition_key_range({value}, [{}])", starts.join(", "))
+    Ok(format!("partition_key_range({value}, [{}])", starts.join(", ")))
 }
 
 /// The FROM text of one group's temporary files.
@@ -310,6 +325,7 @@ mod tests {
             lower: Some(format!("{id}")),
             upper: Some(format!("{}", id + 1)),
             is_null: false,
+            keys: Vec::new(),
         }
     }
 
@@ -388,13 +404,24 @@ mod tests {
                 Group { index: Some(i), partitions: run, plan, threads }
             })
             .collect();
-        assert_eq!(group_key_sql(Strategy::Temporal, "t s", "unused", &groups), "partition_key_range(\"t s\", [2, 4])");
         assert_eq!(
-            group_key_sql(Strategy::Range, "v", "partition_key_range(\"v\", [1, 2])", &groups),
+            group_key_sql(&Keying::Strategy { strategy: Strategy::Temporal, column: "t s", key_sql: "unused".into() }, &groups).unwrap(),
+            "partition_key_range(\"t s\", [2, 4])"
+        );
+        assert_eq!(
+            group_key_sql(
+                &Keying::Strategy { strategy: Strategy::Range, column: "v", key_sql: "partition_key_range(\"v\", [1, 2])".into() },
+                &groups
+            )
+            .unwrap(),
             "partition_key_range(partition_key_range(\"v\", [1, 2]), [2, 4])"
         );
         assert_eq!(
-            group_key_sql(Strategy::Hash, "u", "partition_key_hash(\"u\", 6)", &groups[..1]),
+            group_key_sql(
+                &Keying::Strategy { strategy: Strategy::Hash, column: "u", key_sql: "partition_key_hash(\"u\", 6)".into() },
+                &groups[..1]
+            )
+            .unwrap(),
             "CASE WHEN partition_key_hash(\"u\", 6) IS NOT NULL THEN 0 END"
         );
         assert!(group_source_sql("o.partext-tmp-1", &groups[1]).contains("'o.partext-tmp-1/partext_group=1/*.parquet'"));

@@ -98,6 +98,23 @@ pub struct FieldPartition {
     pub predicate: String,
 }
 
+/// SQL conditions on a row comparing its value of one field with a partition's (see
+/// [`Transform::bounds`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FieldBounds {
+    /// The row's value is the partition's.
+    eq: String,
+    /// The row's value comes after the partition's (NULL comes after every value).
+    gt: String,
+    /// The row's value comes before the partition's.
+    lt: String,
+    /// Implied by a non-NULL value at or after the partition's: a bound DuckDB can skip row
+    /// groups by (None when the partition's value is NULL).
+    at_least: Option<String>,
+    /// Implied by a non-NULL value at or before the partition's.
+    at_most: Option<String>,
+}
+
 impl Transform {
     /// Reads one transform as the key function takes it: `month`, `bucket(16)`, `bucket[16]`,
     /// `truncate(4)`, `identity`.
@@ -238,13 +255,9 @@ impl Transform {
             return Ok(FieldPartition { value: None, predicate: format!("{col} IS NULL") });
         };
         let bad = || Error::internal(format!("the key '{h}' is not a {} value", self.key_text()));
-        if let Some(g) = self.granularity() {
-            let tt = TemporalType::from_column_type(t).ok_or_else(bad)?;
-            let (start, value) = parse_period(self, h).ok_or_else(bad)?;
-            let bound = |second: i64| temporal_literal(tt, i128::from(second) * 1_000_000_000);
-            let mut predicate = format!("{col} >= {}", bound(start).ok_or_else(bad)?);
-            // The last period of the calendar has no upper bound DuckDB can write.
-            if let Some(upper) = g.next_start(start).and_then(bound) {
+        if let Some((lower, upper, value)) = self.period_bounds(t, h)? {
+            let mut predicate = format!("{col} >= {lower}");
+            if let Some(upper) = upper {
                 predicate.push_str(&format!(" AND {col} < {upper}"));
             }
             return Ok(FieldPartition { value: Some(value), predicate });
@@ -274,6 +287,59 @@ impl Transform {
                     if identity_casts_back(t) { format!("{col} = CAST({} AS {t})", quote_literal(&value)) } else { key_equals() };
                 FieldPartition { value: Some(value), predicate }
             }
+        })
+    }
+
+    /// For a time transform, the period of human string `h` as literals of the column's type
+    /// `t`: its first instant, the next period's (None for the calendar's last period, which
+    /// DuckDB cannot write the end of) and the field's Iceberg value. None for other transforms.
+    fn period_bounds(self, t: &ColumnType, h: &str) -> Result<Option<(String, Option<String>, String)>> {
+        let Some(g) = self.granularity() else { return Ok(None) };
+        let bad = || Error::internal(format!("the key '{h}' is not a {} value", self.key_text()));
+        let tt = TemporalType::from_column_type(t).ok_or_else(bad)?;
+        let (start, value) = parse_period(self, h).ok_or_else(bad)?;
+        let bound = |second: i64| temporal_literal(tt, i128::from(second) * 1_000_000_000);
+        Ok(Some((bound(start).ok_or_else(bad)?, g.next_start(start).and_then(bound), value)))
+    }
+
+    /// How a row's value of this field compares with the value of human string `h` (None:
+    /// NULL), in the order of the manifest's partition ids: by the field's typed value, NULL
+    /// last. Time fields and identity fields whose values cast back compare the column itself
+    /// (so DuckDB can skip row groups), the others the key function's value as its type.
+    fn bounds(self, column: &str, t: &ColumnType, h: Option<&str>) -> Result<FieldBounds> {
+        let col = quote_ident(column);
+        let eq = self.partition(column, t, h)?.predicate;
+        let Some(h) = h else {
+            return Ok(FieldBounds { eq, gt: "FALSE".into(), lt: format!("{col} IS NOT NULL"), at_least: None, at_most: None });
+        };
+        let gt_null = |gt: String| format!("({col} IS NULL OR {gt})");
+        if let Some((lower, upper, _)) = self.period_bounds(t, h)? {
+            let after = upper.as_ref().map(|u| format!("{col} >= {u}"));
+            return Ok(FieldBounds {
+                eq,
+                gt: after.map_or_else(|| format!("{col} IS NULL"), gt_null),
+                lt: format!("{col} < {lower}"),
+                at_least: Some(format!("{col} >= {lower}")),
+                at_most: Some(upper.map_or_else(|| format!("{col} IS NOT NULL"), |u| format!("{col} < {u}"))),
+            });
+        }
+        let (value, literal) = match self {
+            Transform::Bucket(n) => {
+                (format!("partition_key_hash({col}, {n})"), h.parse::<u32>().map_err(|_| Error::internal("a bucket key"))?.to_string())
+            }
+            Transform::Identity if identity_casts_back(t) => (col.clone(), format!("CAST({} AS {t})", quote_literal(h))),
+            _ => {
+                let key = format!("partition_key({col}, {})", quote_literal(&self.key_text()));
+                let typed = if *t == ColumnType::Blob { format!("from_base64({key})") } else { format!("CAST({key} AS {t})") };
+                (typed, format!("CAST({} AS {t})", quote_literal(&castable(t, h)?)))
+            }
+        };
+        Ok(FieldBounds {
+            eq,
+            gt: gt_null(format!("{value} > {literal}")),
+            lt: format!("{value} < {literal}"),
+            at_least: Some(format!("{value} >= {literal}")),
+            at_most: Some(format!("{value} <= {literal}")),
         })
     }
 
@@ -821,31 +887,119 @@ fn castable(t: &ColumnType, h: &str) -> Result<String> {
     Ok(out)
 }
 
-/// Python's `quote_plus(s, safe="")`: letters, digits and `_.-~` stay, a space becomes `+`,
-/// every other byte of the UTF-8 text `%XX`.
-pub fn escape_path_part(s: &str, out: &mut String) {
+/// Who names a partition's directories: Iceberg (pyiceberg's and Java's paths) or DuckDB's
+/// partitioned COPY. Both keep letters, digits and `_.-~` and write every other byte of the
+/// UTF-8 text as `%XX`, except that Iceberg writes a space `+` (Python's `quote_plus`) and a
+/// NULL `null`, DuckDB `%20` and `__HIVE_DEFAULT_PARTITION__`, which Hive readers (DuckDB's
+/// `hive_partitioning` among them) read back as NULL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathStyle {
+    Iceberg,
+    DuckDb,
+}
+
+/// Appends `s` escaped as `style` escapes a path's names and values.
+pub fn escape_path_part(s: &str, style: PathStyle, out: &mut String) {
     for &b in s.as_bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-' | b'~' => out.push(char::from(b)),
-            b' ' => out.push('+'),
+            b' ' if style == PathStyle::Iceberg => out.push('+'),
             _ => push_display(out, format_args!("%{b:02X}")),
         }
     }
 }
 
-/// The Hive path Iceberg gives a partition: `ts_month=2024-01/user_id_bucket=3`, each name
-/// and value escaped, `null` for NULL.
-pub fn hive_path(names: &[String], humans: &[Option<&str>]) -> String {
+/// The Hive path of a partition, `ts_month=2024-01/user_id_bucket=3`, each name and value
+/// escaped as `style` escapes them.
+pub fn hive_path(names: &[String], humans: &[Option<&str>], style: PathStyle) -> String {
+    let null = match style {
+        PathStyle::Iceberg => "null",
+        PathStyle::DuckDb => "__HIVE_DEFAULT_PARTITION__",
+    };
     let mut out = String::new();
     for (i, (name, value)) in names.iter().zip(humans).enumerate() {
         if i > 0 {
             out.push('/');
         }
-        escape_path_part(name, &mut out);
+        escape_path_part(name, style, &mut out);
         out.push('=');
-        escape_path_part(value.unwrap_or("null"), &mut out);
+        match value {
+            Some(v) => escape_path_part(v, style, &mut out),
+            None => out.push_str(null),
+        }
     }
     out
+}
+
+/// A partition's human strings as one text (for write_plan, which passes them through SQL as
+/// text): `,`-separated, each `n` for NULL or `v` and the value escaped ([`escape_path_part`],
+/// whose output holds no `,`).
+pub fn encode_keys(humans: &[Option<String>]) -> String {
+    let mut out = String::new();
+    for (i, h) in humans.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        match h {
+            None => out.push('n'),
+            Some(v) => {
+                out.push('v');
+                escape_path_part(v, PathStyle::DuckDb, &mut out);
+            }
+        }
+    }
+    out
+}
+
+/// The human strings [`encode_keys`] wrote.
+pub fn decode_keys(text: &str) -> Result<Vec<Option<String>>> {
+    let bad = || Error::internal(format!("'{text}' is not a partition's keys"));
+    text.split(',')
+        .map(|part| match part.as_bytes().first() {
+            Some(b'n') if part.len() == 1 => Ok(None),
+            Some(b'v') => {
+                let raw = &part.as_bytes()[1..];
+                let mut bytes = Vec::with_capacity(raw.len());
+                let mut i = 0;
+                while i < raw.len() {
+                    if raw[i] == b'%' {
+                        let hex = raw.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).ok_or_else(bad)?;
+                        bytes.push(u8::from_str_radix(hex, 16).map_err(|_| bad())?);
+                        i += 3;
+                    } else {
+                        bytes.push(raw[i]);
+                        i += 1;
+                    }
+                }
+                String::from_utf8(bytes).map(Some).map_err(|_| bad())
+            }
+            _ => Err(bad()),
+        })
+        .collect()
+}
+
+/// `strict_1 OR (eq_1 AND (strict_2 OR (eq_2 AND ... (strict_n OR eq_n))))`: the rows whose
+/// values come strictly after (or before, by `strict`) the partition's in the first field
+/// that differs, or equal it in every field.
+fn lexicographic(fields: &[FieldBounds], strict: impl Fn(&FieldBounds) -> &str) -> String {
+    let mut acc: Option<String> = None;
+    for f in fields.iter().rev() {
+        let tail = match &acc {
+            None => format!("({})", f.eq),
+            Some(rest) => format!("({}) AND ({rest})", f.eq),
+        };
+        let s = strict(f);
+        acc = Some(if s == "FALSE" { tail } else { format!("({s}) OR ({tail})") });
+    }
+    acc.unwrap_or_else(|| "TRUE".into())
+}
+
+/// What [`PartitionSpec::manifest_sql`]'s query returns: partition_by's manifest, or the
+/// partitions write_plan plans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManifestOutput {
+    Manifest,
+    WritePlan,
 }
 
 /// The manifest columns after the fields; a field may not take one of these names.
@@ -864,6 +1018,66 @@ impl PartitionSpec {
             }
         }
         Ok(())
+    }
+
+    fn field_bounds(&self, types: &[ColumnType], humans: &[Option<String>]) -> Result<Vec<FieldBounds>> {
+        if types.len() != self.fields.len() || humans.len() != self.fields.len() {
+            return Err(Error::internal("a partition's keys do not match the spec's fields"));
+        }
+        self.fields.iter().zip(types).zip(humans).map(|((f, t), h)| f.transform.bounds(&f.column, t, h.as_deref())).collect()
+    }
+
+    /// The condition selecting the rows of every partition from `first` to `last` in the order
+    /// of the manifest's partition ids (each given by its human strings, `types` the key
+    /// columns' types): with consecutive partitions of a manifest, exactly their rows. The
+    /// fields both share are compared for equality; the first that differs bounds the run
+    /// (as `col >= lower AND col < upper` where it can, which DuckDB skips row groups by), and
+    /// the rest compare in order.
+    pub fn run_predicate(&self, types: &[ColumnType], first: &[Option<String>], last: &[Option<String>]) -> Result<String> {
+        let a = self.field_bounds(types, first)?;
+        let b = self.field_bounds(types, last)?;
+        let shared = first.iter().zip(last).take_while(|(x, y)| x == y).count();
+        let mut terms: Vec<String> = a[..shared].iter().map(|f| format!("({})", f.eq)).collect();
+        if shared < a.len() {
+            // The run's values of this field lie from first's to last's; NULL only if last's is.
+            if last[shared].is_some() {
+                terms.extend(a[shared].at_least.iter().chain(&b[shared].at_most).cloned());
+            }
+            terms.push(format!("({})", lexicographic(&a[shared..], |f| &f.gt)));
+            terms.push(format!("({})", lexicographic(&b[shared..], |f| &f.lt)));
+        }
+        Ok(terms.join(" AND "))
+    }
+
+    /// The condition selecting rows whose partition comes at or before `last`'s.
+    pub fn at_most_predicate(&self, types: &[ColumnType], last: &[Option<String>]) -> Result<String> {
+        Ok(lexicographic(&self.field_bounds(types, last)?, |f| &f.lt))
+    }
+
+    /// The select list of write_plan's COPY statements: the source's columns, each identity
+    /// field's column replaced by its human string (DuckDB names the directory by it and
+    /// leaves the column out of the files, as Hive writers do), and one column per other field
+    /// named as the field; then the fields' names in spec order, for `PARTITION_BY`. The
+    /// columns are quoted identifiers: the manifest that listed the partitions checked them.
+    pub fn copy_columns(&self) -> (String, String) {
+        let key = |f: &SpecField| format!("partition_key({}, {})", quote_ident(&f.column), quote_literal(&f.transform.key_text()));
+        let replaced: Vec<String> = self
+            .fields
+            .iter()
+            .filter(|f| f.transform == Transform::Identity)
+            .map(|f| format!("{} AS {}", key(f), quote_ident(&f.column)))
+            .collect();
+        let mut select = if replaced.is_empty() { "*".to_string() } else { format!("* REPLACE ({})", replaced.join(", ")) };
+        for f in self.fields.iter().filter(|f| f.transform != Transform::Identity) {
+            select.push_str(&format!(", {} AS {}", key(f), quote_ident(&f.name())));
+        }
+        let names: Vec<String> = self.fields.iter().map(|f| quote_ident(&f.name())).collect();
+        (select, names.join(", "))
+    }
+
+    /// The names of the fields, in order.
+    pub fn names(&self) -> Vec<String> {
+        self.fields.iter().map(SpecField::name).collect()
     }
 
     /// `partition_key(col, 'transform', 'field')` for each field, as `AS "name"` columns.
@@ -888,7 +1102,7 @@ impl PartitionSpec {
     /// values, predicates and paths; the fields' values get their types and partition ids
     /// follow their order. `spec`, `tbl` are the user's text, `source` the text after FROM,
     /// `row_bytes` SQL for the source's bytes per row.
-    pub fn manifest_sql(&self, spec: &str, tbl: &str, source: &str, row_bytes: &str) -> String {
+    pub fn manifest_sql(&self, spec: &str, tbl: &str, source: &str, row_bytes: &str, output: ManifestOutput) -> String {
         let keys = self.key_columns("partition_by").join(", ");
         let names: Vec<String> = self.fields.iter().map(|f| quote_ident(&f.name())).collect();
         let types: Vec<String> =
@@ -913,16 +1127,24 @@ impl PartitionSpec {
              groups AS (SELECT {keys}, count(*) AS n FROM src GROUP BY ALL),\n\
              m AS (SELECT partext_spec_manifest({spec_lit}, {tbl_lit}, [{types}], \
              coalesce(flatten(list([{group}, CAST(n AS VARCHAR)])), []), {row_bytes}) AS rows FROM groups)\n\
-             SELECT CAST(row_number() OVER (ORDER BY {order}) - 1 AS BIGINT) AS partition_id, {names}, \
-             predicate, query, row_count, estimated_bytes, path\n\
-             FROM (SELECT {values}, r.predicate, r.query, r.row_count, r.estimated_bytes, r.path FROM (SELECT unnest(rows) AS r FROM m))\n\
+             SELECT CAST(row_number() OVER (ORDER BY {order}) - 1 AS BIGINT) AS partition_id, {columns}\n\
+             FROM (SELECT {values}, r.predicate, r.query, r.row_count, r.estimated_bytes, r.path, r.keys FROM (SELECT unnest(rows) AS r FROM m))\n\
              ORDER BY partition_id",
+            columns = match output {
+                ManifestOutput::Manifest => format!("{}, predicate, query, row_count, estimated_bytes, path", names.join(", ")),
+                // write_plan's partitions (core::write_plan::manifest_sql's columns): the
+                // path as label, the human strings and the key columns' types as text.
+                ManifestOutput::WritePlan => format!(
+                    "path AS label, row_count, estimated_bytes, keys AS lower_text, CAST(NULL AS VARCHAR) AS upper_text, \
+                     array_to_string([{}], chr(10)) AS key_type",
+                    types.join(", ")
+                ),
+            },
             spec_lit = quote_literal(spec),
             tbl_lit = quote_literal(tbl),
             types = types.join(", "),
             group = names.join(", "),
             order = order.join(", "),
-            names = names.join(", "),
             values = values.join(", "),
         )
     }
@@ -949,6 +1171,8 @@ pub struct SpecPartition {
     pub row_count: u64,
     pub estimated_bytes: u64,
     pub path: String,
+    /// The partition's human strings, [`encode_keys`]'d.
+    pub keys: String,
 }
 
 impl PartitionSpec {
@@ -986,7 +1210,8 @@ impl PartitionSpec {
                     predicate,
                     row_count: rows,
                     estimated_bytes: crate::core::size::estimate(rows, row_bytes),
-                    path: hive_path(&names, &humans),
+                    path: hive_path(&names, &humans, PathStyle::Iceberg),
+                    keys: encode_keys(&group[..n]),
                 })
             })
             .collect()
@@ -1137,9 +1362,69 @@ mod tests {
     }
 
     #[test]
-    fn paths_escape_as_iceberg_does() {
+    fn paths_escape_as_iceberg_and_duckdb_do() {
         let names = vec!["ts_month".to_string(), "name_trunc".to_string(), "b".to_string()];
-        assert_eq!(hive_path(&names, &[Some("2024-01"), Some("é=x/ y"), None]), "ts_month=2024-01/name_trunc=%C3%A9%3Dx%2F+y/b=null");
+        let humans = [Some("2024-01"), Some("é=x/ y"), None];
+        assert_eq!(hive_path(&names, &humans, PathStyle::Iceberg), "ts_month=2024-01/name_trunc=%C3%A9%3Dx%2F+y/b=null");
+        assert_eq!(
+            hive_path(&names, &humans, PathStyle::DuckDb),
+            "ts_month=2024-01/name_trunc=%C3%A9%3Dx%2F%20y/b=__HIVE_DEFAULT_PARTITION__"
+        );
+    }
+
+    #[test]
+    fn keys_round_trip_through_text() {
+        let keys = vec![None, Some(String::new()), Some("a,b%c n".into()), Some("é😀".into()), Some("n".into()), Some("v".into())];
+        let text = encode_keys(&keys);
+        assert_eq!(decode_keys(&text).unwrap(), keys);
+        assert_eq!(decode_keys("n").unwrap(), vec![None]);
+        for bad in ["", "x1", "v%4", "v%zz", "nn", "v%FF"] {
+            assert!(decode_keys(bad).is_err(), "{bad}");
+        }
+    }
+
+    fn keys(values: &[Option<&str>]) -> Vec<Option<String>> {
+        values.iter().map(|v| v.map(String::from)).collect()
+    }
+
+    #[test]
+    fn runs_of_partitions_are_bounded_by_their_first_and_last() {
+        let spec = PartitionSpec::parse("month(ts), bucket(4, u), region").unwrap();
+        let types = [ColumnType::Timestamp, ColumnType::BigInt, ColumnType::Varchar];
+        // One partition: its own predicate.
+        let one = keys(&[Some("2024-01"), Some("3"), None]);
+        assert_eq!(
+            spec.run_predicate(&types, &one, &one).unwrap(),
+            "(\"ts\" >= TIMESTAMP '2024-01-01 00:00:00' AND \"ts\" < TIMESTAMP '2024-02-01 00:00:00') AND \
+             (partition_key_hash(\"u\", 4) = 3) AND (\"region\" IS NULL)"
+        );
+        // Within one month: bounded by the buckets, then the regions compare in order.
+        let run = spec.run_predicate(&types, &keys(&[Some("2024-01"), Some("1"), Some("EU")]), &one).unwrap();
+        assert!(run.starts_with("(\"ts\" >= TIMESTAMP '2024-01-01 00:00:00' AND \"ts\" < TIMESTAMP '2024-02-01 00:00:00') AND partition_key_hash(\"u\", 4) >= 1 AND partition_key_hash(\"u\", 4) <= 3 AND"), "{run}");
+        assert!(run.contains("(\"region\" IS NULL OR \"region\" > CAST('EU' AS VARCHAR))"), "{run}");
+        // Across months: the months bound the run for DuckDB's row group skipping.
+        let run = spec
+            .run_predicate(&types, &keys(&[Some("2024-01"), Some("2"), Some("EU")]), &keys(&[Some("2024-03"), Some("0"), None]))
+            .unwrap();
+        assert!(run.starts_with("\"ts\" >= TIMESTAMP '2024-01-01 00:00:00' AND \"ts\" < TIMESTAMP '2024-04-01 00:00:00' AND"), "{run}");
+        // A run that ends in NULL months has no upper bound on the column.
+        let run = spec.run_predicate(&types, &keys(&[Some("2024-01"), Some("2"), Some("EU")]), &keys(&[None, None, None])).unwrap();
+        assert!(run.starts_with("(((\"ts\" IS NULL OR \"ts\" >= TIMESTAMP '2024-02-01 00:00:00')) OR ("), "{run}");
+        assert!(run.contains(") AND ((\"ts\" IS NOT NULL) OR ((\"ts\" IS NULL) AND "), "{run}");
+        let at_most = spec.at_most_predicate(&types, &one).unwrap();
+        assert!(at_most.starts_with("(\"ts\" < TIMESTAMP '2024-01-01 00:00:00') OR ("), "{at_most}");
+    }
+
+    #[test]
+    fn writes_select_identity_fields_as_text_and_name_the_others() {
+        let spec = PartitionSpec::parse("month(ts), \"my region\", truncate(2, name)").unwrap();
+        let (select, partition_by) = spec.copy_columns();
+        assert_eq!(
+            select,
+            "* REPLACE (partition_key(\"my region\", 'identity') AS \"my region\"), partition_key(\"ts\", 'month') AS \"ts_month\", \
+             partition_key(\"name\", 'truncate(2)') AS \"name_trunc\""
+        );
+        assert_eq!(partition_by, "\"ts_month\", \"my region\", \"name_trunc\"");
     }
 
     #[test]

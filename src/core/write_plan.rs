@@ -35,8 +35,10 @@
 
 use crate::core::error::{Error, Result};
 use crate::core::scan::ThreadChoice;
+use crate::core::spec::{hive_path, PartitionSpec, PathStyle};
 use crate::core::sql::{quote_ident, quote_literal};
 use crate::core::strategy::Strategy;
+use crate::core::types::ColumnType;
 
 /// DuckDB's default Parquet row group size, the largest a plan uses.
 pub const DEFAULT_ROW_GROUP: u64 = 122_880;
@@ -133,8 +135,11 @@ pub struct PlanPartition {
     pub lower: Option<String>,
     /// Time and range: the exclusive upper bound as a SQL literal (None: no upper bound).
     pub upper: Option<String>,
-    /// The partition of rows whose key is NULL.
+    /// The partition of rows whose key is NULL (never one of a spec's: its NULLs are values
+    /// of its fields).
     pub is_null: bool,
+    /// A spec's partition: its fields' human strings (`core::spec`); empty otherwise.
+    pub keys: Vec<Option<String>>,
 }
 
 /// One pass: the partitions one COPY writes.
@@ -331,19 +336,31 @@ pub fn plan_threads(
     best.map(|(p, c, _)| (p, c.clone())).ok_or(last_err)
 }
 
+/// What a plan's rows are written under.
+#[derive(Debug, Clone)]
+pub enum Keying<'a> {
+    /// One strategy's key over one column: `<path>/partition_key=<key>/`.
+    Strategy {
+        strategy: Strategy,
+        /// The key column, unquoted.
+        column: &'a str,
+        /// SQL of the key value every row is written under (the strategy's key function).
+        key_sql: String,
+    },
+    /// The fields of an Iceberg partition spec, `<path>/ts_month=2024-01/user_id_bucket=3/`;
+    /// `types` are the fields' key columns' types.
+    Spec { spec: &'a PartitionSpec, types: &'a [ColumnType] },
+}
+
 /// What the statements of a plan need to know besides the passes.
 #[derive(Debug, Clone)]
 pub struct CopyTarget<'a> {
     /// FROM text of the source (`core::source::from_sql`).
     pub source_sql: &'a str,
-    /// The key column, unquoted.
-    pub column: &'a str,
-    /// SQL of the key value every row is written under (the strategy's key function).
-    pub key_sql: String,
+    pub keying: Keying<'a>,
     /// The output directory.
     pub path: &'a str,
     pub format: Format,
-    pub strategy: Strategy,
     /// Every pass appends, the first included: a plan of some of the partitions, written into
     /// an output that holds others.
     pub append: bool,
@@ -358,8 +375,16 @@ pub const KEY_COLUMN: &str = "partition_key";
 
 /// The directory, under the plan's path, that a partition's files are written to: the key
 /// column's value as DuckDB's partitioned COPY names it (the bucket, the period's label or the
-/// range's index; NULL keys go to `__HIVE_DEFAULT_PARTITION__`).
-pub fn partition_directory(strategy: Strategy, p: &PlanPartition) -> String {
+/// range's index; NULL keys go to `__HIVE_DEFAULT_PARTITION__`); for a spec, one directory
+/// level per field, escaped as DuckDB escapes them (`core::spec::PathStyle`).
+pub fn partition_directory(keying: &Keying, p: &PlanPartition) -> String {
+    let strategy = match keying {
+        Keying::Strategy { strategy, .. } => *strategy,
+        Keying::Spec { spec, .. } => {
+            let humans: Vec<Option<&str>> = p.keys.iter().map(Option::as_deref).collect();
+            return hive_path(&spec.names(), &humans, PathStyle::DuckDb);
+        }
+    };
     let value = match (&p.label, strategy) {
         (None, _) => "__HIVE_DEFAULT_PARTITION__".to_string(),
         (Some(_), Strategy::Range) => p.id.to_string(),
@@ -385,23 +410,30 @@ pub fn restore_sql(memory_limit: Option<u64>, threads: Option<u64>) -> String {
     format!("{limit}{threads}")
 }
 
-/// The WHERE condition selecting the rows of a pass's partitions.
-pub fn pass_predicate(pass: &Pass, target: &CopyTarget) -> String {
-    let col = quote_ident(target.column);
+/// The WHERE condition selecting the rows of a pass's partitions: one run of the key (see
+/// [`plan`]); a spec's run is bounded by its first and last partitions' values
+/// (`core::spec::PartitionSpec::run_predicate`).
+pub fn pass_predicate(pass: &Pass, target: &CopyTarget) -> Result<String> {
+    let (strategy, column, key_sql) = match &target.keying {
+        Keying::Strategy { strategy, column, key_sql } => (*strategy, *column, key_sql),
+        Keying::Spec { spec, types } => {
+            let (Some(first), Some(last)) = (pass.partitions.first(), pass.partitions.last()) else {
+                return Ok("FALSE".into());
+            };
+            return spec.run_predicate(types, &first.keys, &last.keys);
+        }
+    };
+    let col = quote_ident(column);
     let null = pass.partitions.iter().any(|p| p.is_null);
     let keyed: Vec<&PlanPartition> = pass.partitions.iter().filter(|p| !p.is_null).collect();
     let mut terms = Vec::new();
     if !keyed.is_empty() {
-        match target.strategy {
+        match strategy {
             Strategy::Hash => {
                 // Key order: the pass is one run of buckets (empty ones between hold no rows).
                 let first = keyed[0].lower.as_deref().unwrap_or("NULL");
                 let last = keyed[keyed.len() - 1].lower.as_deref().unwrap_or("NULL");
-                terms.push(if first == last {
-                    format!("{} = {first}", target.key_sql)
-                } else {
-                    format!("{} BETWEEN {first} AND {last}", target.key_sql)
-                });
+                terms.push(if first == last { format!("{key_sql} = {first}") } else { format!("{key_sql} BETWEEN {first} AND {last}") });
             }
             Strategy::Temporal | Strategy::Range => {
                 // Key order: the pass is one run from the first lower to the last upper.
@@ -422,18 +454,27 @@ pub fn pass_predicate(pass: &Pass, target: &CopyTarget) -> String {
     if null {
         terms.push(format!("{col} IS NULL"));
     }
-    terms.join(" OR ")
+    Ok(terms.join(" OR "))
+}
+
+/// The select list of a COPY statement and its `PARTITION_BY` columns.
+pub fn copy_columns(keying: &Keying) -> (String, String) {
+    match keying {
+        Keying::Strategy { key_sql, .. } => (format!("*, {key_sql} AS {KEY_COLUMN}"), KEY_COLUMN.to_string()),
+        Keying::Spec { spec, .. } => spec.copy_columns(),
+    }
 }
 
 /// The COPY statement of pass `index`: the first refuses a directory that already has files
 /// (as the one-pass COPY does) unless the target appends, later ones append to it.
-pub fn copy_sql(pass: &Pass, index: usize, row_group: u64, target: &CopyTarget) -> String {
+pub fn copy_sql(pass: &Pass, index: usize, row_group: u64, target: &CopyTarget) -> Result<String> {
+    let (select, partition_by) = copy_columns(&target.keying);
     let mut options = vec![
         match target.format {
             Format::Parquet => "FORMAT parquet".to_string(),
             Format::Csv => "FORMAT csv".to_string(),
         },
-        format!("PARTITION_BY ({KEY_COLUMN})"),
+        format!("PARTITION_BY ({partition_by})"),
     ];
     if index > 0 || target.append {
         options.push("APPEND".into());
@@ -447,14 +488,13 @@ pub fn copy_sql(pass: &Pass, index: usize, row_group: u64, target: &CopyTarget) 
     if target.format == Format::Parquet {
         options.push(format!("ROW_GROUP_SIZE {row_group}"));
     }
-    format!(
-        "COPY (SELECT *, {} AS {KEY_COLUMN} FROM {} WHERE {}) TO {} ({});",
-        target.key_sql,
+    Ok(format!(
+        "COPY (SELECT {select} FROM {} WHERE {}) TO {} ({});",
         target.source_sql,
-        pass_predicate(pass, target),
+        pass_predicate(pass, target)?,
         quote_literal(target.path),
         options.join(", ")
-    )
+    ))
 }
 
 /// The query that lists the partitions of `strategy` over `tbl` for a plan: the strategy's
@@ -586,6 +626,7 @@ mod tests {
             lower: Some(id.to_string()),
             upper: None,
             is_null: false,
+            keys: Vec::new(),
         }
     }
 
@@ -667,11 +708,9 @@ mod tests {
         assert_eq!(seen, (0..64).collect::<Vec<_>>());
         let target = CopyTarget {
             source_sql: "\"t\"",
-            column: "user_id",
-            key_sql: "k".into(),
+            keying: Keying::Strategy { strategy: Strategy::Hash, column: "user_id", key_sql: "k".into() },
             path: "out",
             format: Format::Parquet,
-            strategy: Strategy::Hash,
             append: false,
             compression: None,
             compression_level: None,
@@ -681,7 +720,7 @@ mod tests {
             // One run of buckets, read with one BETWEEN that DuckDB evaluates in its scan.
             let ids: Vec<i64> = p.partitions.iter().map(|q| q.id).collect();
             assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "a run of buckets: {ids:?}");
-            assert_eq!(pass_predicate(p, &target), format!("k BETWEEN {} AND {}", ids[0], ids[ids.len() - 1]));
+            assert_eq!(pass_predicate(p, &target).unwrap(), format!("k BETWEEN {} AND {}", ids[0], ids[ids.len() - 1]));
         }
         // A smaller row group never gives more passes than a larger one would.
         let room = (budget / 2).saturating_sub(thread_buffers(&parts, DEFAULT_ROW_GROUP, 2));
@@ -696,15 +735,16 @@ mod tests {
         assert_eq!(runs, vec![vec![0, 1, 2], (5..40).collect(), (41..64).collect()]);
         let appending = CopyTarget { append: true, ..target };
         let named = |label: Option<&str>| PlanPartition { label: label.map(String::from), ..part(7, 1, 1) };
-        assert_eq!(partition_directory(Strategy::Hash, &named(Some("7"))), "partition_key=7");
-        assert_eq!(partition_directory(Strategy::Range, &named(Some("007"))), "partition_key=7");
-        assert_eq!(partition_directory(Strategy::Temporal, &named(Some("2024-01-01T05"))), "partition_key=2024-01-01T05");
-        assert_eq!(partition_directory(Strategy::Range, &named(None)), "partition_key=__HIVE_DEFAULT_PARTITION__");
-        assert!(copy_sql(&plan.passes[0], 0, 4096, &appending).contains("APPEND"));
-        assert!(!copy_sql(&plan.passes[0], 0, 4096, &CopyTarget { append: false, key_sql: "k".into(), ..appending }).contains("APPEND"));
+        let by = |strategy| Keying::Strategy { strategy, column: "k", key_sql: String::new() };
+        assert_eq!(partition_directory(&by(Strategy::Hash), &named(Some("7"))), "partition_key=7");
+        assert_eq!(partition_directory(&by(Strategy::Range), &named(Some("007"))), "partition_key=7");
+        assert_eq!(partition_directory(&by(Strategy::Temporal), &named(Some("2024-01-01T05"))), "partition_key=2024-01-01T05");
+        assert_eq!(partition_directory(&by(Strategy::Range), &named(None)), "partition_key=__HIVE_DEFAULT_PARTITION__");
+        assert!(copy_sql(&plan.passes[0], 0, 4096, &appending).unwrap().contains("APPEND"));
+        assert!(!copy_sql(&plan.passes[0], 0, 4096, &CopyTarget { append: false, ..appending.clone() }).unwrap().contains("APPEND"));
         // The codec a user asks for, by DuckDB's name only.
         let zstd = CopyTarget { compression: Some(Format::Parquet.compression("ZSTD").unwrap()), ..appending };
-        assert!(copy_sql(&plan.passes[0], 0, 4096, &zstd).ends_with("APPEND, COMPRESSION zstd, ROW_GROUP_SIZE 4096);"));
+        assert!(copy_sql(&plan.passes[0], 0, 4096, &zstd).unwrap().ends_with("APPEND, COMPRESSION zstd, ROW_GROUP_SIZE 4096);"));
         let err = Format::Parquet.compression("zstd); DROP TABLE t; --").unwrap_err().to_string();
         assert!(err.starts_with("unknown compression 'zstd); DROP TABLE t; --' for format 'parquet'; use one of 'uncompressed'"), "{err}");
         assert_eq!(Format::Csv.compression("gzip").unwrap(), "gzip");
@@ -712,7 +752,9 @@ mod tests {
         // A zstd level: with zstd into Parquet only, within zstd's levels.
         let level = Format::Parquet.compression_level(zstd.compression, 1).unwrap();
         let fast = CopyTarget { compression_level: Some(level), ..zstd.clone() };
-        assert!(copy_sql(&plan.passes[0], 0, 4096, &fast).ends_with("APPEND, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 4096);"));
+        assert!(copy_sql(&plan.passes[0], 0, 4096, &fast)
+            .unwrap()
+            .ends_with("APPEND, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 4096);"));
         assert_eq!(Format::Parquet.compression_level(Some("zstd"), -5).unwrap(), -5);
         let err = |r: Result<i64>| r.unwrap_err().to_string();
         assert!(err(Format::Parquet.compression_level(None, 1))
@@ -752,21 +794,19 @@ mod tests {
         }
         let target = CopyTarget {
             source_sql: "\"t\"",
-            column: "ts",
-            key_sql: "k".into(),
+            keying: Keying::Strategy { strategy: Strategy::Temporal, column: "ts", key_sql: "k".into() },
             path: "out",
             format: Format::Parquet,
-            strategy: Strategy::Temporal,
             append: false,
             compression: None,
             compression_level: None,
         };
         let first = &plan.passes[0];
         let last_id = first.partitions.iter().filter(|p| !p.is_null).map(|p| p.id).max().unwrap();
-        let pred = pass_predicate(first, &target);
+        let pred = pass_predicate(first, &target).unwrap();
         assert!(pred.starts_with(&format!("(\"ts\" >= 0 AND \"ts\" < {})", last_id * 10 + 10)), "{pred}");
         let with_null = plan.passes.iter().find(|p| p.partitions.iter().any(|q| q.is_null)).unwrap();
-        assert!(pass_predicate(with_null, &target).ends_with("OR \"ts\" IS NULL"));
+        assert!(pass_predicate(with_null, &target).unwrap().ends_with("OR \"ts\" IS NULL"));
     }
 
     #[test]
@@ -787,22 +827,22 @@ mod tests {
         assert_eq!(plan.passes[0].partitions.iter().map(|p| p.id).collect::<Vec<_>>(), vec![1]);
         let target = CopyTarget {
             source_sql: "\"my t\"",
-            column: "user_id",
-            key_sql: "partition_key_hash(\"user_id\", 3)".into(),
+            keying: Keying::Strategy { strategy: Strategy::Hash, column: "user_id", key_sql: "partition_key_hash(\"user_id\", 3)".into() },
             path: "o'ut",
             format: Format::Parquet,
-            strategy: Strategy::Hash,
             append: false,
             compression: None,
             compression_level: None,
         };
-        let sql = copy_sql(&plan.passes[0], 0, plan.row_group, &target);
+        let sql = copy_sql(&plan.passes[0], 0, plan.row_group, &target).unwrap();
         assert_eq!(
             sql,
             "COPY (SELECT *, partition_key_hash(\"user_id\", 3) AS partition_key FROM \"my t\" WHERE partition_key_hash(\"user_id\", 3) = 1) \
              TO 'o''ut' (FORMAT parquet, PARTITION_BY (partition_key), ROW_GROUP_SIZE 122880);"
         );
-        assert!(copy_sql(&plan.passes[0], 1, 4096, &target).ends_with("PARTITION_BY (partition_key), APPEND, ROW_GROUP_SIZE 4096);"));
+        assert!(copy_sql(&plan.passes[0], 1, 4096, &target)
+            .unwrap()
+            .ends_with("PARTITION_BY (partition_key), APPEND, ROW_GROUP_SIZE 4096);"));
         assert!(super::plan(&[part(0, 0, 1)], Format::Csv, 1, 1).unwrap().passes.is_empty());
     }
 }

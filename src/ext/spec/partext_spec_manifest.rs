@@ -37,6 +37,7 @@ impl RowsFunction for PartextSpecManifest {
             ("row_count", Field::BigInt),
             ("estimated_bytes", Field::BigInt),
             ("path", Field::Text),
+            ("keys", Field::Text),
         ]);
         Schema(fields)
     }
@@ -66,6 +67,7 @@ impl RowsFunction for PartextSpecManifest {
                     Value::Int(Some(p.row_count as i64)),
                     Value::Int(Some(p.estimated_bytes as i64)),
                     Value::Text(Some(p.path)),
+                    Value::Text(Some(p.keys)),
                 ]);
                 values
             })

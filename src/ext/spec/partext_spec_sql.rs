@@ -15,7 +15,7 @@ use duckdb::vtab::arrow::WritableVector;
 
 use crate::core::error::Error;
 use crate::core::source::from_sql;
-use crate::core::spec::PartitionSpec;
+use crate::core::spec::{ManifestOutput, PartitionSpec};
 use crate::ext::args::Args;
 use crate::ext::manifest_rows::boxed;
 
@@ -42,7 +42,7 @@ impl VScalar for PartextSpecSql {
                     spec.check_names()?;
                     let tbl_literal = crate::core::sql::quote_literal(&tbl);
                     let row_bytes = crate::ext::macros::row_bytes_sql(super::NAME, &tbl_literal);
-                    spec.manifest_sql(&spec_text, &tbl, &source.from_sql, &row_bytes)
+                    spec.manifest_sql(&spec_text, &tbl, &source.from_sql, &row_bytes, ManifestOutput::Manifest)
                 })
             })()
             .map_err(|e| e.named(function))?;

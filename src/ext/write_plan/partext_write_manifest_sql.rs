@@ -1,6 +1,6 @@
-//! `partext_write_manifest_sql(tbl, strategy, col, arg, method, bounds_text, bounds_type)`: the
+//! `partext_write_manifest_sql(tbl, strategy, col, arg, method, bounds_text, bounds_type, spec)`: the
 //! query write_plan reads its partitions from — the strategy's manifest with each partition's
-//! bounds as text.
+//! bounds as text (a spec's: partition_by's scan, each partition's field values as text).
 //!
 //! ```sql
 //! FROM query(partext_write_manifest_sql(['events'], ['range'], ['amount'], ['16'], ['exact'], ['10', '20'], ['INTEGER[]']));
@@ -16,13 +16,16 @@ use duckdb::core::{DataChunkHandle, Inserter, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
+use crate::core::error::Error;
 use crate::core::scan::{check_files, ScanKind};
 use crate::core::source::{from_sql, SourceKind};
+use crate::core::spec::{ManifestOutput, PartitionSpec};
+use crate::core::sql::quote_literal;
 use crate::core::write_plan::{manifest_sql, RangeOptions};
 use crate::ext::args::Args;
 use crate::ext::manifest_rows::boxed;
 
-const NAME: &str = "write_plan";
+use super::{partitioning, Partitioning, NAME};
 
 pub struct PartextWriteManifestSql;
 
@@ -34,9 +37,7 @@ impl VScalar for PartextWriteManifestSql {
         let out = output.flat_vector();
         for row in 0..args.rows() {
             let tbl = args.text(0, row, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
-            let strategy = args.text(1, row, "strategy", "'temporal', 'hash' or 'range'")?;
-            let col = args.text(2, row, "col", "the name of the key column")?;
-            let arg = args.text(3, row, "arg", "the granularity, bucket count or partition count")?;
+            let partitioning = partitioning(&args, row, 1, 7)?;
             // bounds_type is NULL when no bounds were given (typeof of the list otherwise).
             let range = RangeOptions {
                 method: args.opt_text(4, row, "method")?,
@@ -48,7 +49,11 @@ impl VScalar for PartextWriteManifestSql {
             if from_sql(&tbl).is_ok_and(|s| s.kind == SourceKind::File) {
                 check_files(tbl.trim(), ScanKind::of_file(tbl.trim())).map_err(|e| e.named(NAME))?;
             }
-            let sql = manifest_sql(&tbl, &strategy, &col, &arg, &range).map_err(|e| e.named(NAME))?;
+            let sql = match partitioning {
+                Partitioning::Strategy { strategy, col, arg } => manifest_sql(&tbl, &strategy, &col, &arg, &range),
+                Partitioning::Spec(text) => spec_manifest_sql(&tbl, &text, &range),
+            }
+            .map_err(|e| e.named(NAME))?;
             out.insert(row, sql.as_str());
         }
         Ok(())
@@ -56,9 +61,20 @@ impl VScalar for PartextWriteManifestSql {
 
     fn signatures() -> Vec<ScalarFunctionSignature> {
         use LogicalTypeId::Varchar;
-        vec![ScalarFunctionSignature::exact(
-            vec![boxed(Varchar), boxed(Varchar), boxed(Varchar), boxed(Varchar), boxed(Varchar), boxed(Varchar), boxed(Varchar)],
-            LogicalTypeHandle::from(Varchar),
-        )]
+        // tbl, strategy, col, arg, method, bounds_text, bounds_type, spec: each a one-element list.
+        vec![ScalarFunctionSignature::exact((0..8).map(|_| boxed(Varchar)).collect(), LogicalTypeHandle::from(Varchar))]
     }
+}
+
+/// The query listing a spec's partitions for a plan (`core::spec::ManifestOutput::WritePlan`):
+/// partition_by's one scan, each partition's human strings and key types as text.
+fn spec_manifest_sql(tbl: &str, text: &str, range: &RangeOptions) -> Result<String, Error> {
+    if range.method.is_some() || range.bounds.is_some() {
+        return Err(Error::user("method and bounds apply to strategy 'range' only, not to a spec; drop them"));
+    }
+    let source = from_sql(tbl)?;
+    let spec = PartitionSpec::parse(text)?;
+    spec.check_names()?;
+    let row_bytes = crate::ext::macros::row_bytes_sql(NAME, &quote_literal(tbl));
+    Ok(spec.manifest_sql(text, tbl, &source.from_sql, &row_bytes, ManifestOutput::WritePlan))
 }

@@ -1,7 +1,7 @@
 //! `partext_write_plan(ids, labels, rows, bytes, lowers, uppers, key_types, tbl, path, strategy,
 //! col, arg, format, memory_mb, memory_limit, threads, kind, row_group_rows,
 //! row_group_compressed, row_group_pages, row_bytes, columns, wanted, compression, row_group_size,
-//! spread, compression_level)`: write_plan's passes, planned by
+//! spread, compression_level, spec)`: write_plan's passes, planned by
 //! `core::write_plan` from the manifest's partitions, the source's scan (`core::scan`, from
 //! the facts `partext_scan_sql` measured) and the session's memory.
 //!
@@ -11,6 +11,7 @@
 
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 
+use super::{partitioning, Partitioning};
 use crate::core::chunk::{parse_memory, shown_memory_bytes};
 use crate::core::distribute::{
     applies, cheaper, direct_cost, distribute_sql, group_key_sql, group_source_sql, plan as two_level_plan, remove_sql, split_passes,
@@ -19,9 +20,11 @@ use crate::core::distribute::{
 use crate::core::error::Error;
 use crate::core::scan::{scan_cost, thread_choices, thread_note, ScanFacts, ScanKind, ThreadChoice};
 use crate::core::source::from_sql;
+use crate::core::spec::{decode_keys, PartitionSpec};
 use crate::core::strategy::Strategy;
+use crate::core::types::ColumnType;
 use crate::core::write_plan::{
-    copy_sql, key_sql, partition_directory, pass_predicate, plan_threads, restore_sql, settings_sql, CopyTarget, Format, Pass,
+    copy_sql, key_sql, partition_directory, pass_predicate, plan_threads, restore_sql, settings_sql, CopyTarget, Format, Keying, Pass,
     PlanPartition, MAX_ROW_GROUP, MIN_ROW_GROUP,
 };
 use crate::ext::args::Args;
@@ -85,9 +88,17 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
     let key_types = args.text_list(6, row, "key type")?;
     let tbl = args.text(7, row, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
     let path = args.text(8, row, "path", "the directory to write the partitions to")?;
-    let strategy = Strategy::parse(&args.text(9, row, "strategy", "'temporal', 'hash' or 'range'")?)?;
-    let col = args.text(10, row, "col", "the name of the key column")?;
-    let arg = args.text(11, row, "arg", "the granularity, bucket count or partition count")?;
+    let partitioning = partitioning(args, row, 9, 27)?;
+    // A spec's parsed fields and their key columns' types (each partition's key_type holds
+    // them, one a line).
+    let spec = match &partitioning {
+        Partitioning::Spec(text) => {
+            let types: Vec<ColumnType> =
+                key_types.iter().flatten().next().map(|t| t.split('\n').map(ColumnType::parse).collect()).unwrap_or_default();
+            Some((PartitionSpec::parse(text)?, types))
+        }
+        Partitioning::Strategy { .. } => None,
+    };
     let format = Format::parse(&args.text(12, row, "format", "'parquet' or 'csv'")?)?;
     let threads = args.opt_int(15, row).filter(|t| *t >= 1).unwrap_or(1) as u64;
     let memory_limit = args.opt_text(14, row, "memory_limit")?;
@@ -97,23 +108,31 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
     let choices = thread_choices(budget, threads, &cost)?;
     let key_type = key_types.iter().flatten().next().cloned();
     let partitions: Vec<PlanPartition> = (0..ids.len())
-        .map(|i| {
-            let typed = |text: &Option<String>| match (text, &key_type) {
-                (Some(v), Some(t)) => Some(crate::core::write_plan::typed_literal(v, t)),
-                (Some(v), None) => Some(v.clone()), // hash: the bucket number
-                (None, _) => None,
-            };
-            PlanPartition {
+        .map(|i| -> Result<PlanPartition, Error> {
+            let label = labels.get(i).cloned().flatten();
+            let base = PlanPartition {
                 id: ids[i].unwrap_or(i as i64),
-                label: labels.get(i).cloned().flatten(),
+                is_null: label.is_none() && spec.is_none(),
+                label,
                 rows: rows.get(i).copied().flatten().unwrap_or(0).max(0) as u64,
                 bytes: bytes.get(i).copied().flatten().unwrap_or(0).max(0) as u64,
-                lower: typed(lowers.get(i).unwrap_or(&None)),
-                upper: typed(uppers.get(i).unwrap_or(&None)),
-                is_null: labels.get(i).is_some_and(|l| l.is_none()),
+                lower: None,
+                upper: None,
+                keys: Vec::new(),
+            };
+            let lower = lowers.get(i).cloned().flatten();
+            if spec.is_some() {
+                // A spec's partition: its path as label, its fields' human strings as keys.
+                return Ok(PlanPartition { keys: decode_keys(lower.as_deref().unwrap_or(""))?, ..base });
             }
+            let typed = |text: Option<String>| match (text, &key_type) {
+                (Some(v), Some(t)) => Some(crate::core::write_plan::typed_literal(&v, t)),
+                (Some(v), None) => Some(v), // hash: the bucket number
+                (None, _) => None,
+            };
+            Ok(PlanPartition { lower: typed(lower), upper: typed(uppers.get(i).cloned().flatten()), ..base })
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     // The partitions to write: 1 each where write_plan was given no `partitions` (all), else 2
     // for those it names and 0 for the rest. The range key takes every bound, so that partition
     // ids stay the manifest's; a plan of named partitions appends from its first pass on.
@@ -147,13 +166,19 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
     }
     let source = from_sql(&tbl)?;
     let compression = args.opt_text(23, row, "compression")?.map(|codec| format.compression(&codec)).transpose()?;
+    let keying = match (&partitioning, &spec) {
+        (Partitioning::Strategy { strategy, col, arg }, _) => {
+            let strategy = Strategy::parse(strategy)?;
+            Keying::Strategy { strategy, column: col, key_sql: key_sql(strategy, col, arg, &partitions, key_type.as_deref())? }
+        }
+        (Partitioning::Spec(_), Some((spec, types))) => Keying::Spec { spec, types },
+        (Partitioning::Spec(_), None) => return Err(Error::internal("a spec plan without its spec")),
+    };
     let target = CopyTarget {
         source_sql: &source.from_sql,
-        column: &col,
-        key_sql: key_sql(strategy, &col, &arg, &partitions, key_type.as_deref())?,
+        keying,
         path: &path,
         format,
-        strategy,
         append: named_partitions,
         compression,
         compression_level: args.opt_int(26, row).map(|level| format.compression_level(compression, level)).transpose()?,
@@ -161,7 +186,10 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
     let shown_limit = memory_limit.as_deref().and_then(shown_memory_bytes);
     // The two-level plan, where it costs less (core::distribute): the spread of the key in the
     // source's first rows says whether a direct pass can skip row groups (time keys only).
-    let spread = if strategy == Strategy::Temporal { args.opt_int(25, row).map(|s| s.max(0) as u64) } else { None };
+    let spread = match &target.keying {
+        Keying::Strategy { strategy: Strategy::Temporal, .. } => args.opt_int(25, row).map(|s| s.max(0) as u64),
+        _ => None,
+    };
     let direct = direct_cost(&planned, chosen, cost.pass_share(), wanted.len(), spread);
     let groups_scan = |row_group: u64| {
         let group_facts = ScanFacts {
@@ -225,7 +253,7 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
             Value::Text(Some(sql)),
         ]);
     };
-    let directories = |pass: &Pass| pass.partitions.iter().map(|p| partition_directory(strategy, p)).collect::<Vec<_>>().join("\n");
+    let directories = |pass: &Pass| pass.partitions.iter().map(|p| partition_directory(&target.keying, p)).collect::<Vec<_>>().join("\n");
     match two_level {
         None => {
             let settings = pass_settings(&choice, planned.row_group);
@@ -233,7 +261,7 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
             for (i, pass) in planned.passes.iter().enumerate() {
                 // The connection's memory_limit and threads are restored after the last statement.
                 let restore_last = if i == last { restore.as_str() } else { "" };
-                let sql = format!("{settings} {}{restore_last}", copy_sql(pass, i, planned.row_group, &target));
+                let sql = format!("{settings} {}{restore_last}", copy_sql(pass, i, planned.row_group, &target)?);
                 row_of(pass, planned.row_group, chosen, &settings, sql, directories(pass));
             }
         }
@@ -247,9 +275,11 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
             };
             let d = &two.distribute;
             let settings = pass_settings(&two.distribute_threads, d.row_group);
-            let group_key = group_key_sql(strategy, &col, &target.key_sql, &two.groups);
-            let sql =
-                format!("{settings} {}", distribute_sql(target.source_sql, &pass_predicate(&all, &target), &group_key, &temp, d.row_group));
+            let group_key = group_key_sql(&target.keying, &two.groups)?;
+            let sql = format!(
+                "{settings} {}",
+                distribute_sql(target.source_sql, &pass_predicate(&all, &target)?, &group_key, &temp, d.row_group)
+            );
             let distributing = Pass { partitions: Vec::new(), ..all };
             row_of(&distributing, d.row_group, two.distribute_threads.threads, &settings, sql, String::new());
             let splits = split_passes(&two);
@@ -258,7 +288,7 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
                 let group_target = CopyTarget { source_sql: &source_sql, ..target.clone() };
                 let settings = pass_settings(&group.threads, group.plan.row_group);
                 let tail = if i + 1 == splits.len() { format!(" {}{restore}", remove_sql(&temp)) } else { String::new() };
-                let sql = format!("{settings} {}{tail}", copy_sql(pass, i, group.plan.row_group, &group_target));
+                let sql = format!("{settings} {}{tail}", copy_sql(pass, i, group.plan.row_group, &group_target)?);
                 row_of(pass, group.plan.row_group, group.threads.threads, &settings, sql, directories(pass));
             }
         }
@@ -303,6 +333,7 @@ impl RowsFunction for PartextWritePlan {
             boxed(Bigint),
             boxed(Bigint),
             boxed(Bigint),
+            boxed(Varchar),
         ]
     }
 

@@ -1,5 +1,9 @@
 -- partext.write_plan(tbl, path, strategy, col, arg [, format] [, memory_mb] [, method] [, bounds] [, partitions]
 --                    [, compression] [, compression_level] [, row_group_size])
+-- partext.write_plan(tbl, path, spec := 'month(ts), bucket(16, user_id)' [, format] [, memory_mb] ...)
+-- strategy, col and arg take NULL defaults so that a spec can stand in their place (DuckDB
+-- binds positional arguments to them in order); partext_write_manifest_sql and
+-- partext_write_plan check that a call gives one or the other.
 -- What a scan of the source holds (partext_scan_sql's query: Parquet metadata or a sample of the
 -- first rows), the strategy's manifest (run in the caller's query through query(...); local
 -- files are checked first, so a source that cannot be read fails before anything is written),
@@ -10,9 +14,10 @@
 -- splits a pass replans what is left. spread: how many periods the source's first rows hold
 -- (time keys; read through text, so that the query binds whatever the key's type), which says
 -- whether a pass can skip the row groups outside its periods.
-CREATE MACRO partext.main.write_plan(tbl, path, strategy, col, arg, format := 'parquet', memory_mb := NULL,
-                                     method := NULL, bounds := NULL, partitions := NULL, compression := NULL,
-                                     row_group_size := NULL, compression_level := NULL) AS TABLE
+CREATE MACRO partext.main.write_plan(tbl, path, strategy := NULL, col := NULL, arg := NULL, format := 'parquet',
+                                     memory_mb := NULL, method := NULL, bounds := NULL, partitions := NULL,
+                                     compression := NULL, row_group_size := NULL, compression_level := NULL,
+                                     spec := NULL) AS TABLE
 WITH facts AS (
     FROM query(partext_scan_sql([CAST(tbl AS VARCHAR)], 'write_plan', 'all', version()))
 ),
@@ -20,12 +25,14 @@ m AS (
     FROM query(partext_write_manifest_sql([CAST(tbl AS VARCHAR)], [CAST(strategy AS VARCHAR)], [CAST(col AS VARCHAR)],
                                           [CAST(arg AS VARCHAR)], [CAST(method AS VARCHAR)],
                                           coalesce(TRY_CAST(bounds AS VARCHAR[]), CAST([] AS VARCHAR[])),
-                                          [CASE WHEN bounds IS NOT NULL THEN typeof(bounds) END]))
+                                          [CASE WHEN bounds IS NOT NULL THEN typeof(bounds) END], [CAST(spec AS VARCHAR)]))
 ),
 spread AS (
     SELECT count(DISTINCT partition_key_temporal(TRY_CAST(CAST(k AS VARCHAR) AS TIMESTAMP), CAST(arg AS VARCHAR))) AS periods
-    FROM (SELECT COLUMNS(lambda c: partext_column(c, [CAST(col AS VARCHAR)], 'write_plan')) AS k
-          FROM query('SELECT * FROM ' || partext_source([CAST(tbl AS VARCHAR)], 'write_plan'))
+    -- (A spec reads no row here either: its query has one column, k.)
+    FROM (SELECT COLUMNS(lambda c: partext_column(c, [CASE WHEN spec IS NULL THEN CAST(col AS VARCHAR) ELSE 'k' END], 'write_plan')) AS k
+          FROM query(CASE WHEN spec IS NULL THEN 'SELECT * FROM ' || partext_source([CAST(tbl AS VARCHAR)], 'write_plan')
+                          ELSE 'SELECT NULL AS k' END)
           -- Other strategies read no row here (partext_write_plan uses the spread of time keys only).
           WHERE lower(CAST(strategy AS VARCHAR)) = 'temporal' AND lower(CAST(arg AS VARCHAR)) <> 'auto'
           LIMIT {sample_limit})
@@ -47,7 +54,7 @@ plan AS (
                [f.kind], [CAST(f.row_group_rows AS BIGINT)], [CAST(f.row_group_compressed AS BIGINT)],
                [CAST(f.row_group_pages AS BIGINT)], [CAST(f.row_bytes AS DOUBLE)], [CAST(f.columns AS BIGINT)], wanted,
                [CAST(compression AS VARCHAR)], [CAST(row_group_size AS BIGINT)],
-               [s.periods], [CAST(compression_level AS BIGINT)]) AS passes
+               [s.periods], [CAST(compression_level AS BIGINT)], [CAST(spec AS VARCHAR)]) AS passes
     FROM agg, facts AS f, spread AS s
 )
 SELECT r.pass_id, CAST(r.partition_ids AS BIGINT[]) AS partition_ids,
