@@ -322,8 +322,12 @@ class Gen:
             if rng.random() < 0.3:
                 extra += f", bounds := {self.pick([self.bounds(), self.literal(), '[[1]]', 'NULL'])}"
             path = self.pick(["'out'", "'/tmp/partext fuzz/o''ut'", self.text()])
+            # A spec instead of the strategy (or, now and then, beside it: an error).
+            keys = f"{strategy}, {col}, {arg}"
+            if rng.random() < 0.35:
+                keys = f"spec := {self.spec()}" if rng.random() < 0.85 else f"{strategy}, spec := {self.spec()}"
             return f, (f"SELECT count(*), sum(estimated_rows), max(buffer_bytes), min(length(sql)) FROM partext.write_plan({src}, {path}, "
-                       f"{strategy}, {col}, {arg}{extra})"), None
+                       f"{keys}{extra})"), None
         if f == "partition_advise":
             src, _ = self.source()
             extra = f", col := {self.column()[0]}" if rng.random() < 0.5 else ""

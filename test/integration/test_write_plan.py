@@ -4,7 +4,8 @@ A generated table of about 260 MiB in memory (ids, timestamps, user ids with NUL
 96-character payload) in a database file, with memory_limit = 24MB and 2 threads:
   - the one-pass COPY ... (PARTITION_BY (partition_key_hash(user_id, 64))) runs out of memory
     (asserted: this is what write_plan is for);
-  - for hash (64 buckets), day and range (16) partitions, three times each: write_plan's
+  - for hash (64 buckets), day and range (16) partitions, three times each, and once for the
+    spec 'month(ts), bucket(16, user_id)' (Iceberg's layout): write_plan's
     statements, run in order, all succeed, each pass's estimated buffer stays within the
     budget, and the rows written per partition (read back from the Hive layout) equal the
     manifest's row counts, NULL keys included;
@@ -104,6 +105,29 @@ def main():
                 checks.true("not empty" in str(e) or "APPEND" in str(e) or "OVERWRITE" in str(e), f"{strategy}: refused: {e}")
             con.execute("RESET preserve_insertion_order")
             con.execute("RESET partitioned_write_flush_threshold")
+
+        # A spec, months x 16 buckets, as the largest datasets are partitioned: the plan's passes
+        # write Iceberg's layout within the budget, every directory with its partition's rows.
+        spec = "month(ts), bucket(16, user_id)"
+        manifest = {path.replace("=null", "=__HIVE_DEFAULT_PARTITION__"): n for path, n in con.execute(
+            f"SELECT path, row_count FROM partext.partition_by('events', {quote_literal(spec)})").fetchall()}
+        out = os.path.join(tmp, "out_spec")
+        passes = con.execute(f"SELECT directories, buffer_bytes, sql FROM partext.write_plan('events', {quote_literal(out)}, "
+                             f"spec := {quote_literal(spec)})").fetchall()
+        checks.true(1 < len(passes) < 200, f"{spec}: {len(passes)} passes for {len(manifest)} partitions")
+        checks.equal(sorted(d for p in passes for d in p[0]), sorted(manifest), f"{spec}: the passes write every partition once")
+        checks.true(all(p[1] <= (MEMORY_LIMIT_MB - 2 * 4) * 2**20 for p in passes), f"{spec}: every pass's buffer fits the budget")
+        for p in passes:
+            con.execute(p[2])  # an Out of Memory error here fails the test
+        con.execute("SET memory_limit = '1GB'")
+        files = quote_literal(os.path.join(out, "*", "*", "*.parquet"))
+        written = dict(con.execute(f"SELECT 'ts_month=' || ts_month || '/user_id_bucket=' || coalesce(user_id_bucket, 'NULL'), count(*) "
+                                   f"FROM read_parquet({files}, hive_partitioning = true, hive_types_autocast = false) GROUP BY ALL").fetchall())
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT_MB}MB'")
+        checks.equal(written, {k.replace("=__HIVE_DEFAULT_PARTITION__", "=NULL"): v for k, v in manifest.items()},
+                     f"{spec}: rows written per partition at 10x memory_limit")
+        con.execute("RESET preserve_insertion_order")
+        con.execute("RESET partitioned_write_flush_threshold")
 
         # With 2 threads the passes run with memory_limit lowered, and the last statement sets
         # the connection's value back as current_setting shows it ('256MB' shows as 244.1 MiB,
