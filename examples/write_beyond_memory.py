@@ -31,7 +31,7 @@ def main():
     again = partext.write(con, "events", out, "hash", "user_id", 32)
     manifest = dict(con.execute("SELECT bucket, row_count FROM partext.partition_hash('events', 'user_id', 32)").fetchall())
     files = os.path.join(out, "**", "*.parquet")
-    written = dict(con.execute(f"SELECT partition_key, count(*) FROM read_parquet('{files}', hive_partitioning = true) GROUP BY ALL").fetchall())
+    written = dict(con.execute(f"SELECT user_id_bucket, count(*) FROM read_parquet('{files}', hive_partitioning = true) GROUP BY ALL").fetchall())
     assert written == manifest, (written, manifest)
     assert again == [], again
     print(f"wrote {sum(written.values()):,} rows in {len(first)} passes into {len(written)} bucket directories; a second run wrote nothing")

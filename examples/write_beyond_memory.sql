@@ -21,6 +21,6 @@ SELECT sql FROM partext.write_plan('events', 'events_by_day', 'temporal', 'ts', 
 SELECT count(*) AS days, sum(n) AS rows_written,
        CASE WHEN count(*) FILTER (WHERE n IS DISTINCT FROM row_count) = 0 THEN 'every day as in the manifest'
             ELSE error('rows written differ from the manifest') END AS check
-FROM (SELECT partition_key AS label, count(*) AS n
+FROM (SELECT CAST(ts_day AS VARCHAR) AS label, count(*) AS n
       FROM read_parquet('events_by_day/**/*.parquet', hive_partitioning = true) GROUP BY ALL)
 FULL JOIN (SELECT label, row_count FROM partext.partition_temporal('events', 'ts', 'day', include_empty := false)) USING (label);

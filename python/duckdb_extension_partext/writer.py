@@ -32,7 +32,7 @@ import time
 
 __all__ = ["write"]
 
-_OPTIONS = ("format", "compression", "compression_level", "row_group_size", "memory_mb", "method", "bounds")
+_OPTIONS = ("format", "compression", "compression_level", "row_group_size", "memory_mb", "method", "bounds", "spec")
 
 
 def _literal(value):
@@ -54,7 +54,9 @@ def _plan(con, tbl, path, strategy, col, arg, options, partitions=None, memory_m
         named["memory_mb"] = memory_mb
     if partitions is not None:
         named["partitions"] = sorted(partitions)
-    args = [_literal(tbl), _literal(path), _literal(strategy), _literal(col), _literal(str(arg))]
+    args = [_literal(tbl), _literal(path)]
+    if strategy is not None or "spec" not in named:
+        args += [_literal(strategy), _literal(col), _literal(None if arg is None else str(arg))]
     args += [f"{k} := {_literal(v)}" for k, v in named.items()]
     return con.execute(
         "SELECT pass_id, partition_ids, labels, directories, estimated_rows, threads, restore, sql "
@@ -144,12 +146,14 @@ class _Progress:
             self.bar.close()
 
 
-def write(con, tbl, path, strategy, col, arg, progress=None, **options):
+def write(con, tbl, path, strategy=None, col=None, arg=None, progress=None, **options):
     """Writes every partition of `tbl` by `strategy` on `col` (`arg`: the granularity, bucket
-    count or partition count) under `path`, within the connection's memory_limit (or
+    count or partition count), or of the Iceberg partition spec `spec=` ('month(ts),
+    bucket(16, user_id)') in its layout, under `path`, within the connection's memory_limit (or
     `memory_mb`), resuming a write that was interrupted. `options`: write_plan's named
-    parameters (`format`, `compression`, `compression_level`, `row_group_size`, `memory_mb`, `method`, `bounds`). `progress`: None shows a tqdm bar
-    when tqdm is installed and a line a pass otherwise; False shows nothing.
+    parameters (`format`, `compression`, `compression_level`, `row_group_size`, `memory_mb`,
+    `method`, `bounds`, `spec`). `progress`: None shows a tqdm bar when tqdm is installed and a
+    line a pass otherwise; False shows nothing.
 
     Returns one dict a pass that ran: `partitions` (ids), `labels`, `estimated_rows`,
     `threads`, `memory_mb` (None: the connection's budget), `split` (how many times its
@@ -158,7 +162,7 @@ def write(con, tbl, path, strategy, col, arg, progress=None, **options):
     if unknown:
         raise TypeError(f"write() got unknown options {sorted(unknown)}; it takes {', '.join(_OPTIONS)}")
     options = {k: v for k, v in options.items() if v is not None}
-    header = "partext write " + json.dumps([str(tbl), strategy, col, str(arg), {k: options[k] for k in sorted(options)}], default=str)
+    header = "partext write " + json.dumps([str(tbl), strategy, col, None if arg is None else str(arg), {k: options[k] for k in sorted(options)}], default=str)
     done = _Done(path, header)
     figures = []
     # What sets the connection's memory_limit and threads back where a plan's passes change

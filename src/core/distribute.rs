@@ -193,7 +193,7 @@ pub fn temp_directory(path: &str, partitions: &[PlanPartition]) -> String {
 /// turn (`CASE`, at most [`MAX_GROUPS`] conditions).
 pub fn group_key_sql(keying: &Keying, groups: &[Group]) -> Result<String> {
     let (strategy, column, key_sql) = match keying {
-        Keying::Strategy { strategy, column, key_sql } => (*strategy, *column, key_sql),
+        Keying::Strategy { strategy, column, key_sql, .. } => (*strategy, *column, key_sql),
         Keying::Spec { spec, types } => {
             let mut cases = Vec::new();
             for (i, g) in groups.iter().enumerate().take(groups.len().saturating_sub(1)) {
@@ -405,12 +405,21 @@ mod tests {
             })
             .collect();
         assert_eq!(
-            group_key_sql(&Keying::Strategy { strategy: Strategy::Temporal, column: "t s", key_sql: "unused".into() }, &groups).unwrap(),
+            group_key_sql(
+                &Keying::Strategy { strategy: Strategy::Temporal, column: "t s", key_sql: "unused".into(), name: String::new() },
+                &groups
+            )
+            .unwrap(),
             "partition_key_range(\"t s\", [2, 4])"
         );
         assert_eq!(
             group_key_sql(
-                &Keying::Strategy { strategy: Strategy::Range, column: "v", key_sql: "partition_key_range(\"v\", [1, 2])".into() },
+                &Keying::Strategy {
+                    strategy: Strategy::Range,
+                    column: "v",
+                    key_sql: "partition_key_range(\"v\", [1, 2])".into(),
+                    name: String::new()
+                },
                 &groups
             )
             .unwrap(),
@@ -418,7 +427,12 @@ mod tests {
         );
         assert_eq!(
             group_key_sql(
-                &Keying::Strategy { strategy: Strategy::Hash, column: "u", key_sql: "partition_key_hash(\"u\", 6)".into() },
+                &Keying::Strategy {
+                    strategy: Strategy::Hash,
+                    column: "u",
+                    key_sql: "partition_key_hash(\"u\", 6)".into(),
+                    name: String::new()
+                },
                 &groups[..1]
             )
             .unwrap(),

@@ -339,13 +339,16 @@ pub fn plan_threads(
 /// What a plan's rows are written under.
 #[derive(Debug, Clone)]
 pub enum Keying<'a> {
-    /// One strategy's key over one column: `<path>/partition_key=<key>/`.
+    /// One strategy's key over one column, written as its equivalent spec field:
+    /// `<path>/user_id_bucket=3/` ([`key_name`]).
     Strategy {
         strategy: Strategy,
         /// The key column, unquoted.
         column: &'a str,
         /// SQL of the key value every row is written under (the strategy's key function).
         key_sql: String,
+        /// The name of the column the rows are written under ([`key_name`]).
+        name: String,
     },
     /// The fields of an Iceberg partition spec, `<path>/ts_month=2024-01/user_id_bucket=3/`;
     /// `types` are the fields' key columns' types.
@@ -370,27 +373,43 @@ pub struct CopyTarget<'a> {
     pub compression_level: Option<i64>,
 }
 
-/// The name of the column the written partitions are keyed by (`<path>/partition_key=<key>/`).
-pub const KEY_COLUMN: &str = "partition_key";
+/// The name of the column a strategy's rows are written under, and so of its directories:
+/// the name Iceberg gives the field of the equivalent spec, `<col>_bucket` for hash buckets
+/// (`bucket(N, col)`), `<col>_<granularity>` for time (`day(col)`: `ts_day`; a quarter, which
+/// Iceberg lacks, `ts_quarter`) and `<col>_range` for ranges (partext's `range(N, col)`).
+pub fn key_name(strategy: Strategy, column: &str, arg: &str) -> String {
+    match strategy {
+        Strategy::Hash => format!("{column}_bucket"),
+        Strategy::Range => format!("{column}_range"),
+        Strategy::Temporal => format!("{column}_{}", arg.trim().to_ascii_lowercase()),
+    }
+}
 
-/// The directory, under the plan's path, that a partition's files are written to: the key
-/// column's value as DuckDB's partitioned COPY names it (the bucket, the period's label or the
-/// range's index; NULL keys go to `__HIVE_DEFAULT_PARTITION__`); for a spec, one directory
+/// A period's label as its directory writes it: Iceberg's human string, which is the label
+/// but for an hour (`2024-01-15-10`, the label `2024-01-15T10`).
+fn period_directory_value(label: &str) -> String {
+    label.replace('T', "-")
+}
+
+/// The directory, under the plan's path, that a partition's files are written to, as DuckDB's
+/// partitioned COPY names it: the key column's name and value (the bucket, the period's
+/// label, the range's index; `__HIVE_DEFAULT_PARTITION__` for NULL keys), or for a spec one
 /// level per field, escaped as DuckDB escapes them (`core::spec::PathStyle`).
 pub fn partition_directory(keying: &Keying, p: &PlanPartition) -> String {
-    let strategy = match keying {
-        Keying::Strategy { strategy, .. } => *strategy,
+    let (strategy, name) = match keying {
+        Keying::Strategy { strategy, name, .. } => (*strategy, name),
         Keying::Spec { spec, .. } => {
             let humans: Vec<Option<&str>> = p.keys.iter().map(Option::as_deref).collect();
             return hive_path(&spec.names(), &humans, PathStyle::DuckDb);
         }
     };
     let value = match (&p.label, strategy) {
-        (None, _) => "__HIVE_DEFAULT_PARTITION__".to_string(),
-        (Some(_), Strategy::Range) => p.id.to_string(),
-        (Some(label), _) => label.clone(),
+        (None, _) => None,
+        (Some(_), Strategy::Range) => Some(p.id.to_string()),
+        (Some(label), Strategy::Temporal) => Some(period_directory_value(label)),
+        (Some(label), Strategy::Hash) => Some(label.clone()),
     };
-    format!("{KEY_COLUMN}={value}")
+    hive_path(std::slice::from_ref(name), &[value.as_deref()], PathStyle::DuckDb)
 }
 
 /// The settings every pass needs, as SQL (they stay set in the session that runs them):
@@ -415,7 +434,7 @@ pub fn restore_sql(memory_limit: Option<u64>, threads: Option<u64>) -> String {
 /// (`core::spec::PartitionSpec::run_predicate`).
 pub fn pass_predicate(pass: &Pass, target: &CopyTarget) -> Result<String> {
     let (strategy, column, key_sql) = match &target.keying {
-        Keying::Strategy { strategy, column, key_sql } => (*strategy, *column, key_sql),
+        Keying::Strategy { strategy, column, key_sql, .. } => (*strategy, *column, key_sql),
         Keying::Spec { spec, types } => {
             let (Some(first), Some(last)) = (pass.partitions.first(), pass.partitions.last()) else {
                 return Ok("FALSE".into());
@@ -460,7 +479,7 @@ pub fn pass_predicate(pass: &Pass, target: &CopyTarget) -> Result<String> {
 /// The select list of a COPY statement and its `PARTITION_BY` columns.
 pub fn copy_columns(keying: &Keying) -> (String, String) {
     match keying {
-        Keying::Strategy { key_sql, .. } => (format!("*, {key_sql} AS {KEY_COLUMN}"), KEY_COLUMN.to_string()),
+        Keying::Strategy { key_sql, name, .. } => (format!("*, {key_sql} AS {}", quote_ident(name)), quote_ident(name)),
         Keying::Spec { spec, .. } => spec.copy_columns(),
     }
 }
@@ -595,6 +614,9 @@ pub fn key_sql(strategy: Strategy, col: &str, arg: &str, partitions: &[PlanParti
     let col = quote_ident(col);
     Ok(match strategy {
         Strategy::Hash => format!("partition_key_hash({col}, {})", arg.trim()),
+        Strategy::Temporal if arg.trim().eq_ignore_ascii_case("hour") => {
+            format!("replace(partition_key_temporal({col}, {}), 'T', '-')", quote_literal(arg))
+        }
         Strategy::Temporal => format!("partition_key_temporal({col}, {})", quote_literal(arg)),
         Strategy::Range => {
             let bounds: Vec<&str> = partitions.iter().filter(|p| !p.is_null).skip(1).filter_map(|p| p.lower.as_deref()).collect();
@@ -708,7 +730,12 @@ mod tests {
         assert_eq!(seen, (0..64).collect::<Vec<_>>());
         let target = CopyTarget {
             source_sql: "\"t\"",
-            keying: Keying::Strategy { strategy: Strategy::Hash, column: "user_id", key_sql: "k".into() },
+            keying: Keying::Strategy {
+                strategy: Strategy::Hash,
+                column: "user_id",
+                key_sql: "k".into(),
+                name: key_name(Strategy::Hash, "user_id", "day"),
+            },
             path: "out",
             format: Format::Parquet,
             append: false,
@@ -735,11 +762,19 @@ mod tests {
         assert_eq!(runs, vec![vec![0, 1, 2], (5..40).collect(), (41..64).collect()]);
         let appending = CopyTarget { append: true, ..target };
         let named = |label: Option<&str>| PlanPartition { label: label.map(String::from), ..part(7, 1, 1) };
-        let by = |strategy| Keying::Strategy { strategy, column: "k", key_sql: String::new() };
-        assert_eq!(partition_directory(&by(Strategy::Hash), &named(Some("7"))), "partition_key=7");
-        assert_eq!(partition_directory(&by(Strategy::Range), &named(Some("007"))), "partition_key=7");
-        assert_eq!(partition_directory(&by(Strategy::Temporal), &named(Some("2024-01-01T05"))), "partition_key=2024-01-01T05");
-        assert_eq!(partition_directory(&by(Strategy::Range), &named(None)), "partition_key=__HIVE_DEFAULT_PARTITION__");
+        let by = |strategy| Keying::Strategy { strategy, column: "k", key_sql: String::new(), name: key_name(strategy, "k", "hour") };
+        assert_eq!(partition_directory(&by(Strategy::Hash), &named(Some("7"))), "k_bucket=7");
+        assert_eq!(partition_directory(&by(Strategy::Range), &named(Some("007"))), "k_range=7");
+        assert_eq!(partition_directory(&by(Strategy::Temporal), &named(Some("2024-01-01T05"))), "k_hour=2024-01-01-05");
+        assert_eq!(partition_directory(&by(Strategy::Range), &named(None)), "k_range=__HIVE_DEFAULT_PARTITION__");
+        let hostile = Keying::Strategy {
+            strategy: Strategy::Hash,
+            column: "a b/c",
+            key_sql: String::new(),
+            name: key_name(Strategy::Hash, "a b/c", ""),
+        };
+        assert_eq!(partition_directory(&hostile, &named(Some("7"))), "a%20b%2Fc_bucket=7");
+        assert_eq!(key_name(Strategy::Temporal, "ts", " Day "), "ts_day");
         assert!(copy_sql(&plan.passes[0], 0, 4096, &appending).unwrap().contains("APPEND"));
         assert!(!copy_sql(&plan.passes[0], 0, 4096, &CopyTarget { append: false, ..appending.clone() }).unwrap().contains("APPEND"));
         // The codec a user asks for, by DuckDB's name only.
@@ -794,7 +829,12 @@ mod tests {
         }
         let target = CopyTarget {
             source_sql: "\"t\"",
-            keying: Keying::Strategy { strategy: Strategy::Temporal, column: "ts", key_sql: "k".into() },
+            keying: Keying::Strategy {
+                strategy: Strategy::Temporal,
+                column: "ts",
+                key_sql: "k".into(),
+                name: key_name(Strategy::Temporal, "ts", "day"),
+            },
             path: "out",
             format: Format::Parquet,
             append: false,
@@ -827,7 +867,12 @@ mod tests {
         assert_eq!(plan.passes[0].partitions.iter().map(|p| p.id).collect::<Vec<_>>(), vec![1]);
         let target = CopyTarget {
             source_sql: "\"my t\"",
-            keying: Keying::Strategy { strategy: Strategy::Hash, column: "user_id", key_sql: "partition_key_hash(\"user_id\", 3)".into() },
+            keying: Keying::Strategy {
+                strategy: Strategy::Hash,
+                column: "user_id",
+                key_sql: "partition_key_hash(\"user_id\", 3)".into(),
+                name: key_name(Strategy::Hash, "user_id", "day"),
+            },
             path: "o'ut",
             format: Format::Parquet,
             append: false,
@@ -837,12 +882,12 @@ mod tests {
         let sql = copy_sql(&plan.passes[0], 0, plan.row_group, &target).unwrap();
         assert_eq!(
             sql,
-            "COPY (SELECT *, partition_key_hash(\"user_id\", 3) AS partition_key FROM \"my t\" WHERE partition_key_hash(\"user_id\", 3) = 1) \
-             TO 'o''ut' (FORMAT parquet, PARTITION_BY (partition_key), ROW_GROUP_SIZE 122880);"
+            "COPY (SELECT *, partition_key_hash(\"user_id\", 3) AS \"user_id_bucket\" FROM \"my t\" WHERE partition_key_hash(\"user_id\", 3) = 1) \
+             TO 'o''ut' (FORMAT parquet, PARTITION_BY (\"user_id_bucket\"), ROW_GROUP_SIZE 122880);"
         );
         assert!(copy_sql(&plan.passes[0], 1, 4096, &target)
             .unwrap()
-            .ends_with("PARTITION_BY (partition_key), APPEND, ROW_GROUP_SIZE 4096);"));
+            .ends_with("PARTITION_BY (\"user_id_bucket\"), APPEND, ROW_GROUP_SIZE 4096);"));
         assert!(super::plan(&[part(0, 0, 1)], Format::Csv, 1, 1).unwrap().passes.is_empty());
     }
 }

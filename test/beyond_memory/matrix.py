@@ -95,7 +95,9 @@ manifest = {("NULL" if k is None else str(k)): n for k, n in con.execute(
     f"SELECT CASE WHEN label IS NULL THEN NULL ELSE {key} END, row_count FROM partext.{function}(?, ?, {call_arg}) WHERE row_count > 0",
     [tbl, col]).fetchall()}
 files = os.path.join(out, "**", "*.parquet")
-written = dict(con.execute("SELECT coalesce(CAST(partition_key AS VARCHAR), 'NULL'), count(*) FROM read_parquet(?, hive_partitioning = true) GROUP BY ALL",
+# The directories are named as the strategy's Iceberg field: user_id_bucket=3, ts_day=..., amount_range=2.
+key_column = '"' + (col + "_" + {"hash": "bucket", "range": "range"}.get(strategy, str(arg))).replace('"', '""') + '"'
+written = dict(con.execute(f"SELECT coalesce(CAST({key_column} AS VARCHAR), 'NULL'), count(*) FROM read_parquet(?, hive_partitioning = true) GROUP BY ALL",
                            [files]).fetchall()) if passes else {}
 result.update(ok=True, seconds=seconds, passes=len(passes), frame_bytes=frame_bytes, threads=passes[0][1] if passes else None, note=passes[0][2] if passes else "",
               rss=rss, base_rss=base_rss, exact=written == manifest, partitions=len(manifest), rows=sum(manifest.values()), threads_after=int(threads_after),

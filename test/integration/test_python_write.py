@@ -61,7 +61,9 @@ def compare(con, out, strategy, col, arg):
         f"SELECT CASE WHEN label IS NULL THEN NULL ELSE {key} END, row_count FROM partext.{function}('events', '{col}', {call_arg}) "
         "WHERE row_count > 0").fetchall()}
     files = os.path.join(out, "**", "*.parquet")
-    written = dict(con.execute("SELECT coalesce(CAST(partition_key AS VARCHAR), 'NULL'), count(*) FROM read_parquet(?, hive_partitioning = true) "
+    # The directories are named as the strategy's Iceberg field: user_id_bucket=3, ts_day=..., amount_range=2.
+    key_column = '"' + (col + "_" + {"hash": "bucket", "range": "range"}.get(strategy, str(arg))).replace('"', '""') + '"'
+    written = dict(con.execute(f"SELECT coalesce(CAST({key_column} AS VARCHAR), 'NULL'), count(*) FROM read_parquet(?, hive_partitioning = true) "
                                "GROUP BY ALL", [files]).fetchall())
     total, distinct = con.execute("SELECT count(*), count(DISTINCT id) FROM read_parquet(?)", [files]).fetchone()
     con.execute("SET memory_limit = '24MB'")

@@ -24,8 +24,8 @@ use crate::core::spec::{decode_keys, PartitionSpec};
 use crate::core::strategy::Strategy;
 use crate::core::types::ColumnType;
 use crate::core::write_plan::{
-    copy_sql, key_sql, partition_directory, pass_predicate, plan_threads, restore_sql, settings_sql, CopyTarget, Format, Keying, Pass,
-    PlanPartition, MAX_ROW_GROUP, MIN_ROW_GROUP,
+    copy_sql, key_name, key_sql, partition_directory, pass_predicate, plan_threads, restore_sql, settings_sql, CopyTarget, Format, Keying,
+    Pass, PlanPartition, MAX_ROW_GROUP, MIN_ROW_GROUP,
 };
 use crate::ext::args::Args;
 use crate::ext::manifest_rows::{boxed, param as t, Field, RowsFunction, Schema, Value};
@@ -169,7 +169,12 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
     let keying = match (&partitioning, &spec) {
         (Partitioning::Strategy { strategy, col, arg }, _) => {
             let strategy = Strategy::parse(strategy)?;
-            Keying::Strategy { strategy, column: col, key_sql: key_sql(strategy, col, arg, &partitions, key_type.as_deref())? }
+            Keying::Strategy {
+                strategy,
+                column: col,
+                key_sql: key_sql(strategy, col, arg, &partitions, key_type.as_deref())?,
+                name: key_name(strategy, col, arg),
+            }
         }
         (Partitioning::Spec(_), Some((spec, types))) => Keying::Spec { spec, types },
         (Partitioning::Spec(_), None) => return Err(Error::internal("a spec plan without its spec")),
