@@ -194,11 +194,11 @@ pub fn temp_directory(path: &str, partitions: &[PlanPartition]) -> String {
 pub fn group_key_sql(keying: &Keying, groups: &[Group]) -> Result<String> {
     let (strategy, column, key_sql) = match keying {
         Keying::Strategy { strategy, column, key_sql, .. } => (*strategy, *column, key_sql),
-        Keying::Spec { spec, types } => {
+        Keying::Spec { spec, types, ranges } => {
             let mut cases = Vec::new();
             for (i, g) in groups.iter().enumerate().take(groups.len().saturating_sub(1)) {
                 let last = g.partitions.last().ok_or_else(|| Error::internal("an empty group"))?;
-                cases.push(format!("WHEN {} THEN {i}", spec.at_most_predicate(types, &last.keys)?));
+                cases.push(format!("WHEN {} THEN {i}", spec.at_most_predicate(types, ranges, &last.keys)?));
             }
             let last = groups.len().saturating_sub(1);
             return Ok(if cases.is_empty() { "0".into() } else { format!("CASE {} ELSE {last} END", cases.join(" ")) });

@@ -9,8 +9,10 @@
 //! [`PartitionSpec::parse`] reads the spec: comma-separated fields, each a bare column
 //! (identity) or a transform of one — `year`, `month`, `day`, `hour` (and their plurals, as
 //! Spark and Trino spell them), `bucket(N, c)`, `truncate(W, c)` — plus partext's `week(c)`
-//! (ISO weeks). Fields are named as Iceberg names them (`ts_month`, `user_id_bucket`,
-//! `name_trunc`; an identity field by its column).
+//! (ISO weeks) and `range(N, c)` (partition_range's N ranges of about equal rows, whose bounds
+//! a seeded sample of the column gives before the scan that groups the rows). Fields are named
+//! as Iceberg names them (`ts_month`, `user_id_bucket`, `name_trunc`, `amount_range`; an
+//! identity field by its column).
 //!
 //! Each row's value of a field is its *human string*, the text Iceberg writes in a partition's
 //! path ([`Transform::human`]): `2024-01` for a month, `2024-01-15-10` for an hour, `3` for a
@@ -37,7 +39,7 @@ pub const MAX_SPEC_LEN: usize = 4096;
 pub const MAX_PARTITIONS: usize = 1_000_000;
 
 /// The spec's syntax, for messages.
-const SYNTAX: &str = "a column (identity), year(c), month(c), day(c), hour(c), week(c), bucket(N, c) or truncate(W, c)";
+const SYNTAX: &str = "a column (identity), year(c), month(c), day(c), hour(c), week(c), bucket(N, c), truncate(W, c) or range(N, c)";
 
 /// One field's transform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +53,9 @@ pub enum Transform {
     Week,
     Bucket(u32),
     Truncate(u32),
+    /// partext's own: N ranges of about equal rows, their bounds picked from a sample of the
+    /// column as partition_range picks them (`core::range`).
+    Range(u32),
 }
 
 /// One field of a spec: a transform of a column.
@@ -97,6 +102,10 @@ pub struct FieldPartition {
     pub value: Option<String>,
     pub predicate: String,
 }
+
+/// An interval of a column: inclusive lower and exclusive upper bound as SQL literals (None:
+/// unbounded), and the field's value of it.
+type Interval = (Option<String>, Option<String>, String);
 
 /// SQL conditions on a row comparing its value of one field with a partition's (see
 /// [`Transform::bounds`]).
@@ -148,6 +157,7 @@ impl Transform {
             Transform::Day => "_day",
             Transform::Hour => "_hour",
             Transform::Week => "_week",
+            Transform::Range(_) => "_range",
             Transform::Bucket(_) => "_bucket",
             Transform::Truncate(_) => "_trunc",
         }
@@ -164,6 +174,7 @@ impl Transform {
             Transform::Week => "week".into(),
             Transform::Bucket(n) => format!("bucket({n})"),
             Transform::Truncate(w) => format!("truncate({w})"),
+            Transform::Range(n) => format!("range({n})"),
         }
     }
 
@@ -194,6 +205,7 @@ impl Transform {
             Transform::Hour => temporal && *t != Date,
             Transform::Bucket(_) => crate::core::hash::is_bucketable(t),
             Transform::Truncate(_) => integer || matches!(t, Decimal { .. } | Varchar | Blob),
+            Transform::Range(_) => crate::core::range::RangeType::from_column_type(t).is_some(),
         };
         if ok {
             return Ok(());
@@ -208,6 +220,7 @@ impl Transform {
                 "an integer, DECIMAL, DATE, TIME, TIMESTAMP, VARCHAR, BLOB or UUID column (Iceberg buckets no FLOAT, DOUBLE or BOOLEAN)"
             }
             Transform::Truncate(_) => "an integer, DECIMAL, VARCHAR or BLOB column (for dates and times use year, month, day or hour)",
+            Transform::Range(_) => "a column of an ordered type (numbers, dates and times, VARCHAR)",
         };
         let prefix = field.map_or_else(String::new, |f| format!("field '{f}': "));
         Err(Error::user(format!("{prefix}{} cannot be applied to a column of type {t}; it takes {allowed}", self.key_text())))
@@ -242,24 +255,25 @@ impl Transform {
             }
             (Transform::Truncate(w), Key::Binary(b)) => push_base64(out, &b[..b.len().min(w as usize)]),
             (Transform::Identity, key) => push_identity(out, key)?,
+            (Transform::Range(_), _) => return Err(range_needs_bounds(self)),
             (t, _) => return Err(Error::internal(format!("{} of a value of another type", t.key_text()))),
         }
         Ok(())
     }
 
     /// A partition's value of this field and its predicate, from the human string the key
-    /// function gave its rows (None for NULL). `column` is the key column, `t` its type.
-    pub fn partition(self, column: &str, t: &ColumnType, human: Option<&str>) -> Result<FieldPartition> {
+    /// function gave its rows (None for NULL). `column` is the key column, `t` its type;
+    /// `ranges` the bounds of a `range` field (as text of the column's type), else empty.
+    pub fn partition(self, column: &str, t: &ColumnType, human: Option<&str>, ranges: &[String]) -> Result<FieldPartition> {
         let col = quote_ident(column);
         let Some(h) = human else {
             return Ok(FieldPartition { value: None, predicate: format!("{col} IS NULL") });
         };
         let bad = || Error::internal(format!("the key '{h}' is not a {} value", self.key_text()));
-        if let Some((lower, upper, value)) = self.period_bounds(t, h)? {
-            let mut predicate = format!("{col} >= {lower}");
-            if let Some(upper) = upper {
-                predicate.push_str(&format!(" AND {col} < {upper}"));
-            }
+        if let Some((lower, upper, value)) = self.interval(t, h, ranges)? {
+            let terms: Vec<String> =
+                lower.map(|l| format!("{col} >= {l}")).into_iter().chain(upper.map(|u| format!("{col} < {u}"))).collect();
+            let predicate = if terms.is_empty() { format!("{col} IS NOT NULL") } else { terms.join(" AND ") };
             return Ok(FieldPartition { value: Some(value), predicate });
         }
         let key_equals = || format!("partition_key({col}, {}) = {}", quote_literal(&self.key_text()), quote_literal(h));
@@ -290,37 +304,48 @@ impl Transform {
         })
     }
 
-    /// For a time transform, the period of human string `h` as literals of the column's type
-    /// `t`: its first instant, the next period's (None for the calendar's last period, which
-    /// DuckDB cannot write the end of) and the field's Iceberg value. None for other transforms.
-    fn period_bounds(self, t: &ColumnType, h: &str) -> Result<Option<(String, Option<String>, String)>> {
-        let Some(g) = self.granularity() else { return Ok(None) };
+    /// For a transform whose values are intervals of the column (time periods, ranges), the
+    /// interval of human string `h` as literals of the column's type `t`: its inclusive lower
+    /// and exclusive upper bound (None: unbounded; the calendar's last period has no end DuckDB
+    /// can write) and the field's value. None for other transforms.
+    fn interval(self, t: &ColumnType, h: &str, ranges: &[String]) -> Result<Option<Interval>> {
         let bad = || Error::internal(format!("the key '{h}' is not a {} value", self.key_text()));
+        if let Transform::Range(_) = self {
+            // Range i holds the values from bound i - 1 (inclusive) to bound i (exclusive).
+            let i: usize = h.parse().map_err(|_| bad())?;
+            if i > ranges.len() {
+                return Err(bad());
+            }
+            let literal = |b: &String| format!("CAST({} AS {t})", quote_literal(b));
+            return Ok(Some((i.checked_sub(1).map(|j| literal(&ranges[j])), ranges.get(i).map(literal), i.to_string())));
+        }
+        let Some(g) = self.granularity() else { return Ok(None) };
         let tt = TemporalType::from_column_type(t).ok_or_else(bad)?;
         let (start, value) = parse_period(self, h).ok_or_else(bad)?;
         let bound = |second: i64| temporal_literal(tt, i128::from(second) * 1_000_000_000);
-        Ok(Some((bound(start).ok_or_else(bad)?, g.next_start(start).and_then(bound), value)))
+        Ok(Some((Some(bound(start).ok_or_else(bad)?), g.next_start(start).and_then(bound), value)))
     }
 
     /// How a row's value of this field compares with the value of human string `h` (None:
     /// NULL), in the order of the manifest's partition ids: by the field's typed value, NULL
     /// last. Time fields and identity fields whose values cast back compare the column itself
     /// (so DuckDB can skip row groups), the others the key function's value as its type.
-    fn bounds(self, column: &str, t: &ColumnType, h: Option<&str>) -> Result<FieldBounds> {
+    fn bounds(self, column: &str, t: &ColumnType, h: Option<&str>, ranges: &[String]) -> Result<FieldBounds> {
         let col = quote_ident(column);
-        let eq = self.partition(column, t, h)?.predicate;
+        let eq = self.partition(column, t, h, ranges)?.predicate;
         let Some(h) = h else {
             return Ok(FieldBounds { eq, gt: "FALSE".into(), lt: format!("{col} IS NOT NULL"), at_least: None, at_most: None });
         };
         let gt_null = |gt: String| format!("({col} IS NULL OR {gt})");
-        if let Some((lower, upper, _)) = self.period_bounds(t, h)? {
+        if let Some((lower, upper, _)) = self.interval(t, h, ranges)? {
             let after = upper.as_ref().map(|u| format!("{col} >= {u}"));
+            let not_null = || format!("{col} IS NOT NULL");
             return Ok(FieldBounds {
                 eq,
                 gt: after.map_or_else(|| format!("{col} IS NULL"), gt_null),
-                lt: format!("{col} < {lower}"),
-                at_least: Some(format!("{col} >= {lower}")),
-                at_most: Some(upper.map_or_else(|| format!("{col} IS NOT NULL"), |u| format!("{col} < {u}"))),
+                lt: lower.as_ref().map_or_else(|| "FALSE".to_string(), |l| format!("{col} < {l}")),
+                at_least: Some(lower.map_or_else(not_null, |l| format!("{col} >= {l}"))),
+                at_most: Some(upper.map_or_else(not_null, |u| format!("{col} < {u}"))),
             });
         }
         let (value, literal) = match self {
@@ -346,7 +371,7 @@ impl Transform {
     /// The DuckDB type of the field's value in a manifest: None when it is the column's own.
     pub fn value_type(self) -> Option<&'static str> {
         match self {
-            Transform::Year | Transform::Month | Transform::Hour | Transform::Bucket(_) => Some("INTEGER"),
+            Transform::Year | Transform::Month | Transform::Hour | Transform::Bucket(_) | Transform::Range(_) => Some("INTEGER"),
             Transform::Day | Transform::Week => Some("DATE"),
             Transform::Identity | Transform::Truncate(_) => None,
         }
@@ -444,17 +469,29 @@ fn transform_named(name: &str, field: &str) -> Result<Option<Transform>> {
         "day" | "days" | "date" => Transform::Day,
         "hour" | "hours" | "date_hour" => Transform::Hour,
         "week" | "weeks" => Transform::Week,
-        "bucket" | "truncate" => return Ok(None),
+        "bucket" | "truncate" | "range" => return Ok(None),
         _ => {
             return Err(Error::user(format!("unknown transform '{name}' in '{field}'; each field is {SYNTAX}")));
         }
     }))
 }
 
-/// `bucket` or `truncate` with its number checked.
+/// The error of a `range` transform asked for a row's value alone: its bounds come from the
+/// data, which partition_by and partition_keys sample first.
+pub fn range_needs_bounds(t: Transform) -> Error {
+    Error::user(format!(
+        "{} has no value for a row alone: its bounds come from a sample of the data; use partext.partition_keys(tbl, spec), \
+         or partition_key_range(value, bounds) with the bounds of partext.partition_range",
+        t.key_text()
+    ))
+}
+
+/// `bucket`, `truncate` or `range` with its number checked.
 fn with_number(name: &str, n: i64, field: &str) -> Result<Transform> {
     if name.eq_ignore_ascii_case("bucket") {
         check_count("the bucket count", n).map(Transform::Bucket).map_err(|e| Error::user(format!("'{field}': {}", e.message())))
+    } else if name.eq_ignore_ascii_case("range") {
+        check_count("the range count", n).map(Transform::Range).map_err(|e| Error::user(format!("'{field}': {}", e.message())))
     } else if (1..=i64::from(i32::MAX)).contains(&n) {
         Ok(Transform::Truncate(n as u32))
     } else {
@@ -464,7 +501,11 @@ fn with_number(name: &str, n: i64, field: &str) -> Result<Transform> {
 
 fn parse_number(text: &str, name: &str, field: &str) -> Result<i64> {
     text.parse::<i64>().map_err(|_| {
-        let what = if name.eq_ignore_ascii_case("bucket") { format!("a bucket count between 1 and {MAX_COUNT}") } else { "a width".into() };
+        let what = if name.eq_ignore_ascii_case("bucket") || name.eq_ignore_ascii_case("range") {
+            format!("a count between 1 and {MAX_COUNT}")
+        } else {
+            "a width".into()
+        };
         Error::user(format!("'{field}': '{text}' is not {what}; write e.g. {name}(16, col)"))
     })
 }
@@ -954,6 +995,9 @@ pub fn encode_keys(humans: &[Option<String>]) -> String {
 /// The human strings [`encode_keys`] wrote.
 pub fn decode_keys(text: &str) -> Result<Vec<Option<String>>> {
     let bad = || Error::internal(format!("'{text}' is not a partition's keys"));
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
     text.split(',')
         .map(|part| match part.as_bytes().first() {
             Some(b'n') if part.len() == 1 => Ok(None),
@@ -1020,11 +1064,50 @@ impl PartitionSpec {
         Ok(())
     }
 
-    fn field_bounds(&self, types: &[ColumnType], humans: &[Option<String>]) -> Result<Vec<FieldBounds>> {
+    fn field_bounds(&self, types: &[ColumnType], ranges: &[Vec<String>], humans: &[Option<String>]) -> Result<Vec<FieldBounds>> {
         if types.len() != self.fields.len() || humans.len() != self.fields.len() {
             return Err(Error::internal("a partition's keys do not match the spec's fields"));
         }
-        self.fields.iter().zip(types).zip(humans).map(|((f, t), h)| f.transform.bounds(&f.column, t, h.as_deref())).collect()
+        (0..self.fields.len())
+            .map(|i| self.fields[i].transform.bounds(&self.fields[i].column, &types[i], humans[i].as_deref(), field_ranges(ranges, i)))
+            .collect()
+    }
+
+    /// The bounds of each `range` field (as text of its column's type) in one list, as
+    /// partext_spec_manifest takes them: per range field, in spec order, their count and then
+    /// the bounds.
+    pub fn flatten_ranges(&self, ranges: &[Vec<String>]) -> Vec<Option<String>> {
+        let mut flat = Vec::new();
+        for (i, f) in self.fields.iter().enumerate() {
+            if let Transform::Range(_) = f.transform {
+                let bounds = field_ranges(ranges, i);
+                flat.push(Some(bounds.len().to_string()));
+                flat.extend(bounds.iter().cloned().map(Some));
+            }
+        }
+        flat
+    }
+
+    /// The per-field bounds [`PartitionSpec::flatten_ranges`] flattened (empty for fields
+    /// that are not ranges).
+    pub fn split_ranges(&self, flat: &[Option<String>]) -> Result<Vec<Vec<String>>> {
+        let bad = || Error::internal("the range bounds do not match the spec's range fields");
+        let mut at = 0;
+        let mut out = Vec::with_capacity(self.fields.len());
+        for f in &self.fields {
+            if let Transform::Range(_) = f.transform {
+                let n: usize = flat.get(at).cloned().flatten().and_then(|c| c.parse().ok()).ok_or_else(bad)?;
+                let bounds = flat.get(at + 1..at + 1 + n).ok_or_else(bad)?;
+                out.push(bounds.iter().map(|b| b.clone().ok_or_else(bad)).collect::<Result<Vec<_>>>()?);
+                at += 1 + n;
+            } else {
+                out.push(Vec::new());
+            }
+        }
+        if at != flat.len() {
+            return Err(bad());
+        }
+        Ok(out)
     }
 
     /// The condition selecting the rows of every partition from `first` to `last` in the order
@@ -1033,9 +1116,15 @@ impl PartitionSpec {
     /// fields both share are compared for equality; the first that differs bounds the run
     /// (as `col >= lower AND col < upper` where it can, which DuckDB skips row groups by), and
     /// the rest compare in order.
-    pub fn run_predicate(&self, types: &[ColumnType], first: &[Option<String>], last: &[Option<String>]) -> Result<String> {
-        let a = self.field_bounds(types, first)?;
-        let b = self.field_bounds(types, last)?;
+    pub fn run_predicate(
+        &self,
+        types: &[ColumnType],
+        ranges: &[Vec<String>],
+        first: &[Option<String>],
+        last: &[Option<String>],
+    ) -> Result<String> {
+        let a = self.field_bounds(types, ranges, first)?;
+        let b = self.field_bounds(types, ranges, last)?;
         let shared = first.iter().zip(last).take_while(|(x, y)| x == y).count();
         let mut terms: Vec<String> = a[..shared].iter().map(|f| format!("({})", f.eq)).collect();
         if shared < a.len() {
@@ -1050,8 +1139,8 @@ impl PartitionSpec {
     }
 
     /// The condition selecting rows whose partition comes at or before `last`'s.
-    pub fn at_most_predicate(&self, types: &[ColumnType], last: &[Option<String>]) -> Result<String> {
-        Ok(lexicographic(&self.field_bounds(types, last)?, |f| &f.lt))
+    pub fn at_most_predicate(&self, types: &[ColumnType], ranges: &[Vec<String>], last: &[Option<String>]) -> Result<String> {
+        Ok(lexicographic(&self.field_bounds(types, ranges, last)?, |f| &f.lt))
     }
 
     /// The select list of write_plan's COPY statements: the source's columns, each identity
@@ -1059,8 +1148,21 @@ impl PartitionSpec {
     /// leaves the column out of the files, as Hive writers do), and one column per other field
     /// named as the field; then the fields' names in spec order, for `PARTITION_BY`. The
     /// columns are quoted identifiers: the manifest that listed the partitions checked them.
-    pub fn copy_columns(&self) -> (String, String) {
-        let key = |f: &SpecField| format!("partition_key({}, {})", quote_ident(&f.column), quote_literal(&f.transform.key_text()));
+    /// A range field's key is `partition_key_range` with its bounds as literals of the key
+    /// column's type (`types`).
+    pub fn copy_columns(&self, types: &[ColumnType], ranges: &[Vec<String>]) -> (String, String) {
+        let key = |f: &SpecField| {
+            let col = quote_ident(&f.column);
+            let i = self.fields.iter().position(|g| std::ptr::eq(g, f)).unwrap_or(0);
+            match (f.transform, types.get(i)) {
+                (Transform::Range(_), Some(t)) => {
+                    let bounds: Vec<String> =
+                        field_ranges(ranges, i).iter().map(|b| format!("CAST({} AS {t})", quote_literal(b))).collect();
+                    format!("partition_key_range({col}, CAST([{}] AS {t}[]))", bounds.join(", "))
+                }
+                _ => format!("partition_key({col}, {})", quote_literal(&f.transform.key_text())),
+            }
+        };
         let replaced: Vec<String> = self
             .fields
             .iter()
@@ -1080,20 +1182,66 @@ impl PartitionSpec {
         self.fields.iter().map(SpecField::name).collect()
     }
 
-    /// `partition_key(col, 'transform', 'field')` for each field, as `AS "name"` columns.
+    /// `partition_key(col, 'transform', 'field')` for each field, as `AS "name"` columns; a
+    /// range field's index among the bounds of its CTE ([`PartitionSpec::range_ctes`]) as text.
     fn key_columns(&self, function: &str) -> Vec<String> {
         self.fields
             .iter()
-            .map(|f| {
-                format!(
-                    "partition_key({}, {}, {}) AS {}",
-                    column_ref(&f.column, function),
-                    quote_literal(&f.transform.key_text()),
-                    quote_literal(&f.text),
-                    quote_ident(&f.name())
-                )
+            .enumerate()
+            .map(|(i, f)| {
+                let col = column_ref(&f.column, function);
+                let key = match f.transform {
+                    Transform::Range(_) => format!("CAST(partition_key_range({col}, (SELECT b FROM {})) AS VARCHAR)", range_cte(i)),
+                    _ => format!("partition_key({col}, {}, {})", quote_literal(&f.transform.key_text()), quote_literal(&f.text)),
+                };
+                format!("{key} AS {}", quote_ident(&f.name()))
             })
             .collect()
+    }
+
+    /// The CTEs that pick each range field's bounds, `range_<i> AS (... AS b)`, each followed
+    /// by `,\n`: a seeded reservoir sample of the column and partition_range's equi-depth
+    /// bounds of it (`core::range`), in the column's type.
+    fn range_ctes(&self, source: &str, function: &str) -> String {
+        let mut out = String::new();
+        for (i, f) in self.fields.iter().enumerate() {
+            let Transform::Range(n) = f.transform else { continue };
+            let name = range_cte(i);
+            let sample = crate::core::range::SamplePolicy::Reservoir.sample_sql(source, &column_ref(&f.column, function), n as usize);
+            // partext_key_check (constant: DuckDB runs it once, while binding) refuses a column
+            // type range cannot split, in the field's words, before any row is read.
+            let sample = format!(
+                "SELECT CASE WHEN partext_key_check(typeof(k), [{}], {}) THEN k END AS k FROM ({sample})",
+                quote_literal(&f.text),
+                quote_literal(function)
+            );
+            out.push_str(&format!(
+                "{name}_sample AS ({sample}),\n\
+                 {name} AS MATERIALIZED (SELECT list_transform(partext_range_bounds(s, [{n}], false), lambda p: s[p]) AS b \
+                 FROM (SELECT coalesce(list(k) FILTER (k IS NOT NULL), [(SELECT k FROM {name}_sample LIMIT 0)][1:0]) AS s FROM {name}_sample)),\n"
+            ));
+        }
+        out
+    }
+
+    /// SQL of the range fields' bounds as partext_spec_manifest takes them
+    /// ([`PartitionSpec::flatten_ranges`]): per range field its count, then its bounds as text.
+    fn ranges_sql(&self) -> String {
+        let lists: Vec<String> = self
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| matches!(f.transform, Transform::Range(_)))
+            .map(|(i, _)| {
+                let b = format!("(SELECT b FROM {})", range_cte(i));
+                format!("[CAST(len({b}) AS VARCHAR)] || CAST({b} AS VARCHAR[])")
+            })
+            .collect();
+        if lists.is_empty() {
+            "CAST([] AS VARCHAR[])".into()
+        } else {
+            format!("flatten([{}])", lists.join(", "))
+        }
     }
 
     /// The query partition_by runs in the caller's query (through `query(...)`): one scan
@@ -1123,19 +1271,23 @@ impl PartitionSpec {
             .collect();
         let order: Vec<String> = names.iter().map(|n| format!("{n} NULLS LAST")).collect();
         format!(
-            "WITH src AS NOT MATERIALIZED (SELECT * FROM {source}),\n\
+            "WITH src AS NOT MATERIALIZED (SELECT * FROM {source}),\n{ranges}\
              groups AS (SELECT {keys}, count(*) AS n FROM src GROUP BY ALL),\n\
              m AS (SELECT partext_spec_manifest({spec_lit}, {tbl_lit}, [{types}], \
-             coalesce(flatten(list([{group}, CAST(n AS VARCHAR)])), []), {row_bytes}) AS rows FROM groups)\n\
+             coalesce(flatten(list([{group}, CAST(n AS VARCHAR)])), []), {row_bytes}, {bounds}) AS rows FROM groups)\n\
              SELECT CAST(row_number() OVER (ORDER BY {order}) - 1 AS BIGINT) AS partition_id, {columns}\n\
-             FROM (SELECT {values}, r.predicate, r.query, r.row_count, r.estimated_bytes, r.path, r.keys FROM (SELECT unnest(rows) AS r FROM m))\n\
+             FROM (SELECT {values}, r.predicate, r.query, r.row_count, r.estimated_bytes, r.path, r.keys, r.ranges \
+             FROM (SELECT unnest(rows) AS r FROM m))\n\
              ORDER BY partition_id",
+            ranges = self.range_ctes(source, "partition_by"),
+            bounds = self.ranges_sql(),
             columns = match output {
                 ManifestOutput::Manifest => format!("{}, predicate, query, row_count, estimated_bytes, path", names.join(", ")),
                 // write_plan's partitions (core::write_plan::manifest_sql's columns): the
-                // path as label, the human strings and the key columns' types as text.
+                // path as label, the human strings, the range fields' bounds and the key
+                // columns' types as text.
                 ManifestOutput::WritePlan => format!(
-                    "path AS label, row_count, estimated_bytes, keys AS lower_text, CAST(NULL AS VARCHAR) AS upper_text, \
+                    "path AS label, row_count, estimated_bytes, keys AS lower_text, ranges AS upper_text, \
                      array_to_string([{}], chr(10)) AS key_type",
                     types.join(", ")
                 ),
@@ -1152,8 +1304,20 @@ impl PartitionSpec {
     /// The source's rows with one column per field (its human string), for a user's own
     /// `COPY ... PARTITION_BY` or `GROUP BY`.
     pub fn keys_sql(&self, source: &str) -> String {
-        format!("SELECT *, {} FROM {source}", self.key_columns("partition_keys").join(", "))
+        let ranges = self.range_ctes(source, "partition_keys");
+        let with = if ranges.is_empty() { String::new() } else { format!("WITH {}\n", ranges.trim_end().trim_end_matches(',')) };
+        format!("{with}SELECT *, {} FROM {source}", self.key_columns("partition_keys").join(", "))
     }
+}
+
+/// The name of the CTE holding the bounds of range field `i`.
+fn range_cte(i: usize) -> String {
+    format!("partext_range_{}", i + 1)
+}
+
+/// The bounds of field `i` in per-field `ranges` (none where it has none).
+fn field_ranges(ranges: &[Vec<String>], i: usize) -> &[String] {
+    ranges.get(i).map_or(&[], Vec::as_slice)
 }
 
 /// The source's column `col`, picked by `partext_column` while DuckDB binds the query: a
@@ -1173,12 +1337,22 @@ pub struct SpecPartition {
     pub path: String,
     /// The partition's human strings, [`encode_keys`]'d.
     pub keys: String,
+    /// The range fields' bounds ([`PartitionSpec::flatten_ranges`]), [`encode_keys`]'d.
+    pub ranges: String,
 }
 
 impl PartitionSpec {
     /// The partitions of the groups a scan found: `cells` holds each group's human strings,
     /// one a field, followed by its row count; `types` the key columns' types.
-    pub fn partitions(&self, types: &[ColumnType], cells: &[Option<String>], source: &str, row_bytes: f64) -> Result<Vec<SpecPartition>> {
+    /// `ranges`: the range fields' bounds ([`PartitionSpec::split_ranges`]).
+    pub fn partitions(
+        &self,
+        types: &[ColumnType],
+        ranges: &[Vec<String>],
+        cells: &[Option<String>],
+        source: &str,
+        row_bytes: f64,
+    ) -> Result<Vec<SpecPartition>> {
         let n = self.fields.len();
         for (f, t) in self.fields.iter().zip(types) {
             f.transform.check_type(Some(&f.text), t)?;
@@ -1197,8 +1371,8 @@ impl PartitionSpec {
                     group[n].as_deref().and_then(|c| c.parse().ok()).ok_or_else(|| Error::internal("a group has no row count"))?;
                 let mut values = Vec::with_capacity(n);
                 let mut predicates = Vec::with_capacity(n);
-                for ((f, t), human) in self.fields.iter().zip(types).zip(group) {
-                    let p = f.transform.partition(&f.column, t, human.as_deref())?;
+                for (i, ((f, t), human)) in self.fields.iter().zip(types).zip(group).enumerate() {
+                    let p = f.transform.partition(&f.column, t, human.as_deref(), field_ranges(ranges, i))?;
                     values.push(p.value);
                     predicates.push(format!("({})", p.predicate));
                 }
@@ -1212,6 +1386,7 @@ impl PartitionSpec {
                     estimated_bytes: crate::core::size::estimate(rows, row_bytes),
                     path: hive_path(&names, &humans, PathStyle::Iceberg),
                     keys: encode_keys(&group[..n]),
+                    ranges: encode_keys(&self.flatten_ranges(ranges)),
                 })
             })
             .collect()
@@ -1340,24 +1515,24 @@ mod tests {
     #[test]
     fn partitions_give_iceberg_values_and_exact_predicates() {
         let t = |s: &str| ColumnType::parse(s);
-        let p = Transform::Month.partition("ts", &t("TIMESTAMP"), Some("2024-01")).unwrap();
+        let p = Transform::Month.partition("ts", &t("TIMESTAMP"), Some("2024-01"), &[]).unwrap();
         assert_eq!(p.value.as_deref(), Some("648"));
         assert_eq!(p.predicate, "\"ts\" >= TIMESTAMP '2024-01-01 00:00:00' AND \"ts\" < TIMESTAMP '2024-02-01 00:00:00'");
-        assert_eq!(Transform::Year.partition("d", &t("DATE"), Some("1969")).unwrap().value.as_deref(), Some("-1"));
-        let h = Transform::Hour.partition("ts", &t("TIMESTAMP WITH TIME ZONE"), Some("2024-01-15-10")).unwrap();
+        assert_eq!(Transform::Year.partition("d", &t("DATE"), Some("1969"), &[]).unwrap().value.as_deref(), Some("-1"));
+        let h = Transform::Hour.partition("ts", &t("TIMESTAMP WITH TIME ZONE"), Some("2024-01-15-10"), &[]).unwrap();
         assert_eq!(h.value.as_deref(), Some("473698"));
         assert!(h.predicate.contains("TIMESTAMPTZ '2024-01-15 10:00:00+00'"));
-        assert_eq!(Transform::Week.partition("d", &t("DATE"), Some("2024-W03")).unwrap().value.as_deref(), Some("2024-01-15"));
-        let b = Transform::Bucket(16).partition("user id", &t("BIGINT"), Some("3")).unwrap();
+        assert_eq!(Transform::Week.partition("d", &t("DATE"), Some("2024-W03"), &[]).unwrap().value.as_deref(), Some("2024-01-15"));
+        let b = Transform::Bucket(16).partition("user id", &t("BIGINT"), Some("3"), &[]).unwrap();
         assert_eq!(b.predicate, "partition_key_hash(\"user id\", 16) = 3");
-        let s = Transform::Identity.partition("r", &t("VARCHAR"), Some("it's")).unwrap();
+        let s = Transform::Identity.partition("r", &t("VARCHAR"), Some("it's"), &[]).unwrap();
         assert_eq!(s.predicate, "\"r\" = CAST('it''s' AS VARCHAR)");
-        assert_eq!(Transform::Identity.partition("r", &t("VARCHAR"), None).unwrap().predicate, "\"r\" IS NULL");
-        let f = Transform::Identity.partition("x", &t("DOUBLE"), Some("1.5")).unwrap();
+        assert_eq!(Transform::Identity.partition("r", &t("VARCHAR"), None, &[]).unwrap().predicate, "\"r\" IS NULL");
+        let f = Transform::Identity.partition("x", &t("DOUBLE"), Some("1.5"), &[]).unwrap();
         assert_eq!(f.predicate, "partition_key(\"x\", 'identity') = '1.5'");
-        let low = Transform::Truncate(1000).partition("n", &t("BIGINT"), Some("-9223372036854776000")).unwrap_err();
+        let low = Transform::Truncate(1000).partition("n", &t("BIGINT"), Some("-9223372036854776000"), &[]).unwrap_err();
         assert!(low.message().contains("below the smallest BIGINT"), "{low:?}");
-        let blob = Transform::Truncate(2).partition("b", &t("BLOB"), Some("AAE=")).unwrap();
+        let blob = Transform::Truncate(2).partition("b", &t("BLOB"), Some("AAE="), &[]).unwrap();
         assert_eq!(blob.value.as_deref(), Some("\\x00\\x01"));
     }
 
@@ -1378,7 +1553,8 @@ mod tests {
         let text = encode_keys(&keys);
         assert_eq!(decode_keys(&text).unwrap(), keys);
         assert_eq!(decode_keys("n").unwrap(), vec![None]);
-        for bad in ["", "x1", "v%4", "v%zz", "nn", "v%FF"] {
+        assert_eq!(decode_keys(&encode_keys(&[])).unwrap(), Vec::<Option<String>>::new());
+        for bad in ["x1", "v%4", "v%zz", "nn", "v%FF", ","] {
             assert!(decode_keys(bad).is_err(), "{bad}");
         }
     }
@@ -1391,34 +1567,77 @@ mod tests {
     fn runs_of_partitions_are_bounded_by_their_first_and_last() {
         let spec = PartitionSpec::parse("month(ts), bucket(4, u), region").unwrap();
         let types = [ColumnType::Timestamp, ColumnType::BigInt, ColumnType::Varchar];
+        let none: [Vec<String>; 0] = [];
         // One partition: its own predicate.
         let one = keys(&[Some("2024-01"), Some("3"), None]);
         assert_eq!(
-            spec.run_predicate(&types, &one, &one).unwrap(),
+            spec.run_predicate(&types, &none, &one, &one).unwrap(),
             "(\"ts\" >= TIMESTAMP '2024-01-01 00:00:00' AND \"ts\" < TIMESTAMP '2024-02-01 00:00:00') AND \
              (partition_key_hash(\"u\", 4) = 3) AND (\"region\" IS NULL)"
         );
         // Within one month: bounded by the buckets, then the regions compare in order.
-        let run = spec.run_predicate(&types, &keys(&[Some("2024-01"), Some("1"), Some("EU")]), &one).unwrap();
+        let run = spec.run_predicate(&types, &none, &keys(&[Some("2024-01"), Some("1"), Some("EU")]), &one).unwrap();
         assert!(run.starts_with("(\"ts\" >= TIMESTAMP '2024-01-01 00:00:00' AND \"ts\" < TIMESTAMP '2024-02-01 00:00:00') AND partition_key_hash(\"u\", 4) >= 1 AND partition_key_hash(\"u\", 4) <= 3 AND"), "{run}");
         assert!(run.contains("(\"region\" IS NULL OR \"region\" > CAST('EU' AS VARCHAR))"), "{run}");
         // Across months: the months bound the run for DuckDB's row group skipping.
         let run = spec
-            .run_predicate(&types, &keys(&[Some("2024-01"), Some("2"), Some("EU")]), &keys(&[Some("2024-03"), Some("0"), None]))
+            .run_predicate(&types, &none, &keys(&[Some("2024-01"), Some("2"), Some("EU")]), &keys(&[Some("2024-03"), Some("0"), None]))
             .unwrap();
         assert!(run.starts_with("\"ts\" >= TIMESTAMP '2024-01-01 00:00:00' AND \"ts\" < TIMESTAMP '2024-04-01 00:00:00' AND"), "{run}");
         // A run that ends in NULL months has no upper bound on the column.
-        let run = spec.run_predicate(&types, &keys(&[Some("2024-01"), Some("2"), Some("EU")]), &keys(&[None, None, None])).unwrap();
+        let run = spec.run_predicate(&types, &none, &keys(&[Some("2024-01"), Some("2"), Some("EU")]), &keys(&[None, None, None])).unwrap();
         assert!(run.starts_with("(((\"ts\" IS NULL OR \"ts\" >= TIMESTAMP '2024-02-01 00:00:00')) OR ("), "{run}");
         assert!(run.contains(") AND ((\"ts\" IS NOT NULL) OR ((\"ts\" IS NULL) AND "), "{run}");
-        let at_most = spec.at_most_predicate(&types, &one).unwrap();
+        let at_most = spec.at_most_predicate(&types, &none, &one).unwrap();
         assert!(at_most.starts_with("(\"ts\" < TIMESTAMP '2024-01-01 00:00:00') OR ("), "{at_most}");
+    }
+
+    #[test]
+    fn range_fields_are_intervals_between_their_bounds() {
+        let spec = PartitionSpec::parse("range(3, amount), month(ts)").unwrap();
+        assert_eq!(spec.fields[0].transform, Transform::Range(3));
+        assert_eq!(spec.fields[0].name(), "amount_range");
+        assert_eq!(PartitionSpec::parse("range(amount, 3)").unwrap().fields[0].transform, Transform::Range(3));
+        assert!(err("range(0, a)").contains("the range count must be between 1 and 65536, got 0"));
+        assert!(err("range(a)").contains("write it as range(16, col)"));
+        let t = ColumnType::parse("DOUBLE");
+        let bounds = vec!["1.5".to_string(), "10".to_string()];
+        let p = |h| Transform::Range(3).partition("amount", &t, Some(h), &bounds).unwrap();
+        assert_eq!(p("0").predicate, "\"amount\" < CAST('1.5' AS DOUBLE)");
+        assert_eq!(p("1").predicate, "\"amount\" >= CAST('1.5' AS DOUBLE) AND \"amount\" < CAST('10' AS DOUBLE)");
+        assert_eq!(p("2").predicate, "\"amount\" >= CAST('10' AS DOUBLE)");
+        assert_eq!(p("2").value.as_deref(), Some("2"));
+        assert!(Transform::Range(3).partition("amount", &t, Some("3"), &bounds).is_err());
+        assert_eq!(Transform::Range(1).partition("amount", &t, Some("0"), &[]).unwrap().predicate, "\"amount\" IS NOT NULL");
+        assert!(Transform::Range(2).check_type(None, &ColumnType::parse("BOOLEAN")).is_err());
+        assert!(Transform::Range(2).check_type(None, &ColumnType::parse("VARCHAR")).is_ok());
+        let message = Transform::parse("range(4)").map(range_needs_bounds).unwrap().to_string();
+        assert!(message.contains("partext.partition_keys(tbl, spec)"), "{message}");
+        // Bounds travel through SQL as one flat list, per range field its count first.
+        let ranges = vec![bounds.clone(), Vec::new()];
+        let flat = spec.flatten_ranges(&ranges);
+        assert_eq!(flat, vec![Some("2".into()), Some("1.5".into()), Some("10".into())]);
+        assert_eq!(spec.split_ranges(&flat).unwrap(), ranges);
+        assert!(spec.split_ranges(&flat[..2]).is_err());
+        assert!(spec.split_ranges(&[]).is_err());
+        // Runs of range partitions are bounded by the column.
+        let types = [t, ColumnType::Timestamp];
+        let run = spec.run_predicate(&types, &ranges, &keys(&[Some("0"), Some("2024-01")]), &keys(&[Some("1"), None])).unwrap();
+        assert!(run.starts_with("\"amount\" IS NOT NULL AND \"amount\" < CAST('10' AS DOUBLE) AND"), "{run}");
+        let (select, _) = spec.copy_columns(&types, &ranges);
+        assert!(
+            select.starts_with(
+                "*, partition_key_range(\"amount\", CAST([CAST('1.5' AS DOUBLE), CAST('10' AS DOUBLE)] AS DOUBLE[])) AS \"amount_range\""
+            ),
+            "{select}"
+        );
     }
 
     #[test]
     fn writes_select_identity_fields_as_text_and_name_the_others() {
         let spec = PartitionSpec::parse("month(ts), \"my region\", truncate(2, name)").unwrap();
-        let (select, partition_by) = spec.copy_columns();
+        let types = [ColumnType::Timestamp, ColumnType::Varchar, ColumnType::Varchar];
+        let (select, partition_by) = spec.copy_columns(&types, &[]);
         assert_eq!(
             select,
             "* REPLACE (partition_key(\"my region\", 'identity') AS \"my region\"), partition_key(\"ts\", 'month') AS \"ts_month\", \

@@ -351,8 +351,9 @@ pub enum Keying<'a> {
         name: String,
     },
     /// The fields of an Iceberg partition spec, `<path>/ts_month=2024-01/user_id_bucket=3/`;
-    /// `types` are the fields' key columns' types.
-    Spec { spec: &'a PartitionSpec, types: &'a [ColumnType] },
+    /// `types` are the fields' key columns' types, `ranges` the range fields' bounds
+    /// (`core::spec::PartitionSpec::split_ranges`).
+    Spec { spec: &'a PartitionSpec, types: &'a [ColumnType], ranges: &'a [Vec<String>] },
 }
 
 /// What the statements of a plan need to know besides the passes.
@@ -435,11 +436,11 @@ pub fn restore_sql(memory_limit: Option<u64>, threads: Option<u64>) -> String {
 pub fn pass_predicate(pass: &Pass, target: &CopyTarget) -> Result<String> {
     let (strategy, column, key_sql) = match &target.keying {
         Keying::Strategy { strategy, column, key_sql, .. } => (*strategy, *column, key_sql),
-        Keying::Spec { spec, types } => {
+        Keying::Spec { spec, types, ranges } => {
             let (Some(first), Some(last)) = (pass.partitions.first(), pass.partitions.last()) else {
                 return Ok("FALSE".into());
             };
-            return spec.run_predicate(types, &first.keys, &last.keys);
+            return spec.run_predicate(types, ranges, &first.keys, &last.keys);
         }
     };
     let col = quote_ident(column);
@@ -480,7 +481,7 @@ pub fn pass_predicate(pass: &Pass, target: &CopyTarget) -> Result<String> {
 pub fn copy_columns(keying: &Keying) -> (String, String) {
     match keying {
         Keying::Strategy { key_sql, name, .. } => (format!("*, {key_sql} AS {}", quote_ident(name)), quote_ident(name)),
-        Keying::Spec { spec, .. } => spec.copy_columns(),
+        Keying::Spec { spec, types, ranges } => spec.copy_columns(types, ranges),
     }
 }
 

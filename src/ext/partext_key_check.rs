@@ -8,14 +8,18 @@
 //!
 //! Its arguments are constants, so DuckDB evaluates it once, before any row is read: a
 //! manifest over a column of the wrong type fails with partext's message, also on an empty
-//! source.
+//! source. For a field of a spec (`function` partition_by, partition_keys or write_plan), `col`
+//! is the field's text (`'range(8, amount)'`) and the check is the transform's
+//! (`core::spec::Transform::check_type`).
 
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
 use crate::core::error::Error;
+use crate::core::spec::PartitionSpec;
 use crate::core::strategy::Strategy;
+use crate::core::types::ColumnType;
 use crate::ext::args::Args;
 use crate::ext::vector::write_flags;
 
@@ -29,6 +33,16 @@ impl VScalar for PartextKeyCheck {
         let first = Args::new(input, "partext");
         for row in 0..n {
             let function = first.caller(2, row, "partext_key_check");
+            if matches!(function.as_str(), "partition_by" | "partition_keys" | "write_plan") {
+                // A spec's field (its text in `col`), such as 'range(8, amount)'.
+                let args = Args::new(input, &function);
+                let type_text = args.text(0, row, "key type", "a column type")?;
+                let field = args.text(1, row, "field", "a field of the spec")?;
+                for f in PartitionSpec::parse(&field).map_err(|e| e.named(&function))?.fields {
+                    f.transform.check_type(Some(&f.text), &ColumnType::parse(&type_text)).map_err(|e| e.named(&function))?;
+                }
+                continue;
+            }
             let strategy = Strategy::from_function(&function).ok_or_else(|| {
                 Error::user("internal function called without the name of a manifest function; use partext.partition_temporal, partition_hash or partition_range").named(&function)
             })?;

@@ -95,11 +95,11 @@ PARTEXT_NAMES = ("partition_temporal", "partition_hash", "partition_range", "chu
                  "partition_key_temporal", "partition_key_hash", "partition_key_range", "read_airbyte", "partext",
                  "partition_by", "partition_keys", "partition_key")
 # Pieces of partition specs: transforms, numbers, columns and junk, joined at random.
-SPEC_PIECES = ["month", "day", "hour", "year", "week", "bucket", "truncate", "identity", "quarter", "(", ")", ",", " ", "16", "0",
+SPEC_PIECES = ["month", "day", "hour", "year", "week", "bucket", "truncate", "range", "identity", "quarter", "(", ")", ",", " ", "16", "0",
                "-1", "99999999999999999999", '"', '""', "[", "]", "'", ";", "é", "c_ts", "c_date", "c_int", "c_varchar", "c_double",
                "nosuch", '"we ird"', "\\0", "DROP TABLE t"]
 TRANSFORMS = ["identity", "year", "month", "day", "hour", "week", "bucket(16)", "bucket[3]", "truncate(4)", "truncate(1)",
-              "bucket(0)", "truncate(-2)", "months", "quarter", "", "bucket(", "bucket(99999999999)"]
+              "bucket(0)", "truncate(-2)", "months", "quarter", "", "bucket(", "bucket(99999999999)", "range(4)"]
 
 
 def q(s):
@@ -206,7 +206,8 @@ class Gen:
             for _ in range(self.rng.randint(1, 3)):
                 col = qi(self.pick(COLUMNS)[0])
                 fields.append(self.pick([col, f"month({col})", f"day({col})", f"hour({col})", f"year({col})", f"week({col})",
-                                         f"bucket({self.pick(['1', '16', '65536', '0'])}, {col})", f"truncate({self.pick(['1', '3', '1000'])}, {col})"]))
+                                         f"bucket({self.pick(['1', '16', '65536', '0'])}, {col})", f"truncate({self.pick(['1', '3', '1000'])}, {col})",
+                                         f"range({self.pick(['1', '4', '65536', '0', '65537'])}, {col})"]))
             return q(", ".join(fields))
         if r < 0.9:
             return q("".join(self.pick(SPEC_PIECES) for _ in range(self.rng.randint(0, 14))))

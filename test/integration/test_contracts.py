@@ -174,7 +174,21 @@ SPECS = [
     [("k_tsns", "day", "k_tsns_day"), ("k_dec", "bucket(3)", "k_dec_bucket")],
     [("k_dec", "truncate(5)", "k_dec_trunc")],
     [("k_date", "year", "k_date_year"), ("k_small", "identity", "k_small")],
+    # partext's range(N, c): its bounds are partition_range's with the same N (the same seeded
+    # sample), so partition_key_range over those bounds is its key function.
+    [("k_double", "range(5)", "k_double_range")],
+    [("k_date", "month", "k_date_month"), ("k_int", "range(3)", "k_int_range")],
 ]
+
+
+def spec_key(con, tbl, column, transform):
+    """SQL of a row's value of one spec field, as its partition's path writes it."""
+    if transform.startswith("range("):
+        n = int(transform[len("range("):-1])
+        con.execute(f"CREATE OR REPLACE TEMP TABLE range_bounds_{column} AS SELECT coalesce(list(lower ORDER BY partition_id) "
+                    f"FILTER (lower IS NOT NULL), []) AS b FROM partext.partition_range({quote_literal(tbl)}, '{column}', {n})")
+        return f"CAST(partition_key_range({column}, (SELECT b FROM range_bounds_{column})) AS VARCHAR)"
+    return f"partition_key({column}, '{transform}')"
 
 
 def check_hash_and_range(con, checks, rng, tmp):
@@ -217,7 +231,7 @@ def check_hash_and_range(con, checks, rng, tmp):
             spec = ", ".join(f"{t.split('(')[0]}({t.split('(')[1][:-1] + ', ' if '(' in t else ''}{c})" if t != "identity" else c
                              for c, t, _ in fields)
             call = f"(SELECT partition_id, path AS label, predicate, query, row_count, estimated_bytes FROM partext.partition_by({quote_literal(tbl)}, {quote_literal(spec)}))"
-            path = " || '/' || ".join(f"'{name}=' || coalesce(partition_key({c}, '{t}'), 'null')" for c, t, name in fields)
+            path = " || '/' || ".join(f"'{name}=' || coalesce({spec_key(con, tbl, c, t)}, 'null')" for c, t, name in fields)
             check_contracts(con, checks, call, from_sql, lambda label, pid, path=path: f"{path} IS DISTINCT FROM {sql_text(label)}",
                             allow_empty=False)
 

@@ -12,7 +12,8 @@ pyiceberg's add_files infers a partition from column statistics, which a bucket 
 and the files leave identity columns to the path as Hive writers do), are read back by
 pyiceberg's scan as the table's rows, identity columns projected from the partition values; a
 scan with a row filter reads only some of the files and returns the rows DuckDB's filter does.
-A spec over an unsorted Parquet file at a small budget takes a two-level plan, also exact.
+A spec over an unsorted Parquet file at a small budget takes a two-level plan, also exact; so
+is a plan of partext's own range(N, c) there.
 
 Data: generated with NULLs in every column and edge values (before 1970, month and year
 boundaries, negative integers, the extremes of BIGINT, empty and non-ASCII strings, strings
@@ -204,29 +205,31 @@ def two_level(checks, con, tmp):
     """A spec over a Parquet file whose keys are not clustered, at a small budget: the plan
     distributes the rows into groups of consecutive partitions first (a group is the rows up to
     its last partition's values), then splits each group; every directory gets its partition's
-    rows and the temporary groups are removed."""
+    rows and the temporary groups are removed. Then partext's range(N, c) with an identity field."""
     src = os.path.join(tmp, "unsorted.parquet")
     con.execute(f"""COPY (SELECT i AS id, TIMESTAMP '2024-01-01' + to_seconds((i * 7919) % 15552000) AS ts,
                                  CASE WHEN i % 101 = 0 THEN NULL ELSE (i * 31) % 100003 END AS user_id,
                                  ['EU', 'US', 'a b', NULL][i % 4 + 1] AS region, md5(CAST(i AS VARCHAR)) AS payload
                           FROM range(600000) t(i)) TO {quote_literal(src)} (FORMAT parquet)""")
-    spec = "month(ts), bucket(16, user_id), region"
-    out = os.path.join(tmp, "two_level")
-    plan = con.execute(f"SELECT memory_note, sql FROM partext.write_plan({quote_literal(src)}, {quote_literal(out)}, "
-                       f"spec := {quote_literal(spec)}, memory_mb := 32)").fetchall()
-    checks.true("two levels" in plan[0][0], f"{spec} over an unsorted file: a two-level plan ({plan[0][0][:80]}...)")
-    for _, sql in plan:
-        con.execute(sql)
-    con.execute("RESET memory_limit")
-    con.execute("RESET threads")
-    manifest = {path.replace("=null", "=__HIVE_DEFAULT_PARTITION__").replace("+", "%20"): n for path, n in con.execute(
-        f"SELECT path, row_count FROM partext.partition_by({quote_literal(src)}, {quote_literal(spec)})").fetchall()}
-    written = {}
-    for root, _, files in os.walk(out):
-        for f in files:
-            written[os.path.relpath(root, out)] = written.get(os.path.relpath(root, out), 0) + pq.read_metadata(os.path.join(root, f)).num_rows
-    checks.equal(written, manifest, f"{spec}, two levels: every directory holds its partition's rows")
-    checks.equal([d for d in os.listdir(tmp) if ".partext-tmp-" in d], [], f"{spec}, two levels: the groups' files are removed")
+    for n, (spec, two_levels) in enumerate([("month(ts), bucket(16, user_id), region", True), ("range(5, user_id), region", False)]):
+        out = os.path.join(tmp, f"unsorted_out{n}")
+        plan = con.execute(f"SELECT memory_note, sql FROM partext.write_plan({quote_literal(src)}, {quote_literal(out)}, "
+                           f"spec := {quote_literal(spec)}, memory_mb := 32)").fetchall()
+        if two_levels:
+            checks.true("two levels" in plan[0][0], f"{spec} over an unsorted file: a two-level plan ({plan[0][0][:80]}...)")
+        for _, sql in plan:
+            con.execute(sql)
+        con.execute("RESET memory_limit")
+        con.execute("RESET threads")
+        manifest = {path.replace("=null", "=__HIVE_DEFAULT_PARTITION__").replace("+", "%20"): n for path, n in con.execute(
+            f"SELECT path, row_count FROM partext.partition_by({quote_literal(src)}, {quote_literal(spec)})").fetchall()}
+        written = {}
+        for root, _, files in os.walk(out):
+            for f in files:
+                d = os.path.relpath(root, out)
+                written[d] = written.get(d, 0) + pq.read_metadata(os.path.join(root, f)).num_rows
+        checks.equal(written, manifest, f"{spec} over an unsorted file, {len(plan)} passes: every directory holds its partition's rows")
+    checks.equal([d for d in os.listdir(tmp) if ".partext-tmp-" in d], [], "two levels: the groups' files are removed")
 
 
 def main():

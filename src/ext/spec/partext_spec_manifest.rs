@@ -38,13 +38,14 @@ impl RowsFunction for PartextSpecManifest {
             ("estimated_bytes", Field::BigInt),
             ("path", Field::Text),
             ("keys", Field::Text),
+            ("ranges", Field::Text),
         ]);
         Schema(fields)
     }
 
     fn parameters() -> Vec<LogicalTypeHandle> {
         use LogicalTypeId::*;
-        vec![t(Varchar), t(Varchar), boxed(Varchar), boxed(Varchar), t(Double)]
+        vec![t(Varchar), t(Varchar), boxed(Varchar), boxed(Varchar), t(Double), boxed(Varchar)]
     }
 
     fn rows(_: &DataChunkHandle, args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
@@ -55,7 +56,8 @@ impl RowsFunction for PartextSpecManifest {
         let cells = args.text_list(3, row, "groups")?;
         let row_bytes = args.opt_double(4, row).unwrap_or(0.0);
         let source = from_sql(&tbl)?.from_sql;
-        let partitions = spec.partitions(&types, &cells, &source, row_bytes)?;
+        let ranges = spec.split_ranges(&args.text_list(5, row, "range bounds")?)?;
+        let partitions = spec.partitions(&types, &ranges, &cells, &source, row_bytes)?;
         Ok(partitions
             .into_iter()
             .map(|p| {
@@ -68,6 +70,7 @@ impl RowsFunction for PartextSpecManifest {
                     Value::Int(Some(p.estimated_bytes as i64)),
                     Value::Text(Some(p.path)),
                     Value::Text(Some(p.keys)),
+                    Value::Text(Some(p.ranges)),
                 ]);
                 values
             })

@@ -19,7 +19,7 @@ use duckdb::vtab::arrow::WritableVector;
 
 use crate::core::error::Error;
 use crate::core::hash::BucketDivisor;
-use crate::core::spec::{Humans, Key, Transform};
+use crate::core::spec::{range_needs_bounds, Humans, Key, Transform};
 use crate::core::types::ColumnType;
 use crate::ext::vector::{string_bytes, Cell, Column, Validity};
 
@@ -120,6 +120,9 @@ impl VScalar for PartitionKey {
                 _ => {
                     let field = field_texts.as_ref().map(|f| text_at(f, row));
                     let tr = Transform::parse(&transform_text).map_err(|e| e.named(name))?;
+                    if let Transform::Range(_) = tr {
+                        return Err(range_needs_bounds(tr).named(name).into());
+                    }
                     tr.check_type(field.as_deref(), &t).map_err(|e| e.named(name))?;
                     let b = match tr {
                         Transform::Bucket(count) => Some(BucketDivisor::new(count)),

@@ -95,7 +95,10 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
         Partitioning::Spec(text) => {
             let types: Vec<ColumnType> =
                 key_types.iter().flatten().next().map(|t| t.split('\n').map(ColumnType::parse).collect()).unwrap_or_default();
-            Some((PartitionSpec::parse(text)?, types))
+            let spec = PartitionSpec::parse(text)?;
+            // Every partition's upper_text holds the range fields' bounds.
+            let ranges = spec.split_ranges(&decode_keys(uppers.iter().flatten().next().map_or("", String::as_str))?)?;
+            Some((spec, types, ranges))
         }
         Partitioning::Strategy { .. } => None,
     };
@@ -176,7 +179,7 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
                 name: key_name(strategy, col, arg),
             }
         }
-        (Partitioning::Spec(_), Some((spec, types))) => Keying::Spec { spec, types },
+        (Partitioning::Spec(_), Some((spec, types, ranges))) => Keying::Spec { spec, types, ranges },
         (Partitioning::Spec(_), None) => return Err(Error::internal("a spec plan without its spec")),
     };
     let target = CopyTarget {
