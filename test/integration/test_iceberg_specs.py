@@ -38,7 +38,7 @@ from pyiceberg.transforms import (BucketTransform, DayTransform, HourTransform, 
 
 from common import Checks, connect, quote_literal, run
 
-N = 3000
+N = 2000
 SPECS = [
     # (partext spec, [(source column, pyiceberg transform, field name)])
     ("month(ts), bucket(8, user_id)", [("ts", MonthTransform(), "ts_month"), ("user_id", BucketTransform(8), "user_id_bucket")]),
