@@ -19,9 +19,9 @@ import duckdb
 from dask.distributed import Client, LocalCluster
 
 SPEC = "month(ts), bucket(8, user_id)"
-MEMORY_LIMIT_MB = 10
+MEMORY_LIMIT_MB = 16
 
-# 750,000 events over two months, with a 96-character payload: about 103 MiB in memory.
+# 1.2 million events over three months and more, with a 96-character payload: about 165 MiB in memory.
 EVENTS = """
     CREATE TABLE events AS
     SELECT i AS event_id,
@@ -29,7 +29,7 @@ EVENTS = """
            TIMESTAMP '2024-03-01' + to_seconds(i * 7) AS ts,
            CAST((i * 69069) % 30000 AS BIGINT) AS duration_ms,
            md5(CAST(i AS VARCHAR)) || md5(CAST(i + 1 AS VARCHAR)) || md5(CAST(i + 2 AS VARCHAR)) AS payload
-    FROM range(750000) t(i)"""
+    FROM range(1200000) t(i)"""
 
 # Per-user metrics of one month's events in `source`.
 METRICS = """
