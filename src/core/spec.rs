@@ -107,6 +107,16 @@ pub struct FieldPartition {
 /// unbounded), and the field's value of it.
 type Interval = (Option<String>, Option<String>, String);
 
+/// The condition selecting column `col`'s values in an interval ([`Interval`]'s bounds).
+fn interval_predicate(col: &str, lower: Option<&str>, upper: Option<&str>) -> String {
+    let terms: Vec<String> = lower.map(|l| format!("{col} >= {l}")).into_iter().chain(upper.map(|u| format!("{col} < {u}"))).collect();
+    if terms.is_empty() {
+        format!("{col} IS NOT NULL")
+    } else {
+        terms.join(" AND ")
+    }
+}
+
 /// SQL conditions on a row comparing its value of one field with a partition's (see
 /// [`Transform::bounds`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -271,10 +281,7 @@ impl Transform {
         };
         let bad = || Error::internal(format!("the key '{h}' is not a {} value", self.key_text()));
         if let Some((lower, upper, value)) = self.interval(t, h, ranges)? {
-            let terms: Vec<String> =
-                lower.map(|l| format!("{col} >= {l}")).into_iter().chain(upper.map(|u| format!("{col} < {u}"))).collect();
-            let predicate = if terms.is_empty() { format!("{col} IS NOT NULL") } else { terms.join(" AND ") };
-            return Ok(FieldPartition { value: Some(value), predicate });
+            return Ok(FieldPartition { value: Some(value), predicate: interval_predicate(&col, lower.as_deref(), upper.as_deref()) });
         }
         let key_equals = || format!("partition_key({col}, {}) = {}", quote_literal(&self.key_text()), quote_literal(h));
         Ok(match self {
@@ -332,8 +339,8 @@ impl Transform {
     /// (so DuckDB can skip row groups), the others the key function's value as its type.
     fn bounds(self, column: &str, t: &ColumnType, h: Option<&str>, ranges: &[String]) -> Result<FieldBounds> {
         let col = quote_ident(column);
-        let eq = self.partition(column, t, h, ranges)?.predicate;
         let Some(h) = h else {
+            let eq = format!("{col} IS NULL");
             return Ok(FieldBounds { eq, gt: "FALSE".into(), lt: format!("{col} IS NOT NULL"), at_least: None, at_most: None });
         };
         let gt_null = |gt: String| format!("({col} IS NULL OR {gt})");
@@ -341,13 +348,14 @@ impl Transform {
             let after = upper.as_ref().map(|u| format!("{col} >= {u}"));
             let not_null = || format!("{col} IS NOT NULL");
             return Ok(FieldBounds {
-                eq,
+                eq: interval_predicate(&col, lower.as_deref(), upper.as_deref()),
                 gt: after.map_or_else(|| format!("{col} IS NULL"), gt_null),
                 lt: lower.as_ref().map_or_else(|| "FALSE".to_string(), |l| format!("{col} < {l}")),
                 at_least: Some(lower.map_or_else(not_null, |l| format!("{col} >= {l}"))),
                 at_most: Some(upper.map_or_else(not_null, |u| format!("{col} < {u}"))),
             });
         }
+        let eq = self.partition(column, t, Some(h), ranges)?.predicate;
         let (value, literal) = match self {
             Transform::Bucket(n) => {
                 (format!("partition_key_hash({col}, {n})"), h.parse::<u32>().map_err(|_| Error::internal("a bucket key"))?.to_string())
@@ -1097,9 +1105,10 @@ impl PartitionSpec {
         for f in &self.fields {
             if let Transform::Range(_) = f.transform {
                 let n: usize = flat.get(at).cloned().flatten().and_then(|c| c.parse().ok()).ok_or_else(bad)?;
-                let bounds = flat.get(at + 1..at + 1 + n).ok_or_else(bad)?;
+                let end = n.checked_add(at + 1).ok_or_else(bad)?;
+                let bounds = flat.get(at + 1..end).ok_or_else(bad)?;
                 out.push(bounds.iter().map(|b| b.clone().ok_or_else(bad)).collect::<Result<Vec<_>>>()?);
-                at += 1 + n;
+                at = end;
             } else {
                 out.push(Vec::new());
             }
@@ -1151,9 +1160,8 @@ impl PartitionSpec {
     /// A range field's key is `partition_key_range` with its bounds as literals of the key
     /// column's type (`types`).
     pub fn copy_columns(&self, types: &[ColumnType], ranges: &[Vec<String>]) -> (String, String) {
-        let key = |f: &SpecField| {
+        let key = |i: usize, f: &SpecField| {
             let col = quote_ident(&f.column);
-            let i = self.fields.iter().position(|g| std::ptr::eq(g, f)).unwrap_or(0);
             match (f.transform, types.get(i)) {
                 (Transform::Range(_), Some(t)) => {
                     let bounds: Vec<String> =
@@ -1166,12 +1174,13 @@ impl PartitionSpec {
         let replaced: Vec<String> = self
             .fields
             .iter()
-            .filter(|f| f.transform == Transform::Identity)
-            .map(|f| format!("{} AS {}", key(f), quote_ident(&f.column)))
+            .enumerate()
+            .filter(|(_, f)| f.transform == Transform::Identity)
+            .map(|(i, f)| format!("{} AS {}", key(i, f), quote_ident(&f.column)))
             .collect();
         let mut select = if replaced.is_empty() { "*".to_string() } else { format!("* REPLACE ({})", replaced.join(", ")) };
-        for f in self.fields.iter().filter(|f| f.transform != Transform::Identity) {
-            select.push_str(&format!(", {} AS {}", key(f), quote_ident(&f.name())));
+        for (i, f) in self.fields.iter().enumerate().filter(|(_, f)| f.transform != Transform::Identity) {
+            select.push_str(&format!(", {} AS {}", key(i, f), quote_ident(&f.name())));
         }
         let names: Vec<String> = self.fields.iter().map(|f| quote_ident(&f.name())).collect();
         (select, names.join(", "))
@@ -1337,8 +1346,6 @@ pub struct SpecPartition {
     pub path: String,
     /// The partition's human strings, [`encode_keys`]'d.
     pub keys: String,
-    /// The range fields' bounds ([`PartitionSpec::flatten_ranges`]), [`encode_keys`]'d.
-    pub ranges: String,
 }
 
 impl PartitionSpec {
@@ -1386,7 +1393,6 @@ impl PartitionSpec {
                     estimated_bytes: crate::core::size::estimate(rows, row_bytes),
                     path: hive_path(&names, &humans, PathStyle::Iceberg),
                     keys: encode_keys(&group[..n]),
-                    ranges: encode_keys(&self.flatten_ranges(ranges)),
                 })
             })
             .collect()

@@ -19,6 +19,9 @@ mod partition_key;
 
 use duckdb::Connection;
 
+use crate::core::error::Error;
+use crate::core::source::from_sql;
+use crate::core::spec::{ManifestOutput, PartitionSpec};
 use crate::ext::manifest_rows::Rows;
 
 /// The `partext.partition_by` and `partext.partition_keys` table macros.
@@ -26,6 +29,17 @@ pub const MACRO: &str = include_str!("partition_by.sql");
 
 /// The manifest function, named in its native functions' messages.
 pub const NAME: &str = "partition_by";
+
+/// The query that lists `spec_text`'s partitions over `tbl` (`core::spec::PartitionSpec::manifest_sql`),
+/// for partition_by's manifest or write_plan's partitions (`output`); `function` names the
+/// caller in the row-size query's messages.
+pub fn manifest_query(tbl: &str, spec_text: &str, function: &str, output: ManifestOutput) -> Result<String, Error> {
+    let source = from_sql(tbl)?;
+    let spec = PartitionSpec::parse(spec_text)?;
+    spec.check_names()?;
+    let row_bytes = crate::ext::macros::row_bytes_sql(function, &crate::core::sql::quote_literal(tbl));
+    Ok(spec.manifest_sql(spec_text, tbl, &source.from_sql, &row_bytes, output))
+}
 
 /// Registers this strategy's native functions.
 pub fn register(conn: &Connection) -> Result<(), Box<dyn std::error::Error>> {

@@ -13,7 +13,7 @@ use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 
 use crate::core::error::Error;
 use crate::core::source::from_sql;
-use crate::core::spec::{PartitionSpec, MAX_FIELDS};
+use crate::core::spec::{encode_keys, PartitionSpec, MAX_FIELDS};
 use crate::core::types::ColumnType;
 use crate::ext::args::Args;
 use crate::ext::manifest_rows::{boxed, param as t, Field, RowsFunction, Schema, Value};
@@ -58,6 +58,9 @@ impl RowsFunction for PartextSpecManifest {
         let source = from_sql(&tbl)?.from_sql;
         let ranges = spec.split_ranges(&args.text_list(5, row, "range bounds")?)?;
         let partitions = spec.partitions(&types, &ranges, &cells, &source, row_bytes)?;
+        // The range fields' bounds, the same for every partition, ride on the first row only
+        // (write_plan reads the first it finds): a range(65536) field's bounds are long.
+        let mut bounds = Some(encode_keys(&spec.flatten_ranges(&ranges)));
         Ok(partitions
             .into_iter()
             .map(|p| {
@@ -70,7 +73,7 @@ impl RowsFunction for PartextSpecManifest {
                     Value::Int(Some(p.estimated_bytes as i64)),
                     Value::Text(Some(p.path)),
                     Value::Text(Some(p.keys)),
-                    Value::Text(Some(p.ranges)),
+                    Value::Text(bounds.take()),
                 ]);
                 values
             })

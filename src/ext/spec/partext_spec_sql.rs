@@ -34,16 +34,11 @@ impl VScalar for PartextSpecSql {
             let tbl = args.text(0, row, "tbl", "a table name, a '(SELECT ...)' query or a file path")?;
             let spec_text = args.text(1, row, "spec", "fields such as 'month(ts), bucket(16, user_id)'")?;
             let sql = (|| -> Result<String, Error> {
-                let source = from_sql(&tbl)?;
-                let spec = PartitionSpec::parse(&spec_text)?;
-                Ok(if keys {
-                    spec.keys_sql(&source.from_sql)
+                if keys {
+                    Ok(PartitionSpec::parse(&spec_text)?.keys_sql(&from_sql(&tbl)?.from_sql))
                 } else {
-                    spec.check_names()?;
-                    let tbl_literal = crate::core::sql::quote_literal(&tbl);
-                    let row_bytes = crate::ext::macros::row_bytes_sql(super::NAME, &tbl_literal);
-                    spec.manifest_sql(&spec_text, &tbl, &source.from_sql, &row_bytes, ManifestOutput::Manifest)
-                })
+                    super::manifest_query(&tbl, &spec_text, super::NAME, ManifestOutput::Manifest)
+                }
             })()
             .map_err(|e| e.named(function))?;
             out.insert(row, sql.as_str());

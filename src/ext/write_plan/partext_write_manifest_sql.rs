@@ -19,8 +19,7 @@ use duckdb::vtab::arrow::WritableVector;
 use crate::core::error::Error;
 use crate::core::scan::{check_files, ScanKind};
 use crate::core::source::{from_sql, SourceKind};
-use crate::core::spec::{ManifestOutput, PartitionSpec};
-use crate::core::sql::quote_literal;
+use crate::core::spec::ManifestOutput;
 use crate::core::write_plan::{manifest_sql, RangeOptions};
 use crate::ext::args::Args;
 use crate::ext::manifest_rows::boxed;
@@ -72,9 +71,5 @@ fn spec_manifest_sql(tbl: &str, text: &str, range: &RangeOptions) -> Result<Stri
     if range.method.is_some() || range.bounds.is_some() {
         return Err(Error::user("method and bounds apply to strategy 'range' only, not to a spec; drop them"));
     }
-    let source = from_sql(tbl)?;
-    let spec = PartitionSpec::parse(text)?;
-    spec.check_names()?;
-    let row_bytes = crate::ext::macros::row_bytes_sql(NAME, &quote_literal(tbl));
-    Ok(spec.manifest_sql(text, tbl, &source.from_sql, &row_bytes, ManifestOutput::WritePlan))
+    crate::ext::spec::manifest_query(tbl, text, NAME, ManifestOutput::WritePlan)
 }

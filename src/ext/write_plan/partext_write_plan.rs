@@ -11,7 +11,7 @@
 
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 
-use super::{partitioning, Partitioning};
+use super::{partitioning, Partitioning, NAME};
 use crate::core::chunk::{parse_memory, shown_memory_bytes};
 use crate::core::distribute::{
     applies, cheaper, direct_cost, distribute_sql, group_key_sql, group_source_sql, plan as two_level_plan, remove_sql, split_passes,
@@ -29,8 +29,6 @@ use crate::core::write_plan::{
 };
 use crate::ext::args::Args;
 use crate::ext::manifest_rows::{boxed, param as t, Field, RowsFunction, Schema, Value};
-
-const NAME: &str = "write_plan";
 
 pub struct PartextWritePlan;
 
@@ -96,7 +94,7 @@ fn passes(args: &Args, row: usize) -> Result<Vec<Vec<Value>>, Error> {
             let types: Vec<ColumnType> =
                 key_types.iter().flatten().next().map(|t| t.split('\n').map(ColumnType::parse).collect()).unwrap_or_default();
             let spec = PartitionSpec::parse(text)?;
-            // Every partition's upper_text holds the range fields' bounds.
+            // One partition's upper_text holds the range fields' bounds (the others' are NULL).
             let ranges = spec.split_ranges(&decode_keys(uppers.iter().flatten().next().map_or("", String::as_str))?)?;
             Some((spec, types, ranges))
         }
